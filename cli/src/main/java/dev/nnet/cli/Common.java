@@ -1,0 +1,53 @@
+package dev.nnet.cli;
+
+import dev.nnet.NnetCompiler;
+import dev.nnet.runtime.NnetException;
+import dev.nnet.syntax.Diagnostic;
+import dev.nnet.syntax.SourceFile;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Options every command that reads a .nnet file shares. */
+class Common {
+  @Parameters(index = "0", paramLabel = "FILE", description = "the .nnet file")
+  Path file;
+
+  @Option(names = "--kernels", paramLabel = "KIND", description = "auto (default: Vector API when the JVM has it), vector or plain")
+  NnetCompiler.Kernels kernels = NnetCompiler.Kernels.AUTO;
+
+  @Option(names = "--stacktrace", description = "on an error, also print the Java stack trace (for bug reports)")
+  boolean stacktrace;
+
+  SourceFile source() {
+    try {
+      if (Files.isDirectory(file)) throw new NnetException(file + " is a folder, not a .nnet file", null);
+      return SourceFile.read(file);
+    } catch (NoSuchFileException e) {
+      throw new NnetException("no such file: " + file, "give the path of a .nnet file, e.g. samples/iris.nnet");
+    } catch (java.nio.charset.MalformedInputException e) {
+      throw new NnetException(file + " is not UTF-8 text", "is it really a .nnet file?");
+    } catch (IOException e) {
+      throw new NnetException("cannot read " + file + " (" + e.getMessage() + ")", null);
+    }
+  }
+
+  NnetCompiler compiler() {
+    return NnetCompiler.defaults().kernels(kernels);
+  }
+
+  NnetCompiler.Compiled compile(PrintWriter err) {
+    NnetCompiler.Compiled c = compiler().compile(source());
+    for (Diagnostic w : c.model().warnings()) err.print(w.format());
+    return c;
+  }
+
+  /** The default checkpoint for a file: its base name with .ckpt, in the working directory. */
+  Path defaultCheckpoint(SourceFile src) {
+    return Path.of(src.baseName() + ".ckpt");
+  }
+}

@@ -1,0 +1,82 @@
+package dev.nnet.cli;
+
+import dev.nnet.compile.GeneratedCodeException;
+import dev.nnet.runtime.NnetException;
+import dev.nnet.syntax.CompileException;
+import dev.nnet.syntax.Diagnostic;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code nnet} command: every failure a user can cause ends in a message and an exit code, never a stack trace. */
+@Command(name = "nnet", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = {
+        "Compiles a .nnet network description into a Java trainer specialized for its exact shapes, and runs it.",
+        "",
+        "  nnet check samples/fashion-mlp.nnet        show the resolved model: shapes, parameters, defaults",
+        "  nnet train samples/fashion-mlp.nnet        train on the file's data, write fashion-mlp.ckpt",
+        "  nnet eval samples/fashion-mlp.nnet --weights fashion-mlp.ckpt",
+        "  nnet predict samples/iris.nnet --weights iris.ckpt --input flowers.csv",
+        "  nnet generate samples/fashion-mlp.nnet -o src/generated/java",
+        ""},
+    footer = {"", "Exit codes: 0 success, 1 error in the file, the data or a checkpoint, 2 bad command line, 3 internal error.",
+        "The language is described in docs/language.md."},
+    subcommands = {CheckCommand.class, GenerateCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class,
+        CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+  }
+
+  /** Runs the command line with the given streams; returns the exit code. */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setOut(out).setErr(err);
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> report(e, cmd.getErr(), parsed.hasMatchedOption("--stacktrace")));
+    return cli.execute(args);
+  }
+
+  static int report(Exception e, PrintWriter err, boolean trace) {
+    if (e instanceof CompileException ce) {
+      for (Diagnostic d : ce.diagnostics()) err.print(d.format());
+      long n = ce.diagnostics().stream().filter(Diagnostic::isError).count();
+      err.println(n + (n == 1 ? " error" : " errors"));
+      err.flush();
+      return 1;
+    }
+    if (e instanceof NnetException ne) {
+      err.println("error: " + ne.getMessage());
+      if (ne.hint() != null) err.println("  hint: " + ne.hint());
+      if (trace) e.printStackTrace(err);
+      err.flush();
+      return 1;
+    }
+    if (e instanceof GeneratedCodeException) {
+      err.println(e.getMessage());
+      err.flush();
+      return 3;
+    }
+    err.println("internal error: " + e);
+    err.println("  this is a bug in nnet; run again with --stacktrace and report the output with the .nnet file");
+    if (trace) e.printStackTrace(err);
+    err.flush();
+    return 3;
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"nnet " + (v == null ? "0.1.0-SNAPSHOT" : v), "Java " + Runtime.version()};
+    }
+  }
+}

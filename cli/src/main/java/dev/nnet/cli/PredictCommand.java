@@ -1,0 +1,98 @@
+package dev.nnet.cli;
+
+import dev.nnet.runtime.DataException;
+import dev.nnet.runtime.NetworkSpec;
+import dev.nnet.runtime.Trainer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "predict", description = {"Loads a checkpoint and prints the network's output for each row of a CSV of raw features",
+    "(as many columns as the input; a header row is skipped): the most likely class and the class probabilities,",
+    "or the predicted values."})
+final class PredictCommand implements Callable<Integer> {
+  @Mixin
+  Common common;
+
+  @Option(names = {"-w", "--weights"}, required = true, paramLabel = "CKPT", description = "checkpoint written by 'nnet train'")
+  Path weights;
+
+  @Option(names = {"-i", "--input"}, required = true, paramLabel = "CSV", description = "rows of raw features")
+  Path input;
+
+  @Option(names = "--json", description = "print one JSON object per row on stdout")
+  boolean json;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    Trainer trainer = common.compile(spec.commandLine().getErr()).newTrainer().load(weights);
+    NetworkSpec ns = trainer.spec();
+    float[][] rows = read(ns.inputSize());
+    float[][] outputs = trainer.predict(rows);
+    boolean classes = ns.task() == NetworkSpec.Task.CLASSIFICATION;
+    for (float[] o : outputs) {
+      StringBuilder values = new StringBuilder();
+      int best = 0;
+      for (int j = 0; j < o.length; j++) {
+        values.append(j > 0 ? (json ? "," : " ") : "").append(String.format(Locale.ROOT, "%.6g", o[j]));
+        if (o[j] > o[best]) best = j;
+      }
+      if (json) {
+        out.printf("{%s\"%s\":[%s]}%n", classes ? "\"class\":" + best + "," : "", classes ? "probabilities" : "values", values);
+      } else {
+        out.println(classes ? best + "  " + values : values.toString());
+      }
+    }
+    out.flush();
+    return 0;
+  }
+
+  private float[][] read(int width) {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(input);
+    } catch (NoSuchFileException e) {
+      throw new DataException("no such file: " + input, null);
+    } catch (IOException e) {
+      throw new DataException("cannot read " + input + " (" + e.getMessage() + ")", null);
+    }
+    List<float[]> rows = new ArrayList<>();
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i).trim();
+      if (line.isEmpty()) continue;
+      String[] cells = line.split(",");
+      float[] r = new float[cells.length];
+      boolean numeric = true;
+      for (int j = 0; j < cells.length && numeric; j++) {
+        try {
+          r[j] = Float.parseFloat(cells[j].trim());
+        } catch (NumberFormatException e) {
+          numeric = false;
+        }
+      }
+      if (!numeric && rows.isEmpty() && i == 0) continue; // header
+      if (!numeric) throw new DataException(input + ":" + (i + 1) + ": not a row of numbers", null);
+      if (r.length != width) {
+        throw new DataException(input + ":" + (i + 1) + ": " + r.length + " values, the network takes " + width,
+            "give only the feature columns, in the training data's order");
+      }
+      rows.add(r);
+    }
+    return rows.toArray(new float[0][]);
+  }
+}

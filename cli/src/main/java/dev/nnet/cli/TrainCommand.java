@@ -1,0 +1,70 @@
+package dev.nnet.cli;
+
+import dev.nnet.NnetCompiler;
+import dev.nnet.runtime.Metrics;
+import dev.nnet.runtime.Trainer;
+import dev.nnet.runtime.TrainingReport;
+import dev.nnet.syntax.SourceFile;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "train", description = {"Compiles the file's network, trains it on the file's data, evaluates it on the test set",
+    "once at the end, and writes a checkpoint (after every epoch and at the end; atomically)."})
+final class TrainCommand implements Callable<Integer> {
+  @Mixin
+  Common common;
+
+  @Option(names = "--epochs", paramLabel = "N", description = "train this many epochs instead of the file's")
+  Integer epochs;
+
+  @Option(names = "--steps", paramLabel = "N", description = "stop after N optimizer steps in total")
+  Long steps;
+
+  @Option(names = {"-o", "--out"}, paramLabel = "CKPT", description = "checkpoint to write (default: the file's name with .ckpt, here)")
+  Path out;
+
+  @Option(names = "--resume", description = "continue from the checkpoint (--out) instead of starting afresh")
+  boolean resume;
+
+  @Option(names = "--json", description = "print one JSON object per epoch (and per --log-every steps) on stdout")
+  boolean json;
+
+  @Option(names = "--log-every", paramLabel = "N", description = "with --json, also print every N-th step (default: 0, none)")
+  int logEvery;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+    SourceFile src = common.source();
+    NnetCompiler.Compiled c = common.compile(err);
+    Path checkpoint = this.out != null ? this.out : common.defaultCheckpoint(src);
+    if (!json) err.printf(Locale.ROOT, "compiled %s in %d ms%n", c.model().name(), c.compileMillis());
+    Trainer trainer = c.newTrainer().checkpointTo(checkpoint)
+        .listener(new Progress(err, json ? out : null, System.console() != null, logEvery));
+    if (resume) trainer.load(checkpoint);
+    if (epochs != null) trainer.epochs(epochs);
+    if (steps != null) trainer.maxSteps(steps);
+    TrainingReport report = trainer.fit();
+    if (report.epochs().isEmpty()) trainer.save(checkpoint);
+    if (!json) {
+      Metrics t = report.test();
+      if (t != null) {
+        out.printf(Locale.ROOT, "test: %d samples, loss %.4f%s%n", t.count(), t.loss(),
+            Double.isNaN(t.accuracy()) ? "" : String.format(Locale.ROOT, ", accuracy %.4f", t.accuracy()));
+      }
+      out.printf(Locale.ROOT, "checkpoint: %s (%d steps, %.1f s)%n", checkpoint, report.steps(), report.seconds());
+    }
+    out.flush();
+    return 0;
+  }
+}

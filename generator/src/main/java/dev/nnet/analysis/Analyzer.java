@@ -1,0 +1,785 @@
+package dev.nnet.analysis;
+
+import dev.nnet.runtime.Precision;
+import dev.nnet.runtime.TrainingPlan;
+import dev.nnet.syntax.Ast;
+import dev.nnet.syntax.CompileException;
+import dev.nnet.syntax.Diagnostic;
+import dev.nnet.syntax.SourceFile;
+import dev.nnet.syntax.Span;
+import java.util.*;
+
+/**
+ * Syntax tree to checked {@link Model}: resolves names and {@code let} values, fills defaults, infers
+ * every shape, and checks placement. All errors found are reported together, each with its position and
+ * a hint. Constructs the language has but this version cannot compile yet are errors that say so.
+ */
+public final class Analyzer {
+
+  /** Limits that keep an untrusted file from asking for absurd memory. */
+  static final int MAX_UNITS = 1 << 20, MAX_BATCH = 1 << 16;
+  static final long MAX_BUFFER = 1L << 28;
+
+  private static final List<String> TOP_LEVEL = List.of("model", "input", "loss", "precision", "network", "training", "data", "let", "search", "freeze", "from");
+  private static final List<String> LAYERS = List.of("dense", "relu", "sigmoid", "tanh", "dropout");
+  /** Operations of the language whose compilation comes in a later version: named, so they are never silently ignored. */
+  private static final Map<String, String> LAYERS_LATER = Map.ofEntries(
+      Map.entry("batchnorm", "normalization layers"), Map.entry("layernorm", "normalization layers"),
+      Map.entry("groupnorm", "normalization layers"), Map.entry("residual", "residual blocks"),
+      Map.entry("leaky_relu", "the ReLU variants"), Map.entry("prelu", "the ReLU variants"), Map.entry("elu", "the ReLU variants"),
+      Map.entry("maxout", "the ReLU variants"), Map.entry("gelu", "more activations"), Map.entry("silu", "more activations"),
+      Map.entry("softmax", "a softmax layer (softmax_cross_entropy already applies softmax to the last layer)"),
+      Map.entry("conv", "convolutions"), Map.entry("maxpool", "pooling"), Map.entry("avgpool", "pooling"),
+      Map.entry("flatten", "multi-dimensional inputs"));
+  private static final List<String> TRAINING = List.of("batch", "epochs", "seed", "optimizer", "shuffle", "schedule");
+  private static final List<String> TRAINING_LATER = List.of("weight_decay", "l1", "clip_norm", "clip_value", "early_stopping",
+      "checkpoint_every", "steps");
+  private static final List<String> DATA = List.of("dir", "train", "test", "scale", "validation");
+  private static final List<String> DATA_LATER = List.of("preprocess", "augment", "folds", "stratify");
+  private static final List<String> INITS = List.of("zeros", "normal", "uniform", "xavier_uniform", "he_normal");
+  private static final List<String> INITS_LATER = List.of("constant", "identity", "xavier_normal", "glorot", "lecun_normal",
+      "he_uniform", "kaiming", "orthogonal");
+  private static final Set<String> JAVA_KEYWORDS = Set.of("abstract", "assert", "boolean", "break", "byte", "case", "catch",
+      "char", "class", "const", "continue", "default", "do", "double", "else", "enum", "extends", "final", "finally", "float",
+      "for", "goto", "if", "implements", "import", "instanceof", "int", "interface", "long", "native", "new", "package",
+      "private", "protected", "public", "return", "short", "static", "strictfp", "super", "switch", "synchronized", "this",
+      "throw", "throws", "transient", "try", "void", "volatile", "while", "true", "false", "null", "var", "record", "yield");
+
+  private final SourceFile src;
+  private final List<Diagnostic> errors = new ArrayList<>();
+  private final List<Diagnostic> warnings = new ArrayList<>();
+  private final Map<String, Double> lets = new HashMap<>();
+
+  private Analyzer(SourceFile src) {
+    this.src = src;
+  }
+
+  /** Checks a parsed file; throws {@link CompileException} listing every error found. */
+  public static Model analyze(Ast.File file) {
+    return new Analyzer(file.source()).run(file);
+  }
+
+  // ====================================================================== the file
+
+  private Model run(Ast.File file) {
+    if (file.items().isEmpty()) {
+      throw new CompileException(Diagnostic.error(src, new Span(1, 1, 1), "the file is empty",
+          "a .nnet file needs at least:  input [784]   network { dense(10) }   loss softmax_cross_entropy"));
+    }
+    String name = null;
+    int[] input = null;
+    Span inputSpan = null;
+    Ast.Network network = null;
+    Model.Loss loss = null;
+    Precision precision = Precision.FLOAT32;
+    Ast.Block training = null, data = null;
+    for (Ast.Item item : file.items()) {
+      if (item instanceof Ast.Let let) {
+        let(let);
+      } else if (item instanceof Ast.Network n) {
+        if (network != null) error(n.span(), "a second network block", "a file describes one network; merge the blocks");
+        network = n;
+      } else if (item instanceof Ast.FromLoad f) {
+        later(f.span(), "loading weights from a checkpoint ('from ... load')", "transfer learning");
+      } else if (item instanceof Ast.Block b) {
+        switch (b.key()) {
+          case "training" -> {
+            if (training != null) error(b.span(), "a second training block", "merge the two training blocks");
+            training = b;
+          }
+          case "data" -> {
+            if (data != null) error(b.span(), "a second data block", "merge the two data blocks");
+            data = b;
+          }
+          default -> error(b.span(), "unknown block '" + b.key() + "'", suggest(b.key(), List.of("network", "training", "data"),
+              "the blocks are network { }, training { } and data { }"));
+        }
+      } else if (item instanceof Ast.Setting s) {
+        switch (s.key()) {
+          case "model" -> name = modelName(s);
+          case "input" -> {
+            input = inputShape(s);
+            inputSpan = s.span();
+          }
+          case "loss" -> loss = loss(s);
+          case "precision" -> precision = precision(s);
+          case "search" -> later(s.keySpan(), "hyperparameter search", "hyperparameter search");
+          case "freeze" -> later(s.keySpan(), "freezing layers", "transfer learning");
+          case "batch", "epochs", "optimizer", "seed" -> error(s.keySpan(), "'" + s.key() + "' belongs in the training block",
+              "write it inside training { ... }");
+          case "train", "test", "scale", "validation" -> error(s.keySpan(), "'" + s.key() + "' belongs in the data block",
+              "write it inside data { ... }");
+          default -> error(s.keySpan(), "unknown setting '" + s.key() + "'", suggest(s.key(), TOP_LEVEL,
+              "the top level has: model, input, network { }, loss, training { }, data { }, precision, let"));
+        }
+      }
+    }
+    if (input == null) error(new Span(1, 1, 1), "the file has no 'input' line", "say the shape of one sample, e.g.  input [784]");
+    if (network == null) error(new Span(1, 1, 1), "the file has no network block", "add  network { dense(128) -> relu -> dense(10) }");
+    if (loss == null) error(new Span(1, 1, 1), "the file has no 'loss' line", "add  loss softmax_cross_entropy  (classes) or  loss mse  (values)");
+    Training t = training(training);
+    TrainingPlan.Data d = data(data);
+    failOnErrors();
+
+    List<Op> layers = layers(network, input, inputSpan);
+    failOnErrors();
+    checkLoss(loss, layers, input, network);
+    failOnErrors();
+
+    String className = name != null ? name : defaultName();
+    TrainingPlan plan = new TrainingPlan(t.epochs, t.seed, t.shuffle, t.optimizer.lr(), t.optimizer.describe(), d);
+    return new Model(className, src, input, List.copyOf(layers), loss, t.optimizer, t.batch, precision, plan, List.copyOf(warnings));
+  }
+
+  private void failOnErrors() {
+    if (!errors.isEmpty()) {
+      List<Diagnostic> all = new ArrayList<>(errors);
+      all.addAll(warnings);
+      throw new CompileException(all);
+    }
+  }
+
+  private String defaultName() {
+    StringBuilder sb = new StringBuilder();
+    boolean upper = true;
+    for (char c : src.baseName().toCharArray()) {
+      if (Character.isLetterOrDigit(c) && c < 128) {
+        sb.append(upper ? Character.toUpperCase(c) : c);
+        upper = false;
+      } else {
+        upper = true;
+      }
+    }
+    String n = sb.toString();
+    return n.isEmpty() || !Character.isLetter(n.charAt(0)) ? "Model" + n : n;
+  }
+
+  private String modelName(Ast.Setting s) {
+    Ast.Expr e = single(s);
+    if (!(e instanceof Ast.Name n)) {
+      error(e == null ? s.span() : e.span(), "the model name must be a name", "e.g.  model FashionMlp");
+      return null;
+    }
+    if (JAVA_KEYWORDS.contains(n.name())) {
+      error(n.span(), "'" + n.name() + "' cannot name a model: it is a Java keyword", "the model name becomes a Java class name; e.g. model " + capital(n.name()) + "Net");
+      return null;
+    }
+    return n.name();
+  }
+
+  private int[] inputShape(Ast.Setting s) {
+    Ast.Expr e = single(s);
+    if (e == null) return null;
+    List<Ast.Expr> dims = e instanceof Ast.ListOf l ? l.items() : List.of(e);
+    if (dims.isEmpty()) {
+      error(e.span(), "the input shape is empty", "e.g.  input [784]");
+      return null;
+    }
+    int[] shape = new int[dims.size()];
+    for (int i = 0; i < shape.length; i++) shape[i] = integer(dims.get(i), 1, MAX_UNITS, "an input dimension");
+    return shape;
+  }
+
+  private Precision precision(Ast.Setting s) {
+    Ast.Expr e = single(s);
+    if (e instanceof Ast.Name n) {
+      switch (n.name()) {
+        case "float32": return Precision.FLOAT32;
+        case "float64": return Precision.FLOAT64;
+        case "mixed": later(n.span(), "mixed precision", "mixed precision"); return Precision.FLOAT32;
+        default: break;
+      }
+    }
+    if (e instanceof Ast.Call c && c.name().equals("mixed")) {
+      later(c.span(), "mixed precision", "mixed precision");
+      return Precision.FLOAT32;
+    }
+    error(e == null ? s.span() : e.span(), "unknown precision", "write  precision float32  (the default) or  precision float64");
+    return Precision.FLOAT32;
+  }
+
+  private void let(Ast.Let let) {
+    if (let.search().isPresent()) later(let.search().get().span(), "search domains on 'let'", "hyperparameter search");
+    Double v = number(let.value());
+    if (lets.containsKey(let.name())) error(let.nameSpan(), "'" + let.name() + "' is already defined", "give each 'let' its own name");
+    if (v != null) lets.put(let.name(), v);
+  }
+
+  // ====================================================================== the network
+
+  private List<Op> layers(Ast.Network network, int[] input, Span inputSpan) {
+    List<Op> ops = new ArrayList<>();
+    if (network.layers().isEmpty()) {
+      error(network.span(), "the network has no layers", "e.g.  network { dense(128) -> relu -> dense(10) }");
+      return ops;
+    }
+    int size = 1;
+    for (int d : input) size *= d;
+    Map<String, Integer> counters = new HashMap<>();
+    Set<String> names = new HashSet<>();
+    for (Ast.Layer l : network.layers()) {
+      String op = l.op();
+      if (l.body().isPresent() && !op.equals("residual")) {
+        error(l.opSpan(), "'" + op + "' does not take a { } block", "only residual(...) { ... } has a body");
+        continue;
+      }
+      if (!LAYERS.contains(op)) {
+        if (LAYERS_LATER.containsKey(op)) later(l.opSpan(), "'" + op + "'", LAYERS_LATER.get(op));
+        else error(l.opSpan(), "unknown layer '" + op + "'", suggest(op, LAYERS, "the layers are: " + String.join(", ", LAYERS)));
+        continue;
+      }
+      String name = l.alias().map(Ast.Name::name).orElseGet(() -> op + counters.merge(op, 1, Integer::sum));
+      if (l.alias().isPresent() && !names.add(name)) {
+        error(l.alias().get().span(), "a second layer named '" + name + "'", "layer names must be unique");
+      }
+      names.add(name);
+      int line = l.span().line();
+      switch (op) {
+        case "dense" -> {
+          if (input.length > 1 && ops.isEmpty()) {
+            error(l.opSpan(), "dense takes a flat input; input " + Arrays.toString(input) + " has " + input.length + " dimensions",
+                "write the input flat, e.g.  input [" + size + "]");
+          }
+          Args a = args(l.arguments(), l.opSpan(), "dense", "units", "init", "bias_init");
+          int units = a.has("units") ? integer(a.get("units"), 1, MAX_UNITS, "the number of units") : 0;
+          if (!a.has("units")) error(l.span(), "dense needs its number of units", "e.g.  dense(128)");
+          checkBuffer(l.span(), (long) size * units, "weights");
+          ops.add(new Dense(name, line, size, units, a.get("init"), a.get("bias_init")).op);
+          size = Math.max(units, 1);
+        }
+        case "relu", "sigmoid", "tanh" -> {
+          args(l.arguments(), l.opSpan(), op);
+          ops.add(new Op.Activation(name, line, size, Op.Activation.Kind.valueOf(op.toUpperCase(Locale.ROOT))));
+        }
+        case "dropout" -> {
+          Args a = args(l.arguments(), l.opSpan(), "dropout", "p");
+          if (!a.has("p")) {
+            error(l.span(), "dropout needs its drop probability", "e.g.  dropout(0.2)  drops 20% of the units in training");
+            continue;
+          }
+          Double p = number(a.get("p"));
+          if (p != null && (p < 0 || p >= 1)) {
+            error(a.get("p").span(), "dropout probability must be in [0, 1), got " + Num.fmt(p),
+                "dropout(p) takes the probability of DROPPING a unit; dropout(0.2) keeps 80%.");
+          } else if (p != null) {
+            ops.add(new Op.Dropout(name, line, size, p));
+          }
+        }
+        default -> throw new IllegalStateException(op);
+      }
+    }
+    for (Op op : ops) {
+      if (op instanceof Op.Dense) continue;
+      checkBuffer(Span.NONE, (long) op.outputSize(), "activations");
+    }
+    return resolveInits(ops);
+  }
+
+  /** A dense layer as parsed; its default init depends on the activation after it, known only once all layers are read. */
+  private final class Dense {
+    final Op.Dense op;
+
+    Dense(String name, int line, int in, int out, Ast.Expr init, Ast.Expr biasInit) {
+      Init w = init == null ? null : init(init, in, out, true);
+      Init b = biasInit == null ? Init.zeros() : init(biasInit, in, out, false);
+      op = new Op.Dense(name, line, in, out, w, b == null ? Init.zeros() : b);
+    }
+  }
+
+  /** Fills default weight inits by the notes' rule: He before ReLU, Xavier before tanh/sigmoid or no activation. */
+  private List<Op> resolveInits(List<Op> ops) {
+    List<Op> out = new ArrayList<>(ops);
+    for (int i = 0; i < out.size(); i++) {
+      if (!(out.get(i) instanceof Op.Dense d) || d.weightInit() != null) continue;
+      Op.Activation.Kind next = null;
+      for (int j = i + 1; j < out.size() && next == null; j++) {
+        if (out.get(j) instanceof Op.Activation a) next = a.kind();
+        else if (out.get(j) instanceof Op.Dense) break;
+      }
+      Init w = next == Op.Activation.Kind.RELU ? heNormal(d.inputSize()) : xavierUniform(d.inputSize(), d.outputSize());
+      out.set(i, new Op.Dense(d.name(), d.line(), d.inputSize(), d.outputSize(), w, d.biasInit()));
+    }
+    return out;
+  }
+
+  private static Init heNormal(int in) {
+    return new Init("he_normal", Init.Distribution.NORMAL, 0, Math.sqrt(2.0 / in));
+  }
+
+  private static Init xavierUniform(int in, int out) {
+    double limit = Math.sqrt(6.0 / (in + out));
+    return new Init("xavier_uniform", Init.Distribution.UNIFORM, -limit, limit);
+  }
+
+  private Init init(Ast.Expr e, int in, int out, boolean weights) {
+    String name;
+    List<Ast.Arg> args;
+    if (e instanceof Ast.Name n) {
+      name = n.name();
+      args = List.of();
+    } else if (e instanceof Ast.Call c) {
+      name = c.name();
+      args = c.arguments();
+    } else {
+      error(e.span(), "an initializer must be a name such as he_normal or a call such as normal(0, 0.01)", null);
+      return null;
+    }
+    if (INITS_LATER.contains(name)) {
+      later(e.span(), "the initializer '" + name + "'", "the full initializer catalogue");
+      return null;
+    }
+    switch (name) {
+      case "zeros" -> {
+        args(args, e.span(), name);
+        if (weights) {
+          error(e.span(), "zero weights keep every unit of a layer identical: they receive the same gradient and never differ",
+              "use a random init (the default: he_normal before relu, xavier_uniform otherwise); zeros suits biases");
+          return null;
+        }
+        return Init.zeros();
+      }
+      case "normal" -> {
+        Args a = args(args, e.span(), name, "mean", "std");
+        double mean = a.number("mean", 0), std = a.number("std", 0.01);
+        if (std <= 0) error(e.span(), "normal(mean, std) needs std > 0", null);
+        return new Init("normal", Init.Distribution.NORMAL, mean, std);
+      }
+      case "uniform" -> {
+        Args a = args(args, e.span(), name, "low", "high");
+        double lo = a.number("low", -0.05), hi = a.number("high", 0.05);
+        if (hi <= lo) error(e.span(), "uniform(low, high) needs low < high", null);
+        return new Init("uniform", Init.Distribution.UNIFORM, lo, hi);
+      }
+      case "xavier_uniform" -> {
+        args(args, e.span(), name);
+        return xavierUniform(in, out);
+      }
+      case "he_normal" -> {
+        args(args, e.span(), name);
+        return heNormal(in);
+      }
+      default -> {
+        error(e.span(), "unknown initializer '" + name + "'", suggest(name, INITS, "the initializers are: " + String.join(", ", INITS)));
+        return null;
+      }
+    }
+  }
+
+  private void checkBuffer(Span span, long elements, String what) {
+    if (elements > MAX_BUFFER) {
+      error(span.known() ? span : new Span(1, 1, 1), "the network is too large: " + elements + " " + what + " in one layer",
+          "at most " + MAX_BUFFER + " values per tensor");
+    }
+  }
+
+  // ====================================================================== loss
+
+  private Model.Loss loss(Ast.Setting s) {
+    Ast.Expr e = single(s);
+    if (e == null) return null;
+    String name = e instanceof Ast.Name n ? n.name() : e instanceof Ast.Call c ? c.name() : null;
+    List<Ast.Arg> args = e instanceof Ast.Call c ? c.arguments() : List.of();
+    if (name == null) {
+      error(e.span(), "the loss must be a name", "loss softmax_cross_entropy  or  loss mse");
+      return null;
+    }
+    switch (name) {
+      case "softmax_cross_entropy", "cross_entropy" -> {
+        Args a = args(args, e.span(), name, "label_smoothing");
+        if (a.has("label_smoothing") && a.number("label_smoothing", 0) != 0) later(a.get("label_smoothing").span(), "label smoothing", "label smoothing");
+        return new Model.Loss(Model.Loss.Kind.SOFTMAX_CROSS_ENTROPY, s.span().line());
+      }
+      case "mse" -> {
+        args(args, e.span(), name);
+        return new Model.Loss(Model.Loss.Kind.MSE, s.span().line());
+      }
+      case "binary_cross_entropy", "sigmoid_cross_entropy" -> {
+        later(e.span(), "'" + name + "'", "more losses");
+        return null;
+      }
+      default -> {
+        error(e.span(), "unknown loss '" + name + "'", suggest(name, List.of("softmax_cross_entropy", "mse"),
+            "the losses are softmax_cross_entropy (classes) and mse (values)"));
+        return null;
+      }
+    }
+  }
+
+  private void checkLoss(Model.Loss loss, List<Op> layers, int[] input, Ast.Network network) {
+    if (loss == null || layers.isEmpty()) return;
+    Op last = layers.get(layers.size() - 1);
+    if (loss.kind() == Model.Loss.Kind.SOFTMAX_CROSS_ENTROPY) {
+      if (last.outputSize() < 2) {
+        error(lineSpan(last.line()), "softmax_cross_entropy needs at least 2 outputs (one per class); the last layer has " + last.outputSize(),
+            "end the network with dense(<number of classes>)");
+      }
+      if (last instanceof Op.Activation a) {
+        warning(lineSpan(a.line()), "the network ends in " + a.kind().keyword + " before softmax_cross_entropy",
+            "the loss applies softmax to raw scores itself; a final activation squeezes them and slows learning");
+      }
+    }
+    for (int i = 0; i + 1 < layers.size(); i++) {
+      if (layers.get(i) instanceof Op.Dropout d && layers.get(i + 1) instanceof Op.Activation a) {
+        warning(lineSpan(d.line()), "dropout before " + a.kind().keyword,
+            "the notes place dropout after the activation, before the next linear layer");
+      }
+    }
+  }
+
+  private Span lineSpan(int line) {
+    String text = src.line(line);
+    int start = 0;
+    while (start < text.length() && Character.isWhitespace(text.charAt(start))) start++;
+    return new Span(line, start + 1, Math.max(1, text.stripTrailing().length() - start));
+  }
+
+  // ====================================================================== training
+
+  private record Training(int batch, int epochs, long seed, boolean shuffle, Model.Optimizer optimizer) {}
+
+  private Training training(Ast.Block block) {
+    int batch = 32, epochs = 10;
+    long seed = 1;
+    boolean shuffle = true;
+    Model.Optimizer opt = new Model.Optimizer(Model.Optimizer.Kind.ADAM, 1e-3, 0.9, 0.999, 1e-8, 0);
+    if (block == null) return new Training(batch, epochs, seed, shuffle, opt);
+    Set<String> seen = new HashSet<>();
+    for (Ast.Setting s : block.settings()) {
+      if (!seen.add(s.key())) error(s.keySpan(), "'" + s.key() + "' is set twice", "keep one");
+      switch (s.key()) {
+        case "batch" -> batch = integer(single(s), 1, MAX_BATCH, "the batch size");
+        case "epochs" -> epochs = integer(single(s), 1, 1_000_000, "the number of epochs");
+        case "seed" -> seed = integer(single(s), 0, Integer.MAX_VALUE, "the seed");
+        case "shuffle" -> shuffle = bool(single(s));
+        case "optimizer" -> {
+          Model.Optimizer o = optimizer(single(s), s.span().line());
+          if (o != null) opt = o;
+        }
+        case "schedule" -> {
+          Ast.Expr e = single(s);
+          if (!(e instanceof Ast.Name n && n.name().equals("constant"))) later(e == null ? s.span() : e.span(), "learning-rate schedules", "schedules");
+        }
+        default -> {
+          if (TRAINING_LATER.contains(s.key())) later(s.keySpan(), "'" + s.key() + "'", "regularization and the training loop's options");
+          else error(s.keySpan(), "unknown training setting '" + s.key() + "'", suggest(s.key(), TRAINING,
+              "the training block has: " + String.join(", ", TRAINING)));
+        }
+      }
+    }
+    return new Training(batch, epochs, seed, shuffle, opt);
+  }
+
+  private Model.Optimizer optimizer(Ast.Expr e, int line) {
+    if (e == null) return null;
+    String name = e instanceof Ast.Name n ? n.name() : e instanceof Ast.Call c ? c.name() : null;
+    List<Ast.Arg> args = e instanceof Ast.Call c ? c.arguments() : List.of();
+    if (name == null) {
+      error(e.span(), "the optimizer must be a name or a call", "e.g.  optimizer adam(lr: 1e-3)");
+      return null;
+    }
+    switch (name) {
+      case "sgd" -> {
+        Args a = args(args, e.span(), name, "lr", "momentum", "nesterov");
+        if (a.number("momentum", 0) != 0 || a.has("nesterov")) later(e.span(), "SGD with momentum", "the optimizer catalogue");
+        return new Model.Optimizer(Model.Optimizer.Kind.SGD, positive(a, "lr", 0.01), 0, 0, 0, line);
+      }
+      case "adam" -> {
+        Args a = args(args, e.span(), name, "lr", "beta1", "beta2", "eps");
+        double b1 = a.number("beta1", 0.9), b2 = a.number("beta2", 0.999), eps = a.number("eps", 1e-8);
+        if (b1 < 0 || b1 >= 1) error(a.span("beta1", e), "beta1 must be in [0, 1), got " + Num.fmt(b1), "the usual value is 0.9");
+        if (b2 < 0 || b2 >= 1) error(a.span("beta2", e), "beta2 must be in [0, 1), got " + Num.fmt(b2), "the usual value is 0.999");
+        if (eps <= 0) error(a.span("eps", e), "eps must be positive", "the usual value is 1e-8");
+        return new Model.Optimizer(Model.Optimizer.Kind.ADAM, positive(a, "lr", 1e-3), b1, b2, eps, line);
+      }
+      case "momentum", "nesterov", "adagrad", "rmsprop", "adamw" -> {
+        later(e.span(), "the optimizer '" + name + "'", "the optimizer catalogue");
+        return null;
+      }
+      default -> {
+        error(e.span(), "unknown optimizer '" + name + "'", suggest(name, List.of("sgd", "adam"), "the optimizers are sgd and adam"));
+        return null;
+      }
+    }
+  }
+
+  private double positive(Args a, String key, double dflt) {
+    double v = a.number(key, dflt);
+    if (v <= 0 || !Double.isFinite(v)) error(a.span(key, null), key + " must be a positive number, got " + Num.fmt(v), "e.g. lr: 1e-3");
+    return v;
+  }
+
+  // ====================================================================== data
+
+  private TrainingPlan.Data data(Ast.Block block) {
+    if (block == null) return new TrainingPlan.Data("", null, null, 1, 0);
+    String dir = "";
+    TrainingPlan.Source train = null, test = null;
+    double scale = 1, validation = 0;
+    Set<String> seen = new HashSet<>();
+    for (Ast.Setting s : block.settings()) {
+      if (!seen.add(s.key())) error(s.keySpan(), "'" + s.key() + "' is set twice", "keep one");
+      switch (s.key()) {
+        case "dir" -> {
+          Ast.Expr e = single(s);
+          if (e instanceof Ast.Str str) dir = str.value();
+          else if (e != null) error(e.span(), "dir takes a folder in quotes", "e.g.  dir \"/usr/share/datasets/fashion-mnist\"");
+        }
+        case "train" -> train = source(single(s));
+        case "test" -> test = source(single(s));
+        case "scale" -> {
+          Double v = number(single(s));
+          if (v != null && (v <= 0 || !Double.isFinite(v))) error(s.span(), "scale must be positive", "e.g.  scale 1/255");
+          if (v != null) scale = v;
+        }
+        case "validation" -> {
+          Ast.Expr e = single(s);
+          Double v = number(e);
+          if (v != null && (v < 0 || v >= 1)) error(e.span(), "validation is the fraction of training data held out, in [0, 1); got " + Num.fmt(v), "e.g.  validation 0.1");
+          if (v != null) validation = v;
+        }
+        default -> {
+          if (DATA_LATER.contains(s.key())) later(s.keySpan(), "'" + s.key() + "'", "the data pipeline (preprocessing, augmentation, folds)");
+          else error(s.keySpan(), "unknown data setting '" + s.key() + "'", suggest(s.key(), DATA, "the data block has: " + String.join(", ", DATA)));
+        }
+      }
+    }
+    return new TrainingPlan.Data(dir, train, test, scale, validation);
+  }
+
+  private TrainingPlan.Source source(Ast.Expr e) {
+    if (!(e instanceof Ast.Call c)) {
+      if (e != null) error(e.span(), "a data source is idx(\"images\", \"labels\") or csv(\"file.csv\")", null);
+      return null;
+    }
+    switch (c.name()) {
+      case "idx" -> {
+        Args a = args(c.arguments(), c.nameSpan(), "idx", "images", "labels");
+        String images = string(a.get("images")), labels = string(a.get("labels"));
+        if (!a.has("images") || !a.has("labels")) {
+          error(c.span(), "idx needs two files: images and labels", "e.g.  idx(\"train-images-idx3-ubyte.gz\", \"train-labels-idx1-ubyte.gz\")");
+          return null;
+        }
+        return images == null || labels == null ? null : new TrainingPlan.Source("idx", List.of(images, labels), Map.of());
+      }
+      case "csv" -> {
+        Args a = args(c.arguments(), c.nameSpan(), "csv", "path", "label", "header");
+        String path = string(a.get("path"));
+        if (path == null) {
+          if (!a.has("path")) error(c.span(), "csv needs a file", "e.g.  csv(\"iris.csv\", label: \"species\")");
+          return null;
+        }
+        Map<String, String> options = new TreeMap<>();
+        if (a.has("label")) {
+          Ast.Expr l = a.get("label");
+          if (l instanceof Ast.Str str) options.put("label", str.value());
+          else {
+            Double v = number(l);
+            if (v != null) options.put("label", Long.toString(Math.round(v)));
+          }
+        }
+        if (a.has("header")) options.put("header", Boolean.toString(bool(a.get("header"))));
+        return new TrainingPlan.Source("csv", List.of(path), options);
+      }
+      case "npy", "npz" -> {
+        later(c.nameSpan(), "NumPy data files", "the data pipeline");
+        return null;
+      }
+      default -> {
+        error(c.nameSpan(), "unknown data format '" + c.name() + "'", suggest(c.name(), List.of("idx", "csv"), "the formats are idx and csv"));
+        return null;
+      }
+    }
+  }
+
+  // ====================================================================== values
+
+  /** Named and positional arguments matched against a parameter list. */
+  private final class Args {
+    private final Map<String, Ast.Arg> byName = new LinkedHashMap<>();
+
+    Args(List<Ast.Arg> args, Span where, String op, String... params) {
+      int positional = 0;
+      boolean named = false;
+      for (Ast.Arg a : args) {
+        String key;
+        if (a.name().isPresent()) {
+          named = true;
+          key = a.name().get().name();
+          if (!Arrays.asList(params).contains(key)) {
+            error(a.name().get().span(), op + " has no option '" + key + "'", params.length == 0 ? op + " takes no options"
+                : suggest(key, Arrays.asList(params), op + " takes: " + String.join(", ", params)));
+            continue;
+          }
+        } else {
+          if (named) {
+            error(a.span(), "a positional value after a named one", "write positional values first");
+            continue;
+          }
+          if (positional >= params.length) {
+            error(a.span(), op + (params.length == 0 ? " takes no values" : " takes at most " + params.length + " value" + (params.length == 1 ? "" : "s") + " (" + String.join(", ", params) + ")"), null);
+            continue;
+          }
+          key = params[positional++];
+        }
+        if (byName.put(key, a) != null) error(a.span(), "'" + key + "' is given twice", null);
+      }
+    }
+
+    boolean has(String key) {
+      return byName.containsKey(key);
+    }
+
+    Ast.Expr get(String key) {
+      Ast.Arg a = byName.get(key);
+      return a == null ? null : a.value();
+    }
+
+    Span span(String key, Ast.Expr fallback) {
+      Ast.Arg a = byName.get(key);
+      return a != null ? a.span() : fallback != null ? fallback.span() : new Span(1, 1, 1);
+    }
+
+    double number(String key, double dflt) {
+      if (!has(key)) return dflt;
+      Double v = Analyzer.this.number(get(key));
+      return v == null ? dflt : v;
+    }
+  }
+
+  private Args args(List<Ast.Arg> args, Span where, String op, String... params) {
+    return new Args(args, where, op, params);
+  }
+
+  private Ast.Expr single(Ast.Setting s) {
+    if (s.arguments().isPresent()) {
+      error(s.keySpan(), "'" + s.key() + "' is followed by a value, not by ( )", "e.g.  " + s.key() + " 64");
+      return null;
+    }
+    if (s.values().size() != 1) {
+      error(s.span(), "'" + s.key() + "' takes " + (s.values().isEmpty() ? "a value" : "one value, not " + s.values().size()), null);
+      return null;
+    }
+    Ast.Expr e = s.values().get(0);
+    if (e instanceof Ast.Then t) {
+      if (!s.key().equals("schedule")) error(t.span(), "'then' joins schedule stages only", null);
+      else later(t.span(), "chained schedules", "schedules");
+      return null;
+    }
+    return e;
+  }
+
+  /** Evaluates a constant expression: numbers, let names, + - * /. */
+  private Double number(Ast.Expr e) {
+    if (e == null) return null;
+    if (e instanceof Ast.Num n) return n.value();
+    if (e instanceof Ast.Negate n) {
+      Double v = number(n.operand());
+      return v == null ? null : -v;
+    }
+    if (e instanceof Ast.Name n) {
+      Double v = lets.get(n.name());
+      if (v == null) error(n.span(), "'" + n.name() + "' is not a number or a defined 'let' name",
+          suggest(n.name(), new ArrayList<>(lets.keySet()), "define it first:  let " + n.name() + " = ..."));
+      return v;
+    }
+    if (e instanceof Ast.Binary b) {
+      Double l = number(b.left()), r = number(b.right());
+      if (l == null || r == null) return null;
+      if (b.op() == '/' && r == 0) {
+        error(b.span(), "division by zero", null);
+        return null;
+      }
+      double v = switch (b.op()) {
+        case '+' -> l + r;
+        case '-' -> l - r;
+        case '*' -> l * r;
+        default -> l / r;
+      };
+      if (!Double.isFinite(v)) {
+        error(b.span(), "the value is not a finite number", null);
+        return null;
+      }
+      return v;
+    }
+    error(e.span(), "expected a number", null);
+    return null;
+  }
+
+  private int integer(Ast.Expr e, long min, long max, String what) {
+    Double v = number(e);
+    if (v == null) return (int) Math.max(min, 1);
+    if (v != Math.rint(v)) {
+      error(e.span(), what + " must be a whole number, got " + Num.fmt(v), null);
+      return (int) Math.max(min, 1);
+    }
+    if (v < min || v > max) {
+      error(e.span(), what + " must be between " + min + " and " + max + ", got " + Num.fmt(v), null);
+      return (int) Math.max(min, 1);
+    }
+    return (int) (double) v;
+  }
+
+  private boolean bool(Ast.Expr e) {
+    if (e instanceof Ast.Name n && (n.name().equals("true") || n.name().equals("false"))) return n.name().equals("true");
+    if (e != null) error(e.span(), "expected true or false", null);
+    return false;
+  }
+
+  private String string(Ast.Expr e) {
+    if (e == null) return null;
+    if (e instanceof Ast.Str s) {
+      if (s.value().isEmpty()) error(s.span(), "the path is empty", null);
+      if (s.value().indexOf('\0') >= 0) error(s.span(), "the path contains a NUL character", null);
+      return s.value();
+    }
+    error(e.span(), "expected a file path in double quotes", "e.g.  \"data/train.csv\"");
+    return null;
+  }
+
+  // ====================================================================== reporting
+
+  private void error(Span span, String message, String hint) {
+    errors.add(Diagnostic.error(src, span, message, hint));
+  }
+
+  private void warning(Span span, String message, String hint) {
+    warnings.add(Diagnostic.warning(src, span, message, hint));
+  }
+
+  private void later(Span span, String what, String feature) {
+    error(span, what + " is not supported yet", "the language has it; its compilation comes with " + feature);
+  }
+
+  /** "did you mean X?" for a close name, else {@code fallback}. */
+  static String suggest(String word, Collection<String> known, String fallback) {
+    String best = null;
+    int bestD = Integer.MAX_VALUE;
+    for (String k : known) {
+      int d = distance(word.toLowerCase(Locale.ROOT), k);
+      if (d < bestD) {
+        bestD = d;
+        best = k;
+      }
+    }
+    return best != null && bestD <= Math.max(1, Math.min(2, word.length() / 3)) ? "did you mean '" + best + "'?" : fallback;
+  }
+
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) prev[j] = j;
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        cur[j] = Math.min(Math.min(cur[j - 1], prev[j]) + 1, prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+
+  private static String capital(String s) {
+    return Character.toUpperCase(s.charAt(0)) + s.substring(1);
+  }
+}

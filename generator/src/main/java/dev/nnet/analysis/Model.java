@@ -1,0 +1,63 @@
+package dev.nnet.analysis;
+
+import dev.nnet.runtime.Precision;
+import dev.nnet.runtime.TrainingPlan;
+import dev.nnet.syntax.Diagnostic;
+import dev.nnet.syntax.SourceFile;
+import java.util.List;
+
+/**
+ * A checked network: every name resolved, every default filled in, every shape known. The layout and
+ * emission stages read only this, never the syntax tree.
+ *
+ * @param layers   in forward order; each layer's input is the previous one's output
+ * @param warnings advice about the file that does not stop compilation
+ */
+public record Model(String name, SourceFile source, int[] inputShape, List<Op> layers, Loss loss, Optimizer optimizer,
+                    int batchSize, Precision precision, TrainingPlan plan, List<Diagnostic> warnings) {
+
+  public int inputSize() {
+    int n = 1;
+    for (int d : inputShape) n *= d;
+    return n;
+  }
+
+  public int outputSize() {
+    return layers.isEmpty() ? inputSize() : layers.get(layers.size() - 1).outputSize();
+  }
+
+  public long parameterCount() {
+    long n = 0;
+    for (Op op : layers) n += op.parameterCount();
+    return n;
+  }
+
+  /** The loss: softmax cross-entropy over class logits, or mean squared error. */
+  public record Loss(Kind kind, int line) {
+    public enum Kind {
+      SOFTMAX_CROSS_ENTROPY("softmax_cross_entropy"), MSE("mse");
+
+      public final String keyword;
+
+      Kind(String keyword) {
+        this.keyword = keyword;
+      }
+    }
+  }
+
+  /**
+   * The optimizer with its hyperparameters resolved.
+   *
+   * @param beta1 Adam's first-moment decay (unused by SGD)
+   * @param beta2 Adam's second-moment decay
+   * @param eps   Adam's denominator guard
+   */
+  public record Optimizer(Kind kind, double lr, double beta1, double beta2, double eps, int line) {
+    public enum Kind { SGD, ADAM }
+
+    public String describe() {
+      return kind == Kind.SGD ? "sgd(lr: " + Num.fmt(lr) + ")"
+          : "adam(lr: " + Num.fmt(lr) + ", beta1: " + Num.fmt(beta1) + ", beta2: " + Num.fmt(beta2) + ", eps: " + Num.fmt(eps) + ")";
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package dev.nnet.analysis;
+
+/**
+ * One layer of a checked network, with its input and output sizes (per sample) and the .nnet line it
+ * came from. Adding an operation means adding a record here, its analysis in {@link Analyzer}, and its
+ * emitter in {@code dev.nnet.emit}.
+ */
+public sealed interface Op {
+
+  /** The layer's name: its {@code as} alias, or the operation with a counter (dense1, relu2). */
+  String name();
+
+  /** The 1-based line of the .nnet file that declared it. */
+  int line();
+
+  int inputSize();
+
+  int outputSize();
+
+  default long parameterCount() {
+    return 0;
+  }
+
+  /** How {@code nnet check} shows the operation, with defaults filled in. */
+  String describe();
+
+  /** {@code dense(units)}: y = x·W + b. */
+  record Dense(String name, int line, int inputSize, int outputSize, Init weightInit, Init biasInit) implements Op {
+    @Override
+    public long parameterCount() {
+      return (long) inputSize * outputSize + outputSize;
+    }
+
+    @Override
+    public String describe() {
+      return "dense(" + outputSize + ", init: " + weightInit.describe() + ", bias_init: " + biasInit.describe() + ")";
+    }
+  }
+
+  /** An elementwise activation. */
+  record Activation(String name, int line, int inputSize, Kind kind) implements Op {
+    public enum Kind {
+      RELU("relu"), SIGMOID("sigmoid"), TANH("tanh");
+
+      public final String keyword;
+
+      Kind(String keyword) {
+        this.keyword = keyword;
+      }
+    }
+
+    @Override
+    public int outputSize() {
+      return inputSize;
+    }
+
+    @Override
+    public String describe() {
+      return kind.keyword;
+    }
+  }
+
+  /** Inverted dropout: in training, zero each unit with probability {@code p} and scale survivors by 1/(1−p). */
+  record Dropout(String name, int line, int inputSize, double p) implements Op {
+    @Override
+    public int outputSize() {
+      return inputSize;
+    }
+
+    @Override
+    public String describe() {
+      return "dropout(p: " + Num.fmt(p) + ")   # drops " + Num.fmt(p * 100) + "% of units in training";
+    }
+  }
+}

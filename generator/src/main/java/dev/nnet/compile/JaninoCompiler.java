@@ -1,0 +1,42 @@
+package dev.nnet.compile;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.codehaus.commons.compiler.CompileException;
+import org.codehaus.janino.SimpleCompiler;
+import org.codehaus.janino.util.ClassFile;
+
+/**
+ * Compiles generated source in memory with Janino. Compiled classes are cached by source text, so
+ * compiling the same .nnet twice in one JVM costs nothing the second time.
+ */
+public final class JaninoCompiler {
+  private JaninoCompiler() {}
+
+  /** A loaded class and the bytecode size of each of its methods. */
+  public record Compiled(Class<?> type, Map<String, Integer> methodSizes) {}
+
+  private static final Map<String, Compiled> CACHE = new ConcurrentHashMap<>();
+
+  public static Compiled compile(String className, String source) {
+    Compiled cached = CACHE.get(source);
+    if (cached != null) return cached;
+    SimpleCompiler compiler = new SimpleCompiler();
+    compiler.setParentClassLoader(JaninoCompiler.class.getClassLoader());
+    compiler.setDebuggingInformation(true, true, false);
+    try {
+      compiler.cook(source);
+      Class<?> type = compiler.getClassLoader().loadClass(className);
+      Map<String, Integer> sizes = new LinkedHashMap<>();
+      for (ClassFile cf : compiler.getClassFiles()) sizes.putAll(BytecodeSizes.of(cf.toByteArray()));
+      Compiled c = new Compiled(type, sizes);
+      CACHE.put(source, c);
+      return c;
+    } catch (CompileException e) {
+      throw new GeneratedCodeException(e.getMessage(), source, e);
+    } catch (ClassNotFoundException e) {
+      throw new GeneratedCodeException("class " + className + " missing after compilation", source, e);
+    }
+  }
+}

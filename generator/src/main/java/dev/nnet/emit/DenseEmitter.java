@@ -1,0 +1,132 @@
+package dev.nnet.emit;
+
+import com.squareup.javapoet.FieldSpec;
+import com.squareup.javapoet.MethodSpec;
+import com.squareup.javapoet.TypeSpec;
+import dev.nnet.analysis.Init;
+import dev.nnet.analysis.Op;
+import dev.nnet.layout.Layout;
+import java.util.ArrayList;
+import java.util.List;
+import javax.lang.model.element.Modifier;
+
+/**
+ * dense(units): y = x·W + b, with W stored [in][out] in the parameter arena.
+ * Backward: dW = xᵀ·dy, db = Σ_rows dy, dx = dy·Wᵀ (read from a transposed copy kept in step with W,
+ * and skipped entirely when no earlier layer learns).
+ */
+final class DenseEmitter extends LayerEmitter {
+  private final Op.Dense d;
+  private final Layout.Tensor w, b;
+  private final String transposed;
+
+  DenseEmitter(EmitContext ctx, Op.Dense d, String in, String inGrad) {
+    super(ctx, d, in, inGrad);
+    this.d = d;
+    this.w = ctx.layout().weight(d);
+    this.b = ctx.layout().bias(d);
+    this.transposed = inGrad == null ? null : d.name() + "WeightT";
+  }
+
+  @Override
+  Op op() {
+    return d;
+  }
+
+  @Override
+  void declare(TypeSpec.Builder cls) {
+    if (transposed != null) {
+      cls.addField(FieldSpec.builder(ctx.array(), transposed, Modifier.PRIVATE, Modifier.FINAL)
+          .addJavadoc("$L.weight transposed to [$L][$L], for the input gradient; refreshed after every update.\n", d.name(), d.outputSize(), d.inputSize())
+          .initializer("new $T[$L]", ctx.elem(), d.inputSize() * d.outputSize()).build());
+    }
+  }
+
+  @Override
+  List<MethodSpec> forward() {
+    int bsz = ctx.batch(), in = d.inputSize(), outN = d.outputSize();
+    return new Gemm(d.name() + "Forward",
+        String.format("%s forward: %s[%d][%d] = %s[%d][%d] · W[%d][%d] + b[%d].\n<p>From %s", d.name(), out, bsz, outN,
+            this.in, bsz, in, in, outN, outN, ctx.sourceLine(d.line())),
+        bsz, outN, in, this.in, 0, in, 1, "params", w.offset(), outN, out, 0, outN, "params", b.offset()).emit(ctx);
+  }
+
+  @Override
+  List<MethodSpec> backward() {
+    int bsz = ctx.batch(), in = d.inputSize(), outN = d.outputSize();
+    List<MethodSpec> methods = new ArrayList<>();
+    MethodSpec.Builder entry = method(d.name() + "Backward", "$L backward: weight, bias$L gradients.", d.name(),
+        inGrad == null ? "" : " and input");
+    entry.addStatement("$LWeightGrad()", d.name());
+    entry.addStatement("$LBiasGrad()", d.name());
+    if (inGrad != null) entry.addStatement("$LInputGrad()", d.name());
+    methods.add(entry.build());
+    methods.addAll(new Gemm(d.name() + "WeightGrad",
+        String.format("dW[%d][%d] = %sᵀ · %s, over the batch of %d.", in, outN, this.in, outGrad, bsz),
+        in, outN, bsz, this.in, 0, 1, in, outGrad, 0, outN, "grads", w.offset(), outN, null, 0).emit(ctx));
+    methods.add(biasGrad());
+    if (inGrad != null) {
+      methods.addAll(new Gemm(d.name() + "InputGrad",
+          String.format("%s[%d][%d] = %s · Wᵀ, reading W transposed from %s.", inGrad, bsz, in, outGrad, transposed),
+          bsz, in, outN, outGrad, 0, outN, 1, transposed, 0, in, inGrad, 0, in, null, 0).emit(ctx));
+      methods.add(transpose());
+    }
+    return methods;
+  }
+
+  private MethodSpec biasGrad() {
+    int bsz = ctx.batch(), n = d.outputSize();
+    MethodSpec.Builder mb = MethodSpec.methodBuilder(d.name() + "BiasGrad").addModifiers(Modifier.PRIVATE)
+        .addJavadoc("db[$L] = the sum of $L over the batch's rows.\n", n, outGrad);
+    int vecEnd = 0;
+    if (ctx.vector()) {
+      var V = ctx.vectorClass();
+      vecEnd = n / ctx.lanes() * ctx.lanes();
+      if (vecEnd > 0) {
+        mb.beginControlFlow("for (int j = 0; j < $L; j += $L)", vecEnd, ctx.lanes());
+        mb.addStatement("$T acc = $T.zero(S)", V, V);
+        mb.addStatement("for (int i = 0; i < $L; i++) acc = acc.add($T.fromArray(S, $L, i * $L + j))", bsz, V, outGrad, n);
+        mb.addStatement("acc.intoArray(grads, $L + j)", b.offset());
+        mb.endControlFlow();
+      }
+    }
+    if (vecEnd < n) {
+      mb.beginControlFlow("for (int j = $L; j < $L; j++)", vecEnd, n);
+      mb.addStatement("$T s = 0", ctx.elem());
+      mb.addStatement("for (int i = 0; i < $L; i++) s += $L[i * $L + j]", bsz, outGrad, n);
+      mb.addStatement("grads[$L + j] = s", b.offset());
+      mb.endControlFlow();
+    }
+    return mb.build();
+  }
+
+  private MethodSpec transpose() {
+    int in = d.inputSize(), outN = d.outputSize();
+    return MethodSpec.methodBuilder(d.name() + "Transpose").addModifiers(Modifier.PRIVATE)
+        .addJavadoc("Copies $L.weight [$L][$L] into $L [$L][$L].\n", d.name(), in, outN, transposed, outN, in)
+        .beginControlFlow("for (int i = 0; i < $L; i++)", in)
+        .addStatement("int src = $L + i * $L", w.offset(), outN)
+        .addStatement("for (int o = 0; o < $L; o++) $L[o * $L + i] = params[src + o]", outN, transposed, in)
+        .endControlFlow().build();
+  }
+
+  @Override
+  void initialize(MethodSpec.Builder init) {
+    init(init, w, d.weightInit(), "fan_in " + d.inputSize() + ", fan_out " + d.outputSize());
+    init(init, b, d.biasInit(), null);
+  }
+
+  private void init(MethodSpec.Builder init, Layout.Tensor t, Init i, String fans) {
+    init.addComment("$L [$L][$L]: $L$L", t.name(), t.rows(), t.cols(), i.describe(), fans == null ? "" : " (" + fans + ")");
+    switch (i.distribution()) {
+      case NORMAL -> init.addStatement("$T.normal(params, $L, $L, $L, $L, rng)", RuntimeTypes.INITIALIZERS, t.offset(), t.size(), i.a(), i.b());
+      case UNIFORM -> init.addStatement("$T.uniform(params, $L, $L, $L, $L, rng)", RuntimeTypes.INITIALIZERS, t.offset(), t.size(), i.a(), i.b());
+      case CONSTANT -> init.addStatement("$T.constant(params, $L, $L, $L)", RuntimeTypes.INITIALIZERS, t.offset(), t.size(), i.a());
+    }
+  }
+
+  @Override
+  void refresh(MethodSpec.Builder after) {
+    if (transposed != null) after.addStatement("$LTranspose()", d.name());
+  }
+}

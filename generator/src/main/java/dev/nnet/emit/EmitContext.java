@@ -1,0 +1,65 @@
+package dev.nnet.emit;
+
+import com.squareup.javapoet.ArrayTypeName;
+import com.squareup.javapoet.ClassName;
+import com.squareup.javapoet.TypeName;
+import dev.nnet.analysis.Model;
+import dev.nnet.layout.Layout;
+import dev.nnet.runtime.Precision;
+
+/**
+ * What every emitter needs: the model, its layout, the number type, and whether (and how wide) the
+ * Vector API path is. Literals are formatted here so every emitter writes {@code 0.5f} or {@code 0.5} alike.
+ *
+ * @param lanes vector length in elements; 0 for the plain-Java path
+ */
+record EmitContext(Model model, Layout layout, int lanes) {
+
+  static final ClassName FLOAT_VECTOR = ClassName.get("jdk.incubator.vector", "FloatVector");
+  static final ClassName DOUBLE_VECTOR = ClassName.get("jdk.incubator.vector", "DoubleVector");
+  static final ClassName SPECIES = ClassName.get("jdk.incubator.vector", "VectorSpecies");
+
+  boolean vector() {
+    return lanes > 0;
+  }
+
+  boolean f32() {
+    return model.precision() == Precision.FLOAT32;
+  }
+
+  int batch() {
+    return model.batchSize();
+  }
+
+  /** float or double. */
+  TypeName elem() {
+    return f32() ? TypeName.FLOAT : TypeName.DOUBLE;
+  }
+
+  ArrayTypeName array() {
+    return ArrayTypeName.of(elem());
+  }
+
+  ClassName vectorClass() {
+    return f32() ? FLOAT_VECTOR : DOUBLE_VECTOR;
+  }
+
+  /** A literal of the element type, exact for the value it was computed as. */
+  String lit(double v) {
+    if (f32()) {
+      float f = (float) v;
+      return (f == Math.rint(f) && Math.abs(f) < 1e7 ? Integer.toString((int) f) + ".0" : Float.toString(f)) + "f";
+    }
+    return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) + ".0" : Double.toString(v);
+  }
+
+  /** {@code (float) } before an expression computed in double, or nothing in float64. */
+  String narrow() {
+    return f32() ? "(float) " : "";
+  }
+
+  /** The .nnet line, made safe to stand inside a Java comment. */
+  String sourceLine(int line) {
+    return SafeText.comment(model.source().name() + ":" + line + ": " + model.source().line(line).strip());
+  }
+}

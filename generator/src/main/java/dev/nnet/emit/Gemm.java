@@ -1,0 +1,135 @@
+package dev.nnet.emit;
+
+import com.squareup.javapoet.CodeBlock;
+import com.squareup.javapoet.MethodSpec;
+import java.util.ArrayList;
+import java.util.List;
+import javax.lang.model.element.Modifier;
+
+/**
+ * One matrix product with every size and offset known: {@code C = init + A·B}, where
+ * A(i,k) = a[aBase + i·aRow + k·aStep], B(k,j) = b[bBase + k·bRow + j], C(i,j) = c[cBase + i·cRow + j],
+ * and init is a bias row or zero. Forward (y = x·W + b), the weight gradient (dW = xᵀ·dy) and the input
+ * gradient (dx = dy·Wᵀ) of a dense layer are all this one form.
+ *
+ * <p>The vector form follows the measured study (shared/studies/codegen-shapes.md): a register tile of up
+ * to 4 rows × 4 vectors of accumulators, fed by broadcast-FMA over k, with only the tile unrolled and all
+ * bounds literal. Columns that do not fill a vector are done by a scalar tail. The plain form is the same
+ * product as unit-stride scalar loops, for JVMs without the Vector API module.
+ */
+record Gemm(String name, String doc, int m, int n, int k,
+            String a, int aBase, int aRow, int aStep,
+            String b, int bBase, int bRow,
+            String c, int cBase, int cRow,
+            String bias, int biasBase) {
+
+  static final int TILE_ROWS = 4, TILE_VECTORS = 4;
+
+  /** The methods computing this product: a driver named {@link #name} plus its tile kernels. */
+  List<MethodSpec> emit(EmitContext ctx) {
+    List<MethodSpec> out = new ArrayList<>();
+    MethodSpec.Builder driver = MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE).addJavadoc("$L\n", doc);
+    if (!ctx.vector()) {
+      driver.addCode(scalarColumns(ctx, 0));
+      out.add(driver.build());
+      return out;
+    }
+    int lanes = ctx.lanes();
+    int vectors = n / lanes;                       // full vectors per row
+    int wideCols = vectors / TILE_VECTORS * TILE_VECTORS * lanes; // columns covered by 4-vector tiles
+    int restVectors = vectors % TILE_VECTORS;
+    int fullRows = m / TILE_ROWS * TILE_ROWS;
+    int restRows = m % TILE_ROWS;
+    if (vectors > 0) {
+      if (fullRows > 0) {
+        driver.beginControlFlow("for (int i = 0; i < $L; i += $L)", fullRows, TILE_ROWS);
+        tileCalls(driver, "i", TILE_ROWS, wideCols, restVectors, lanes, out, ctx);
+        driver.endControlFlow();
+      }
+      if (restRows > 0) tileCalls(driver, Integer.toString(fullRows), restRows, wideCols, restVectors, lanes, out, ctx);
+    }
+    int tail = vectors * lanes;
+    if (tail < n) {
+      String tailName = name + "Tail";
+      driver.addStatement("$L()", tailName);
+      out.add(MethodSpec.methodBuilder(tailName).addModifiers(Modifier.PRIVATE)
+          .addJavadoc("Columns $L..$L of $L, which do not fill a vector.\n", tail, n - 1, name)
+          .addCode(scalarColumns(ctx, tail)).build());
+    }
+    out.add(0, driver.build());
+    return out;
+  }
+
+  private void tileCalls(MethodSpec.Builder driver, String row, int rows, int wideCols, int restVectors, int lanes,
+                         List<MethodSpec> out, EmitContext ctx) {
+    if (wideCols > 0) {
+      driver.beginControlFlow("for (int j = 0; j < $L; j += $L)", wideCols, TILE_VECTORS * lanes);
+      driver.addStatement("$L(" + row + ", j)", tile(rows, TILE_VECTORS, out, ctx));
+      driver.endControlFlow();
+    }
+    if (restVectors > 0) driver.addStatement("$L(" + row + ", $L)", tile(rows, restVectors, out, ctx), wideCols);
+  }
+
+  /** Emits (once) the kernel for a tile of {@code rows} × {@code vecs} vectors and returns its name. */
+  private String tile(int rows, int vecs, List<MethodSpec> out, EmitContext ctx) {
+    String tileName = name + "Tile" + rows + "x" + vecs;
+    for (MethodSpec existing : out) if (existing.name.equals(tileName)) return tileName;
+    int lanes = ctx.lanes();
+    MethodSpec.Builder mb = MethodSpec.methodBuilder(tileName).addModifiers(Modifier.PRIVATE)
+        .addParameter(int.class, "i0").addParameter(int.class, "j0")
+        .addJavadoc("Rows i0..i0+$L, columns j0..j0+$L: $L×$L accumulators held in registers over k = 0..$L.\n",
+            rows - 1, vecs * lanes - 1, rows, vecs, k - 1);
+    var V = ctx.vectorClass();
+    for (int v = 0; v < vecs; v++) {
+      if (bias != null) mb.addStatement("$T c0$L = $T.fromArray(S, $L, $L + j0)", V, v, V, bias, off(biasBase, v * lanes));
+      else mb.addStatement("$T c0$L = $T.zero(S)", V, v, V);
+    }
+    for (int r = 1; r < rows; r++) {
+      for (int v = 0; v < vecs; v++) mb.addStatement("$T c$L$L = c0$L", V, r, v, v);
+    }
+    mb.addStatement("int a0 = $L + i0 * $L", aBase, aRow);
+    mb.addStatement("int bk = $L + j0", bBase);
+    mb.beginControlFlow("for (int k = 0; k < $L; k++)", k);
+    for (int v = 0; v < vecs; v++) mb.addStatement("$T b$L = $T.fromArray(S, $L, bk$L)", V, v, V, b, plus(v * lanes));
+    for (int r = 0; r < rows; r++) {
+      mb.addStatement("$T x$L = $T.broadcast(S, $L[a0$L])", V, r, V, a, plus(r * aRow));
+      for (int v = 0; v < vecs; v++) mb.addStatement("c$L$L = x$L.fma(b$L, c$L$L)", r, v, r, v, r, v);
+    }
+    mb.addStatement("a0 += $L", aStep);
+    mb.addStatement("bk += $L", bRow);
+    mb.endControlFlow();
+    mb.addStatement("int c0 = $L + i0 * $L + j0", cBase, cRow);
+    for (int r = 0; r < rows; r++) {
+      for (int v = 0; v < vecs; v++) mb.addStatement("c$L$L.intoArray($L, c0$L)", r, v, c, plus(r * cRow + v * lanes));
+    }
+    out.add(mb.build());
+    return tileName;
+  }
+
+  /** Columns {@code j0..n-1} for every row, as unit-stride scalar loops (the whole product on the plain path). */
+  private CodeBlock scalarColumns(EmitContext ctx, int j0) {
+    CodeBlock.Builder cb = CodeBlock.builder();
+    cb.beginControlFlow("for (int i = 0; i < $L; i++)", m);
+    cb.addStatement("int ci = $L + i * $L", cBase, cRow);
+    cb.addStatement("int ai = $L + i * $L", aBase, aRow);
+    if (bias != null) {
+      cb.addStatement("for (int j = $L; j < $L; j++) $L[ci + j] = $L[$L + j]", j0, n, c, bias, biasBase);
+    } else {
+      cb.addStatement("for (int j = $L; j < $L; j++) $L[ci + j] = 0", j0, n, c);
+    }
+    cb.beginControlFlow("for (int k = 0, bk = $L; k < $L; k++, bk += $L)", bBase, k, bRow);
+    cb.addStatement("$T av = $L[ai + k * $L]", ctx.elem(), a, aStep);
+    cb.addStatement("for (int j = $L; j < $L; j++) $L[ci + j] += av * $L[bk + j]", j0, n, c, b);
+    cb.endControlFlow();
+    cb.endControlFlow();
+    return cb.build();
+  }
+
+  private static String plus(int v) {
+    return v == 0 ? "" : " + " + v;
+  }
+
+  private static String off(int base, int v) {
+    return Integer.toString(base + v);
+  }
+}

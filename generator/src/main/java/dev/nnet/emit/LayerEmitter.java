@@ -1,0 +1,69 @@
+package dev.nnet.emit;
+
+import com.squareup.javapoet.MethodSpec;
+import com.squareup.javapoet.TypeSpec;
+import dev.nnet.analysis.Op;
+import java.util.List;
+
+/**
+ * Emits one layer: its forward and backward methods side by side, the fields it owns beyond its output
+ * and gradient buffers, its parameter initialization, and what must be refreshed after an update.
+ * Adding an operation means adding a subclass here and a case in {@link #of}.
+ */
+abstract class LayerEmitter {
+  final EmitContext ctx;
+  final String in;      // the input buffer: "input" or the previous layer's output
+  final String out;     // this layer's output buffer, [batch][outputSize]
+  final String inGrad;  // where the gradient with respect to the input goes; null when no earlier layer learns
+  final String outGrad; // the gradient with respect to the output, filled by the next layer or the loss
+
+  LayerEmitter(EmitContext ctx, Op op, String in, String inGrad) {
+    this.ctx = ctx;
+    this.in = in;
+    this.inGrad = inGrad;
+    this.out = op.name() + "Out";
+    this.outGrad = op.name() + "Grad";
+  }
+
+  static LayerEmitter of(EmitContext ctx, Op op, String in, String inGrad) {
+    if (op instanceof Op.Dense d) return new DenseEmitter(ctx, d, in, inGrad);
+    if (op instanceof Op.Activation a) return new ActivationEmitter(ctx, a, in, inGrad);
+    if (op instanceof Op.Dropout d) return new DropoutEmitter(ctx, d, in, inGrad);
+    throw new IllegalArgumentException("no emitter for " + op);
+  }
+
+  abstract Op op();
+
+  /** Fields beyond the output and gradient buffers (masks, transposed weights). */
+  void declare(TypeSpec.Builder cls) {}
+
+  /** The forward methods; the first is called from forward(boolean training). */
+  abstract List<MethodSpec> forward();
+
+  /** The backward methods; the first is called from backward(). Empty when the layer has nothing to do backward. */
+  abstract List<MethodSpec> backward();
+
+  /** The statement calling the forward entry, given the {@code training} flag in scope. */
+  String forwardCall() {
+    return op().name() + "Forward()";
+  }
+
+  String backwardCall() {
+    return op().name() + "Backward()";
+  }
+
+  /** Statements drawing the layer's parameters from {@code rng}. */
+  void initialize(MethodSpec.Builder init) {}
+
+  /** Statements run after parameters change (update, load, initialize). */
+  void refresh(MethodSpec.Builder after) {}
+
+  int size() {
+    return ctx.batch() * op().outputSize();
+  }
+
+  MethodSpec.Builder method(String name, String doc, Object... args) {
+    return MethodSpec.methodBuilder(name).addModifiers(javax.lang.model.element.Modifier.PRIVATE)
+        .addJavadoc(doc + "\n", args).addJavadoc("<p>From $L\n", ctx.sourceLine(op().line()));
+  }
+}

@@ -1,0 +1,134 @@
+package dev.nnet.emit;
+
+import com.squareup.javapoet.FieldSpec;
+import com.squareup.javapoet.MethodSpec;
+import com.squareup.javapoet.TypeName;
+import com.squareup.javapoet.TypeSpec;
+import dev.nnet.analysis.Model;
+import java.util.List;
+import javax.lang.model.element.Modifier;
+
+/**
+ * The loss over the last layer's output z, fused with its gradient (as llm.c fuses the classifier):
+ * <ul>
+ *   <li>softmax cross-entropy: loss = log Σ exp(z) − z[label]; dz = (softmax(z) − onehot) / batch
+ *   <li>mse (PyTorch's mean over all elements): loss = Σ_j (z_j − t_j)² / n per sample; dz = 2(z − t) / (batch·n)
+ * </ul>
+ * Also emits {@code correct}, {@code output} and the label/target staging these need.
+ */
+final class LossEmitter {
+  private final EmitContext ctx;
+  private final Model.Loss loss;
+  private final String z, dz;
+  private final int n, batch;
+
+  LossEmitter(EmitContext ctx, String logits, String logitsGrad) {
+    this.ctx = ctx;
+    this.loss = ctx.model().loss();
+    this.z = logits;
+    this.dz = logitsGrad;
+    this.n = ctx.model().outputSize();
+    this.batch = ctx.batch();
+  }
+
+  boolean classification() {
+    return loss.kind() == Model.Loss.Kind.SOFTMAX_CROSS_ENTROPY;
+  }
+
+  String methodName() {
+    return classification() ? "softmaxCrossEntropy" : "meanSquaredError";
+  }
+
+  void declare(TypeSpec.Builder cls) {
+    if (classification()) {
+      cls.addField(FieldSpec.builder(int[].class, "labels", Modifier.PRIVATE, Modifier.FINAL)
+          .addJavadoc("The class of each row of the batch.\n").initializer("new int[$L]", batch).build());
+      cls.addField(FieldSpec.builder(ctx.array(), "probs", Modifier.PRIVATE, Modifier.FINAL)
+          .addJavadoc("Softmax of the scores, [$L][$L].\n", batch, n).initializer("new $T[$L]", ctx.elem(), batch * n).build());
+    } else {
+      cls.addField(FieldSpec.builder(ctx.array(), "targets", Modifier.PRIVATE, Modifier.FINAL)
+          .addJavadoc("The target values of each row of the batch, [$L][$L].\n", batch, n).initializer("new $T[$L]", ctx.elem(), batch * n).build());
+    }
+  }
+
+  /** Statements staging row {@code r} (dataset row {@code s}) of labels or targets. */
+  void stageRow(MethodSpec.Builder mb) {
+    if (classification()) {
+      mb.addStatement("labels[r] = y == null ? 0 : y[s]");
+    } else {
+      mb.beginControlFlow("if (t != null)");
+      mb.addStatement("for (int j = 0; j < $L; j++) targets[r * $L + j] = t[s * $L + j]", n, n, n);
+      mb.nextControlFlow("else");
+      mb.addStatement("for (int j = 0; j < $L; j++) targets[r * $L + j] = y != null && y[s] == j ? 1 : 0", n, n);
+      mb.endControlFlow();
+    }
+  }
+
+  List<MethodSpec> methods() {
+    MethodSpec.Builder mb = MethodSpec.methodBuilder(methodName()).addModifiers(Modifier.PRIVATE).returns(double.class)
+        .addParameter(int.class, "count").addParameter(boolean.class, "gradient")
+        .addJavadoc("The summed loss of rows 0..count−1; with {@code gradient}, also d(mean loss)/d$L into $L.\n", z, dz)
+        .addJavadoc("<p>From $L\n", ctx.sourceLine(loss.line()));
+    mb.addStatement("double total = 0");
+    mb.beginControlFlow("for (int r = 0; r < count; r++)");
+    mb.addStatement("int o = r * $L", n);
+    TypeName e = ctx.elem();
+    if (classification()) {
+      mb.addStatement("$T max = $L[o]", e, z);
+      mb.addStatement("for (int j = 1; j < $L; j++) max = Math.max(max, $L[o + j])", n, z);
+      mb.addStatement("double sum = 0");
+      mb.beginControlFlow("for (int j = 0; j < $L; j++)", n);
+      mb.addStatement("$T p = $LMath.exp($L[o + j] - max)", e, ctx.narrow(), z);
+      mb.addStatement("probs[o + j] = p");
+      mb.addStatement("sum += p");
+      mb.endControlFlow();
+      mb.addStatement("int label = labels[r]");
+      mb.addStatement("total += Math.log(sum) - ($L[o + label] - max)", z);
+      mb.addStatement("$T inv = $L(1.0 / sum)", e, ctx.narrow());
+      mb.addStatement("for (int j = 0; j < $L; j++) probs[o + j] *= inv", n);
+      mb.beginControlFlow("if (gradient)");
+      mb.addStatement("for (int j = 0; j < $L; j++) $L[o + j] = probs[o + j] * $L", n, dz, ctx.lit(1.0 / batch));
+      mb.addStatement("$L[o + label] -= $L", dz, ctx.lit(1.0 / batch));
+      mb.endControlFlow();
+    } else {
+      mb.addStatement("double sum = 0");
+      mb.beginControlFlow("for (int j = 0; j < $L; j++)", n);
+      mb.addStatement("$T diff = $L[o + j] - targets[o + j]", e, z);
+      mb.addStatement("sum += (double) diff * diff");
+      mb.addStatement("if (gradient) $L[o + j] = diff * $L", dz, ctx.lit(2.0 / ((double) batch * n)));
+      mb.endControlFlow();
+      mb.addStatement("total += sum / $L", n);
+    }
+    mb.endControlFlow();
+    mb.addStatement("return total");
+
+    MethodSpec.Builder correct = MethodSpec.methodBuilder("correct").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+        .returns(int.class).addParameter(int.class, "count");
+    if (classification()) {
+      correct.addStatement("int hits = 0")
+          .beginControlFlow("for (int r = 0; r < count; r++)")
+          .addStatement("int o = r * $L, best = 0", n)
+          .addStatement("for (int j = 1; j < $L; j++) if ($L[o + j] > $L[o + best]) best = j", n, z, z)
+          .addStatement("if (best == labels[r]) hits++")
+          .endControlFlow()
+          .addStatement("return hits");
+    } else {
+      correct.addStatement("return 0");
+    }
+
+    MethodSpec.Builder output = MethodSpec.methodBuilder("output").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+        .addParameter(int.class, "row").addParameter(float[].class, "dst");
+    if (classification()) {
+      output.addJavadoc("Class probabilities: the softmax of the scores.\n")
+          .addStatement("int o = row * $L", n)
+          .addStatement("$T max = $L[o]", e, z)
+          .addStatement("for (int j = 1; j < $L; j++) max = Math.max(max, $L[o + j])", n, z)
+          .addStatement("double sum = 0")
+          .addStatement("for (int j = 0; j < $L; j++) sum += Math.exp($L[o + j] - max)", n, z)
+          .addStatement("for (int j = 0; j < $L; j++) dst[j] = (float) (Math.exp($L[o + j] - max) / sum)", n, z);
+    } else {
+      output.addStatement("for (int j = 0; j < $L; j++) dst[j] = (float) $L[row * $L + j]", n, z, n);
+    }
+    return List.of(mb.build(), correct.build(), output.build());
+  }
+}

@@ -1,0 +1,83 @@
+/*
+ * The .nnet language: a network and its training, top to bottom.
+ *
+ * Lines matter: a setting or a chain of layers ends at the end of its line, except inside
+ * ( ) and [ ], and after '->', ',' or 'then', where a line may continue. Everything that
+ * names an operation (dense, relu, adam, idx, ...) is an ordinary identifier here; the
+ * analysis stage decides what it means, so the grammar never needs to change when an
+ * operation is added.
+ */
+grammar Nnet;
+
+@lexer::members {
+  /** Depth of ( and [ nesting: a newline inside them does not end a line. */
+  private int nesting = 0;
+}
+
+file      : NL* (item (NL+ item)*)? NL* EOF ;
+
+item      : LET name=IDENT ASSIGN init=expr (SEARCH domain=expr)?           # letItem
+          | NETWORK LBRACE layers RBRACE                                    # networkItem
+          | key=IDENT LBRACE NL* (setting (NL+ setting)*)? NL* RBRACE       # blockItem
+          | FROM path=STRING LOAD names+=IDENT (COMMA names+=IDENT)*        # fromItem
+          | setting                                                         # settingItem
+          ;
+
+/* network { ... }: chains of layers, one chain per line, joined by '->'. */
+layers    : NL* (chain (NL+ chain)*)? NL* ;
+chain     : layer (NL* ARROW NL* layer)* ;
+layer     : op=IDENT arguments? (LBRACE layers RBRACE)? (AS alias=IDENT)? ;
+
+/* key value, value ...   |   key(arguments)   |   key value then value */
+setting   : key=settingKey arguments? (value (COMMA NL* value)*)? ;
+settingKey: IDENT | SEARCH ;
+value     : expr (THEN NL* expr)* ;
+
+expr      : MINUS expr                                    # negate
+          | expr op=(STAR | SLASH) expr                   # mulDiv
+          | expr op=(PLUS | MINUS) expr                   # addSub
+          | NUMBER                                        # number
+          | STRING                                        # string
+          | IDENT arguments?                              # nameOrCall
+          | LBRACK (expr (COMMA expr)* COMMA?)? RBRACK    # list
+          | LPAREN expr RPAREN                            # paren
+          ;
+
+arguments : LPAREN (argument (COMMA argument)* COMMA?)? RPAREN ;
+argument  : (name=IDENT COLON)? expr ;
+
+LET       : 'let' ;
+NETWORK   : 'network' ;
+SEARCH    : 'search' ;
+THEN      : 'then' ;
+FROM      : 'from' ;
+LOAD      : 'load' ;
+AS        : 'as' ;
+
+ARROW     : '->' ;
+ASSIGN    : '=' ;
+COLON     : ':' ;
+COMMA     : ',' ;
+PLUS      : '+' ;
+MINUS     : '-' ;
+STAR      : '*' ;
+SLASH     : '/' ;
+LBRACE    : '{' ;
+RBRACE    : '}' ;
+LPAREN    : '(' { nesting++; } ;
+RPAREN    : ')' { if (nesting > 0) nesting--; } ;
+LBRACK    : '[' { nesting++; } ;
+RBRACK    : ']' { if (nesting > 0) nesting--; } ;
+
+NUMBER    : DIGITS ('.' DIGITS?)? EXPONENT? | '.' DIGITS EXPONENT? ;
+STRING    : '"' (~["\\\r\n] | '\\' ~[\r\n])* '"' ;
+UNTERMINATED_STRING : '"' (~["\\\r\n] | '\\' ~[\r\n])* ;
+IDENT     : [a-zA-Z_] [a-zA-Z_0-9]* ;
+
+NL        : ('\r'? '\n' | '\r') { if (nesting > 0) skip(); } ;
+COMMENT   : '#' ~[\r\n]* -> skip ;
+WS        : [ \t\f]+ -> skip ;
+UNKNOWN_CHAR : . ;
+
+fragment DIGITS   : [0-9]+ ;
+fragment EXPONENT : [eE] [+-]? [0-9]+ ;

@@ -1,0 +1,118 @@
+package dev.nnet.syntax;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The immutable syntax tree of a .nnet file. It records what was written and where, nothing more:
+ * meaning (which operations exist, defaults, shapes) belongs to the analysis stage.
+ */
+public interface Ast {
+
+  Span span();
+
+  /** A parsed file: its items in order. */
+  record File(SourceFile source, List<Item> items) {
+    public File {
+      items = List.copyOf(items);
+    }
+  }
+
+  // ---------------------------------------------------------------- top-level items
+
+  sealed interface Item extends Ast permits Let, Network, Block, Setting, FromLoad {}
+
+  /** {@code let name = value [search domain]}: a named hyperparameter, optionally with a search domain. */
+  record Let(String name, Span nameSpan, Expr value, Optional<Expr> search, Span span) implements Item {}
+
+  /** {@code network { ... }}: the layers in order. */
+  record Network(List<Layer> layers, Span span) implements Item {
+    public Network {
+      layers = List.copyOf(layers);
+    }
+  }
+
+  /** {@code training { ... }}, {@code data { ... }}, or any other named block of settings. */
+  record Block(String key, List<Setting> settings, Span span) implements Item {
+    public Block {
+      settings = List.copyOf(settings);
+    }
+  }
+
+  /** {@code from "path" load a, b}: transfer learning, weights by layer name. */
+  record FromLoad(String path, Span pathSpan, List<Name> layers, Span span) implements Item {
+    public FromLoad {
+      layers = List.copyOf(layers);
+    }
+  }
+
+  /**
+   * A line {@code key value, value} or {@code key(arguments)}: {@code batch 64}, {@code optimizer adam(lr: 1e-3)},
+   * {@code early_stopping(patience: 4)}, {@code augment crop(pad: 2), mirror}.
+   *
+   * @param arguments present when the key itself is followed by parentheses
+   */
+  record Setting(String key, Span keySpan, Optional<List<Arg>> arguments, List<Expr> values, Span span) implements Item {
+    public Setting {
+      values = List.copyOf(values);
+    }
+  }
+
+  // ---------------------------------------------------------------- layers
+
+  /**
+   * One layer: {@code dense(256, init: he_normal) as hidden1}, or a layer with a body such as
+   * {@code residual(shortcut: projection) { ... }}.
+   *
+   * @param arguments empty when the operation was written without parentheses
+   * @param body present for block layers (residual); its layers in order
+   */
+  record Layer(String op, Span opSpan, List<Arg> arguments, Optional<List<Layer>> body,
+               Optional<Name> alias, Span span) implements Ast {
+    public Layer {
+      arguments = List.copyOf(arguments);
+    }
+  }
+
+  // ---------------------------------------------------------------- expressions
+
+  /** {@code name: value} or a positional {@code value}. */
+  record Arg(Optional<Name> name, Expr value, Span span) implements Ast {}
+
+  sealed interface Expr extends Ast permits Num, Str, Name, Call, ListOf, Negate, Binary, Then {}
+
+  /** A number as written; {@code text} keeps the original spelling for messages. */
+  record Num(double value, String text, Span span) implements Expr {}
+
+  /** A string literal, escapes already decoded. */
+  record Str(String value, Span span) implements Expr {}
+
+  /** A bare identifier: a keyword value ({@code relu}, {@code val_loss}) or a {@code let} name. */
+  record Name(String name, Span span) implements Expr {}
+
+  /** {@code name(arguments)}. */
+  record Call(String name, Span nameSpan, List<Arg> arguments, Span span) implements Expr {
+    public Call {
+      arguments = List.copyOf(arguments);
+    }
+  }
+
+  /** {@code [a, b, c]}. */
+  record ListOf(List<Expr> items, Span span) implements Expr {
+    public ListOf {
+      items = List.copyOf(items);
+    }
+  }
+
+  record Negate(Expr operand, Span span) implements Expr {}
+
+  /** {@code left op right} for op in + - * /. */
+  record Binary(char op, Expr left, Expr right, Span span) implements Expr {}
+
+  /** {@code a then b then c}: stages of a schedule. */
+  record Then(List<Expr> stages, Span span) implements Expr {
+    public Then {
+      stages = List.copyOf(stages);
+    }
+  }
+}

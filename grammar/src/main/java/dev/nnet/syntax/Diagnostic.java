@@ -1,0 +1,50 @@
+package dev.nnet.syntax;
+
+/**
+ * One error or warning about a .nnet file, positioned so a person can find it:
+ * {@code file:line:col: error: message}, the source line with the span underlined, and a hint.
+ */
+public record Diagnostic(Severity severity, SourceFile source, Span span, String message, String hint) {
+
+  public enum Severity {
+    ERROR, WARNING;
+
+    String label() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  public static Diagnostic error(SourceFile source, Span span, String message, String hint) {
+    return new Diagnostic(Severity.ERROR, source, span, message, hint);
+  }
+
+  public static Diagnostic warning(SourceFile source, Span span, String message, String hint) {
+    return new Diagnostic(Severity.WARNING, source, span, message, hint);
+  }
+
+  public boolean isError() {
+    return severity == Severity.ERROR;
+  }
+
+  /** The rustc/Elm-style rendering: location, message, quoted line, underline, hint. */
+  public String format() {
+    StringBuilder sb = new StringBuilder();
+    sb.append(source.name());
+    if (span.known()) sb.append(':').append(span.line()).append(':').append(span.column());
+    sb.append(": ").append(severity.label()).append(": ").append(message).append('\n');
+    if (span.known()) {
+      String line = source.line(span.line()).replace('\t', ' ');
+      sb.append("  ").append(line).append('\n');
+      int col = Math.min(span.column() - 1, line.length());
+      int len = Math.max(1, Math.min(span.length(), Math.max(1, line.length() - col)));
+      sb.append("  ").append(" ".repeat(col)).append("^".repeat(len)).append('\n');
+    }
+    if (hint != null && !hint.isEmpty()) sb.append("  hint: ").append(hint).append('\n');
+    return sb.toString();
+  }
+
+  @Override
+  public String toString() {
+    return format();
+  }
+}

@@ -1,0 +1,264 @@
+package dev.nnet.syntax;
+
+import dev.nnet.syntax.NnetParser.*;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+import org.antlr.v4.runtime.*;
+import org.antlr.v4.runtime.misc.IntervalSet;
+
+/** Text to syntax tree: runs the ANTLR parser and turns its parse tree into {@link Ast} with positions. */
+public final class Parsing {
+  private Parsing() {}
+
+  /** Parses a whole file; a syntax error becomes a {@link CompileException} with position and hint. */
+  public static Ast.File parse(SourceFile source) {
+    FirstError errors = new FirstError(source);
+    NnetLexer lexer = new NnetLexer(CharStreams.fromString(source.text(), source.name()));
+    lexer.removeErrorListeners();
+    lexer.addErrorListener(errors);
+    NnetParser parser = new NnetParser(new CommonTokenStream(lexer));
+    parser.removeErrorListeners();
+    parser.addErrorListener(errors);
+    FileContext tree = parser.file();
+    if (errors.first != null) throw new CompileException(errors.first);
+    return new Builder(source).file(tree);
+  }
+
+  // ------------------------------------------------------------------ syntax errors
+
+  /** Keeps the first syntax error only: later ones are usually echoes of it. */
+  private static final class FirstError extends BaseErrorListener {
+    private final SourceFile source;
+    Diagnostic first;
+
+    FirstError(SourceFile source) {
+      this.source = source;
+    }
+
+    @Override
+    public void syntaxError(Recognizer<?, ?> recognizer, Object offending, int line, int col, String msg,
+                            RecognitionException e) {
+      if (first != null) return;
+      if (!(offending instanceof Token token)) {
+        first = Diagnostic.error(source, new Span(line, col + 1, 1), "unreadable input: " + msg, null);
+        return;
+      }
+      Span span = span(token);
+      String expected = recognizer instanceof Parser parser ? expected(parser) : "";
+      String hint = expected.isEmpty() ? null : "expected " + expected;
+      String message;
+      switch (token.getType()) {
+        case NnetLexer.UNTERMINATED_STRING -> {
+          message = "unterminated string";
+          hint = "close the string with \" on the same line";
+        }
+        case NnetLexer.UNKNOWN_CHAR -> {
+          message = "unexpected character '" + token.getText() + "'";
+          if (token.getText().equals(";")) hint = "a line ends a setting or a chain of layers; no ';' is needed";
+          else if (token.getText().equals("'")) hint = "strings are written in double quotes: \"file.csv\"";
+        }
+        case Token.EOF -> {
+          message = "unexpected end of file";
+          span = new Span(Math.max(1, token.getLine()), token.getCharPositionInLine() + 1, 1);
+          if (expected.contains("'}'")) hint = "a '{' block is not closed: add '}'";
+          else if (expected.contains("')'")) hint = "a '(' is not closed: add ')'";
+        }
+        case NnetLexer.NL -> {
+          message = "unexpected end of line";
+          span = new Span(token.getLine(), token.getCharPositionInLine() + 1, 1);
+        }
+        default -> {
+          message = "unexpected " + describe(token);
+          if (inRule(recognizer, e, NnetParser.RULE_chain, NnetParser.RULE_layers) && token.getType() == NnetLexer.IDENT) {
+            hint = "join layers on one line with '->', or put each layer on its own line";
+          } else if (token.getType() == NnetLexer.RBRACE && expected.contains("end of line")) {
+            hint = "put the closing '}' on its own line";
+          }
+        }
+      }
+      first = Diagnostic.error(source, span, message, hint);
+    }
+
+    private static boolean inRule(Recognizer<?, ?> recognizer, RecognitionException e, int... rules) {
+      if (!(recognizer instanceof Parser parser)) return false;
+      RuleContext ctx = e != null && e.getCtx() != null ? e.getCtx() : parser.getContext();
+      for (; ctx != null; ctx = ctx.parent) {
+        for (int r : rules) if (ctx.getRuleIndex() == r) return true;
+      }
+      return false;
+    }
+
+    private static String expected(Parser parser) {
+      IntervalSet set;
+      try {
+        set = parser.getExpectedTokens();
+      } catch (RuntimeException ex) {
+        return "";
+      }
+      TreeSet<String> names = new TreeSet<>();
+      for (int t : set.toList()) {
+        String name = tokenName(parser.getVocabulary(), t);
+        if (name != null) names.add(name);
+      }
+      if (names.isEmpty() || names.size() > 6) return "";
+      return String.join(", ", names);
+    }
+
+    private static String tokenName(Vocabulary vocabulary, int type) {
+      return switch (type) {
+        case NnetLexer.IDENT -> "a name";
+        case NnetLexer.NUMBER -> "a number";
+        case NnetLexer.STRING -> "a string";
+        case NnetLexer.NL -> "end of line";
+        case Token.EOF -> "end of file";
+        case NnetLexer.UNTERMINATED_STRING, NnetLexer.UNKNOWN_CHAR -> null;
+        default -> vocabulary.getLiteralName(type);
+      };
+    }
+
+    private static String describe(Token token) {
+      return switch (token.getType()) {
+        case NnetLexer.IDENT -> "name '" + token.getText() + "'";
+        case NnetLexer.NUMBER -> "number " + token.getText();
+        case NnetLexer.STRING -> "string " + token.getText();
+        default -> "'" + token.getText() + "'";
+      };
+    }
+  }
+
+  static Span span(Token token) {
+    return new Span(token.getLine(), token.getCharPositionInLine() + 1, Math.max(1, token.getText().length()));
+  }
+
+  static Span span(ParserRuleContext ctx) {
+    Token start = ctx.getStart();
+    Token stop = ctx.getStop() != null && ctx.getStop().getTokenIndex() >= start.getTokenIndex() ? ctx.getStop() : start;
+    return Span.cover(span(start), span(stop));
+  }
+
+  // ------------------------------------------------------------------ parse tree to syntax tree
+
+  private static final class Builder {
+    private final SourceFile source;
+
+    Builder(SourceFile source) {
+      this.source = source;
+    }
+
+    Ast.File file(FileContext ctx) {
+      List<Ast.Item> items = new ArrayList<>();
+      for (ItemContext item : ctx.item()) items.add(item(item));
+      return new Ast.File(source, items);
+    }
+
+    Ast.Item item(ItemContext ctx) {
+      if (ctx instanceof LetItemContext let) {
+        return new Ast.Let(let.name.getText(), span(let.name), expr(let.init),
+            Optional.ofNullable(let.domain).map(this::expr), span(let));
+      }
+      if (ctx instanceof NetworkItemContext net) {
+        return new Ast.Network(layers(net.layers()), span(net));
+      }
+      if (ctx instanceof BlockItemContext block) {
+        List<Ast.Setting> settings = new ArrayList<>();
+        for (SettingContext s : block.setting()) settings.add(setting(s));
+        return new Ast.Block(block.key.getText(), settings, span(block));
+      }
+      if (ctx instanceof FromItemContext from) {
+        List<Ast.Name> names = new ArrayList<>();
+        for (Token t : from.names) names.add(new Ast.Name(t.getText(), span(t)));
+        return new Ast.FromLoad(string(from.path), span(from.path), names, span(from));
+      }
+      return setting(((SettingItemContext) ctx).setting());
+    }
+
+    List<Ast.Layer> layers(LayersContext ctx) {
+      List<Ast.Layer> out = new ArrayList<>();
+      for (ChainContext chain : ctx.chain()) {
+        for (LayerContext layer : chain.layer()) out.add(layer(layer));
+      }
+      return out;
+    }
+
+    Ast.Layer layer(LayerContext ctx) {
+      List<Ast.Arg> args = ctx.arguments() == null ? List.of() : arguments(ctx.arguments());
+      Optional<List<Ast.Layer>> body = ctx.layers() == null ? Optional.empty() : Optional.of(layers(ctx.layers()));
+      Optional<Ast.Name> alias = ctx.alias == null ? Optional.empty() : Optional.of(new Ast.Name(ctx.alias.getText(), span(ctx.alias)));
+      return new Ast.Layer(ctx.op.getText(), span(ctx.op), args, body, alias, span(ctx));
+    }
+
+    Ast.Setting setting(SettingContext ctx) {
+      Optional<List<Ast.Arg>> args = ctx.arguments() == null ? Optional.empty() : Optional.of(arguments(ctx.arguments()));
+      List<Ast.Expr> values = new ArrayList<>();
+      for (ValueContext v : ctx.value()) values.add(value(v));
+      return new Ast.Setting(ctx.key.getText(), span(ctx.key), args, values, span(ctx));
+    }
+
+    Ast.Expr value(ValueContext ctx) {
+      if (ctx.expr().size() == 1) return expr(ctx.expr(0));
+      List<Ast.Expr> stages = new ArrayList<>();
+      for (ExprContext e : ctx.expr()) stages.add(expr(e));
+      return new Ast.Then(stages, span(ctx));
+    }
+
+    List<Ast.Arg> arguments(ArgumentsContext ctx) {
+      List<Ast.Arg> out = new ArrayList<>();
+      for (ArgumentContext a : ctx.argument()) {
+        Optional<Ast.Name> name = a.name == null ? Optional.empty() : Optional.of(new Ast.Name(a.name.getText(), span(a.name)));
+        out.add(new Ast.Arg(name, expr(a.expr()), span(a)));
+      }
+      return out;
+    }
+
+    Ast.Expr expr(ExprContext ctx) {
+      if (ctx instanceof NumberContext n) return number(n.NUMBER().getSymbol());
+      if (ctx instanceof StringContext s) return new Ast.Str(string(s.STRING().getSymbol()), span(s));
+      if (ctx instanceof NameOrCallContext c) {
+        if (c.arguments() == null) return new Ast.Name(c.IDENT().getText(), span(c));
+        return new Ast.Call(c.IDENT().getText(), span(c.IDENT().getSymbol()), arguments(c.arguments()), span(c));
+      }
+      if (ctx instanceof ListContext l) {
+        List<Ast.Expr> items = new ArrayList<>();
+        for (ExprContext e : l.expr()) items.add(expr(e));
+        return new Ast.ListOf(items, span(l));
+      }
+      if (ctx instanceof ParenContext p) return expr(p.expr());
+      if (ctx instanceof NegateContext n) return new Ast.Negate(expr(n.expr()), span(n));
+      if (ctx instanceof MulDivContext m) return new Ast.Binary(m.op.getText().charAt(0), expr(m.expr(0)), expr(m.expr(1)), span(m));
+      AddSubContext a = (AddSubContext) ctx;
+      return new Ast.Binary(a.op.getText().charAt(0), expr(a.expr(0)), expr(a.expr(1)), span(a));
+    }
+
+    Ast.Num number(Token t) {
+      double v = Double.parseDouble(t.getText());
+      if (Double.isInfinite(v)) {
+        throw new CompileException(Diagnostic.error(source, span(t), "number " + t.getText() + " is too large", null));
+      }
+      return new Ast.Num(v, t.getText(), span(t));
+    }
+
+    String string(Token t) {
+      String raw = t.getText();
+      StringBuilder sb = new StringBuilder();
+      for (int i = 1; i < raw.length() - 1; i++) {
+        char c = raw.charAt(i);
+        if (c != '\\') {
+          sb.append(c);
+          continue;
+        }
+        char e = raw.charAt(++i);
+        switch (e) {
+          case '"', '\\' -> sb.append(e);
+          case 'n' -> sb.append('\n');
+          case 't' -> sb.append('\t');
+          default -> throw new CompileException(Diagnostic.error(source,
+              new Span(t.getLine(), t.getCharPositionInLine() + i, 2), "unknown escape '\\" + e + "' in string",
+              "write \\\\ for a backslash; in paths '/' works on every system"));
+        }
+      }
+      return sb.toString();
+    }
+  }
+}

@@ -1,0 +1,123 @@
+package dev.nnet.runtime;
+
+import java.io.*;
+import java.nio.channels.FileChannel;
+import java.nio.file.*;
+import java.util.zip.CRC32;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
+
+/**
+ * A trained network on disk: parameters, optimizer state and the training position, so training can
+ * resume and eval/predict can load it. Written to a temporary file and renamed into place, so an
+ * interrupted write never leaves a half-written checkpoint under the real name; a CRC detects corruption.
+ *
+ * <p>Layout (big-endian): magic "NNETCKP1", model name, signature, precision, parameter count and values,
+ * optimizer-state count and values, optimizer steps, noise state, epochs done, steps done, shuffle state, CRC32.
+ */
+public final class Checkpoint {
+  private static final long MAGIC = 0x4E4E4554434B5031L; // "NNETCKP1"
+
+  /** Where training stood when the checkpoint was written. */
+  public record Position(int epochsDone, long stepsDone, long shuffleState) {}
+
+  private Checkpoint() {}
+
+  public static void save(Network net, Position position, Path path) {
+    NetworkSpec spec = net.spec();
+    Path dir = path.toAbsolutePath().getParent();
+    Path tmp = null;
+    try {
+      Files.createDirectories(dir);
+      tmp = Files.createTempFile(dir, path.getFileName().toString(), ".tmp");
+      CRC32 crc = new CRC32();
+      try (OutputStream file = Files.newOutputStream(tmp);
+           DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new CheckedOutputStream(file, crc), 1 << 16))) {
+        out.writeLong(MAGIC);
+        out.writeUTF(spec.modelName());
+        out.writeUTF(spec.signature());
+        out.writeUTF(spec.precision().keyword());
+        writeArena(out, net.parameters(), spec.precision());
+        writeArena(out, net.optimizerState(), spec.precision());
+        out.writeInt(net.optimizerSteps());
+        out.writeLong(net.noiseState());
+        out.writeInt(position.epochsDone());
+        out.writeLong(position.stepsDone());
+        out.writeLong(position.shuffleState());
+        out.flush();
+        out.writeLong(crc.getValue());
+      }
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        ch.force(true);
+      }
+      Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      if (tmp != null) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+          // the temp file is harmless; the real checkpoint is untouched
+        }
+      }
+      throw new NnetException("cannot write checkpoint " + path + " (" + e.getMessage() + ")",
+          "check that the folder is writable and the disk has space; the previous checkpoint, if any, is unchanged", e);
+    }
+  }
+
+  private static void writeArena(DataOutputStream out, Arena a, Precision p) throws IOException {
+    out.writeInt(a.size());
+    for (int i = 0; i < a.size(); i++) {
+      if (p == Precision.FLOAT32) out.writeFloat((float) a.get(i));
+      else out.writeDouble(a.get(i));
+    }
+  }
+
+  /** Loads a checkpoint into {@code net}, which must have the same parameter layout. */
+  public static Position load(Network net, Path path) {
+    NetworkSpec spec = net.spec();
+    CRC32 crc = new CRC32();
+    try (DataInputStream in = new DataInputStream(new BufferedInputStream(new CheckedInputStream(Files.newInputStream(path), crc), 1 << 16))) {
+      if (in.readLong() != MAGIC) throw new NnetException(path + " is not an nnet checkpoint", "give the file written by 'nnet train'");
+      String model = in.readUTF();
+      String signature = in.readUTF();
+      String precision = in.readUTF();
+      if (!signature.equals(spec.signature()) || !precision.equals(spec.precision().keyword())) {
+        throw new NnetException(path + " was written by model '" + model + "' (" + precision + ", layout " + signature
+            + ") and does not fit '" + spec.modelName() + "' (" + spec.precision().keyword() + ", layout " + spec.signature() + ")",
+            "a checkpoint loads only into the network that wrote it: same layers, sizes and precision");
+      }
+      Precision p = spec.precision();
+      double[] params = readArena(in, net.parameters().size(), p, path, "parameters");
+      double[] opt = readArena(in, net.optimizerState().size(), p, path, "optimizer state");
+      int optSteps = in.readInt();
+      long noise = in.readLong();
+      Position pos = new Position(in.readInt(), in.readLong(), in.readLong());
+      long expected = crc.getValue();
+      long stored = in.readLong();
+      if (expected != stored) throw new NnetException(path + " is corrupt (checksum mismatch)", "use an earlier checkpoint or train again");
+      Arena pa = net.parameters(), oa = net.optimizerState();
+      for (int i = 0; i < params.length; i++) pa.set(i, params[i]);
+      for (int i = 0; i < opt.length; i++) oa.set(i, opt[i]);
+      net.setOptimizerSteps(optSteps);
+      net.setNoiseState(noise);
+      net.parametersChanged();
+      return pos;
+    } catch (NoSuchFileException e) {
+      throw new NnetException("checkpoint not found: " + path, "train first: nnet train FILE  writes one");
+    } catch (EOFException e) {
+      throw new NnetException(path + " is truncated", "the write may have been interrupted; use an earlier checkpoint or train again", e);
+    } catch (UTFDataFormatException e) {
+      throw new NnetException(path + " is corrupt", "use an earlier checkpoint or train again", e);
+    } catch (IOException e) {
+      throw new NnetException("cannot read checkpoint " + path + " (" + e.getMessage() + ")", null, e);
+    }
+  }
+
+  private static double[] readArena(DataInputStream in, int expected, Precision p, Path path, String what) throws IOException {
+    int n = in.readInt();
+    if (n != expected) throw new NnetException(path + ": " + what + " hold " + n + " values, expected " + expected, "the checkpoint is corrupt or from another model");
+    double[] v = new double[n];
+    for (int i = 0; i < n; i++) v[i] = p == Precision.FLOAT32 ? in.readFloat() : in.readDouble();
+    return v;
+  }
+}

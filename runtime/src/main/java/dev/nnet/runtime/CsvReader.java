@@ -1,0 +1,139 @@
+package dev.nnet.runtime;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Reads a CSV of numeric features and one label (or target) column. Labels may be integers (class
+ * numbers) or words (mapped to classes in sorted order). The header is detected when not stated.
+ */
+public final class CsvReader {
+  private CsvReader() {}
+
+  /**
+   * @param labelColumn a column name (needs a header), a 0-based index, a negative index from the end, or null for the last column
+   * @param header      "true", "false" or null to detect (a first row with a non-number in a feature column)
+   * @param regression  read the label column as a number target instead of a class
+   */
+  public static Dataset read(Path path, String labelColumn, String header, boolean regression) {
+    List<String[]> rows = new ArrayList<>();
+    try (BufferedReader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+      for (String line; (line = r.readLine()) != null; ) {
+        if (line.isBlank()) continue;
+        String[] cells = line.split(",", -1);
+        for (int i = 0; i < cells.length; i++) cells[i] = unquote(cells[i].trim());
+        rows.add(cells);
+      }
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw DataLoader.missing(path);
+    } catch (IOException e) {
+      throw new DataException(path + ": cannot read (" + e.getMessage() + ")", null, e);
+    }
+    if (rows.isEmpty()) throw new DataException(path + ": the CSV file is empty", null);
+    int width = rows.get(0).length;
+    boolean hasHeader = header != null ? Boolean.parseBoolean(header) : looksLikeHeader(rows.get(0), rows.size() > 1 ? rows.get(1) : null);
+    String[] names = hasHeader ? rows.remove(0) : null;
+    int label = labelIndex(path, labelColumn, names, width);
+    int n = rows.size();
+    if (n == 0) throw new DataException(path + ": the CSV file has a header but no data rows", null);
+    int features = width - 1;
+    float[] x = new float[n * features];
+    String[] rawLabels = new String[n];
+    for (int i = 0; i < n; i++) {
+      String[] cells = rows.get(i);
+      int record = i + 1 + (hasHeader ? 1 : 0);
+      if (cells.length != width) {
+        throw new DataException(path + ":" + record + ": row has " + cells.length + " columns, expected " + width,
+            "every row must have as many columns as the first");
+      }
+      int j = 0;
+      for (int c = 0; c < width; c++) {
+        if (c == label) {
+          rawLabels[i] = cells[c];
+          continue;
+        }
+        float v = number(path, record, c, cells[c], names);
+        x[i * features + j++] = v;
+      }
+    }
+    String name = path.getFileName().toString();
+    if (regression) {
+      float[] t = new float[n];
+      for (int i = 0; i < n; i++) t[i] = number(path, i + 1 + (hasHeader ? 1 : 0), label, rawLabels[i], names);
+      return Dataset.regression(name, features, x, t, 1);
+    }
+    int[] y = new int[n];
+    boolean integers = Arrays.stream(rawLabels).allMatch(s -> s.matches("\\d+"));
+    int classes;
+    if (integers) {
+      int max = 0;
+      for (int i = 0; i < n; i++) max = Math.max(max, y[i] = Integer.parseInt(rawLabels[i]));
+      classes = max + 1;
+    } else {
+      Map<String, Integer> ids = new TreeMap<>();
+      for (String s : new TreeSet<>(Arrays.asList(rawLabels))) ids.put(s, ids.size());
+      for (int i = 0; i < n; i++) y[i] = ids.get(rawLabels[i]);
+      classes = ids.size();
+    }
+    return Dataset.classification(name, features, x, y, classes);
+  }
+
+  private static float number(Path path, int record, int column, String cell, String[] names) {
+    float v;
+    try {
+      v = Float.parseFloat(cell);
+    } catch (NumberFormatException e) {
+      v = Float.NaN;
+    }
+    if (!Float.isFinite(v)) {
+      String col = names != null ? "'" + names[column] + "'" : "column " + (column + 1);
+      throw new DataException(path + ":" + record + ": " + col + " holds '" + cell + "', not a finite number",
+          "features must be numbers; fix or remove that row");
+    }
+    return v;
+  }
+
+  private static int labelIndex(Path path, String column, String[] names, int width) {
+    if (column == null) return width - 1;
+    if (column.matches("-?\\d+")) {
+      int i = Integer.parseInt(column);
+      if (i < 0) i += width;
+      if (i < 0 || i >= width) throw new DataException(path + ": label column " + column + " is out of range (the file has " + width + " columns)", null);
+      return i;
+    }
+    if (names == null) throw new DataException(path + ": label column '" + column + "' is named but the file has no header",
+        "give the label column's index instead, e.g. label: 4");
+    for (int i = 0; i < names.length; i++) if (names[i].equals(column)) return i;
+    throw new DataException(path + ": no column named '" + column + "'", "the header has: " + String.join(", ", names));
+  }
+
+  private static boolean looksLikeHeader(String[] first, String[] second) {
+    for (int i = 0; i < first.length; i++) {
+      boolean num = isNumber(first[i]);
+      if (!num && (second == null || i >= second.length || isNumber(second[i]))) return true;
+    }
+    return false;
+  }
+
+  private static boolean isNumber(String s) {
+    try {
+      Double.parseDouble(s);
+      return true;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  private static String unquote(String s) {
+    return s.length() >= 2 && s.startsWith("\"") && s.endsWith("\"") ? s.substring(1, s.length() - 1) : s;
+  }
+}

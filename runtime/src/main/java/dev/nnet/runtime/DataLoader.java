@@ -1,0 +1,86 @@
+package dev.nnet.runtime;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Loads the data a {@link TrainingPlan} names and checks it against the network's shapes. */
+public final class DataLoader {
+  private DataLoader() {}
+
+  /** Training, validation (may be null) and test (may be null) sets, unscaled. */
+  public record Splits(Dataset train, Dataset validation, Dataset test) {}
+
+  /**
+   * @param base folder that relative paths (and a relative {@code dir}) are resolved against: the .nnet file's folder
+   */
+  public static Splits load(NetworkSpec spec, Path base) {
+    TrainingPlan.Data data = spec.plan().data();
+    if (data == null || data.train() == null) {
+      throw new DataException("the model " + spec.modelName() + " names no training data",
+          "add a data block: data { train idx(\"images.gz\", \"labels.gz\") }  or  train csv(\"file.csv\")");
+    }
+    Path dir = base == null ? Path.of("") : base;
+    if (data.directory() != null && !data.directory().isEmpty()) dir = dir.resolve(data.directory());
+    Dataset train = read(data.train(), dir, spec);
+    Dataset validation = null;
+    if (data.validation() > 0) {
+      Dataset[] parts = train.split(data.validation(), Rng.derive(spec.plan().seed(), 2));
+      train = parts[0];
+      validation = parts[1];
+    }
+    Dataset test = data.test() == null ? null : read(data.test(), dir, spec);
+    return new Splits(train, validation, test);
+  }
+
+  /** Reads one source and checks it fits the network. */
+  public static Dataset read(TrainingPlan.Source source, Path dir, NetworkSpec spec) {
+    boolean regression = spec.task() == NetworkSpec.Task.REGRESSION;
+    Dataset d = switch (source.format()) {
+      case "idx" -> {
+        Path images = dir.resolve(source.paths().get(0));
+        Path labels = dir.resolve(source.paths().get(1));
+        IdxReader.Idx x = IdxReader.read(images);
+        IdxReader.Idx y = IdxReader.read(labels);
+        if (y.dims().length != 1) throw new DataException(labels + ": a label file has one dimension, this one has " + y.dims().length,
+            "are the images and labels files swapped?");
+        if (x.count() != y.count()) throw new DataException(images + " has " + x.count() + " images but " + labels + " has " + y.count() + " labels",
+            "the two files must come from the same set");
+        int[] lab = new int[y.count()];
+        int max = 0;
+        for (int i = 0; i < lab.length; i++) max = Math.max(max, lab[i] = (int) y.values()[i]);
+        yield Dataset.classification(images.getFileName().toString(), x.itemSize(), x.values(), lab, max + 1);
+      }
+      case "csv" -> CsvReader.read(dir.resolve(source.paths().get(0)), source.options().get("label"),
+          source.options().get("header"), regression);
+      default -> throw new DataException("unknown data format " + source.format(), null);
+    };
+    String file = dir.resolve(source.paths().get(0)).toString();
+    if (d.featureSize() != spec.inputSize()) {
+      throw new DataException(file + ": each sample has " + d.featureSize() + " features but the network's input is "
+          + java.util.Arrays.toString(spec.inputShape()) + " (" + spec.inputSize() + ")", "change 'input' to match the data, or use other data");
+    }
+    if (d.hasLabels()) {
+      if (regression) {
+        throw new DataException(file + ": labels are classes but the loss is a regression loss", null);
+      }
+      for (int i = 0; i < d.rows(); i++) {
+        if (d.labels()[i] < 0 || d.labels()[i] >= spec.outputSize()) {
+          throw new DataException(file + ": record " + (i + 1) + " has label " + d.labels()[i] + " but the network has "
+              + spec.outputSize() + " outputs (classes 0.." + (spec.outputSize() - 1) + ")", "make the last dense layer as wide as the number of classes");
+        }
+      }
+    } else if (d.targetSize() != spec.outputSize()) {
+      throw new DataException(file + ": " + d.targetSize() + " target values per row but the network has " + spec.outputSize() + " outputs", null);
+    }
+    return d;
+  }
+
+  static DataException missing(Path path) {
+    String p = path.toAbsolutePath().normalize().toString();
+    String hint = p.startsWith("/usr/share/datasets/fashion-mnist")
+        ? "Fashion-MNIST ships as a Debian package: sudo apt-get install dataset-fashion-mnist  (or run scripts/setup.sh)"
+        : "check the path; relative paths are resolved against the .nnet file's folder (and its data 'dir')";
+    if (!Files.exists(path.getParent() == null ? Path.of(".") : path.getParent())) hint = "the folder " + path.getParent() + " does not exist either; " + hint;
+    return new DataException("data file not found: " + p, hint);
+  }
+}

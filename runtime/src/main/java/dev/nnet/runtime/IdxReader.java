@@ -1,0 +1,75 @@
+package dev.nnet.runtime;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPInputStream;
+
+/** Reads the IDX format of MNIST and Fashion-MNIST (unsigned bytes), gzip-compressed or raw. */
+public final class IdxReader {
+  private IdxReader() {}
+
+  /** An IDX file's dimensions and its values as floats. */
+  public record Idx(int[] dims, float[] values) {
+    public int count() {
+      return dims[0];
+    }
+
+    public int itemSize() {
+      int n = 1;
+      for (int i = 1; i < dims.length; i++) n *= dims[i];
+      return n;
+    }
+  }
+
+  public static Idx read(Path path) {
+    try (InputStream raw = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
+      raw.mark(2);
+      int b0 = raw.read(), b1 = raw.read();
+      raw.reset();
+      InputStream in = (b0 == 0x1f && b1 == 0x8b) ? new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16) : raw;
+      DataInputStream data = new DataInputStream(in);
+      int zero = data.readUnsignedShort();
+      int type = data.readUnsignedByte();
+      int ndims = data.readUnsignedByte();
+      if (zero != 0 || ndims < 1 || ndims > 4) {
+        throw new DataException(path + ": not an IDX file (bad magic number)",
+            "IDX files start with 0x0000, a type byte and a dimension count; is this the right file?");
+      }
+      if (type != 0x08) {
+        throw new DataException(path + ": IDX value type 0x" + Integer.toHexString(type) + " is not supported",
+            "only unsigned-byte IDX files (type 0x08, as MNIST and Fashion-MNIST) are read");
+      }
+      int[] dims = new int[ndims];
+      long total = 1;
+      for (int i = 0; i < ndims; i++) {
+        dims[i] = data.readInt();
+        if (dims[i] < 0) throw new DataException(path + ": negative dimension in IDX header", null);
+        total *= dims[i];
+      }
+      if (total > Integer.MAX_VALUE - 8) throw new DataException(path + ": IDX file too large (" + total + " values)", null);
+      byte[] bytes = new byte[(int) total];
+      data.readFully(bytes);
+      if (data.read() != -1) {
+        throw new DataException(path + ": IDX file has data past the " + total + " values its header announces",
+            "the file may be corrupt or concatenated");
+      }
+      float[] values = new float[bytes.length];
+      for (int i = 0; i < bytes.length; i++) values[i] = bytes[i] & 0xff;
+      return new Idx(dims, values);
+    } catch (EOFException e) {
+      throw new DataException(path + ": IDX file is truncated (ends before the data its header announces)",
+          "download or install it again", e);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw DataLoader.missing(path);
+    } catch (java.util.zip.ZipException e) {
+      throw new DataException(path + ": corrupt gzip data (" + e.getMessage() + ")", "download or install it again", e);
+    } catch (IOException e) {
+      throw new DataException(path + ": cannot read (" + e.getMessage() + ")", null, e);
+    }
+  }
+}

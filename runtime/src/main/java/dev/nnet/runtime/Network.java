@@ -1,0 +1,61 @@
+package dev.nnet.runtime;
+
+/**
+ * What a generated trainer implements: one network, with every shape fixed at generation time.
+ *
+ * <p>The network owns its buffers. A step is: {@link #stage} a batch, then {@link #trainStep}. Nothing in
+ * the step methods allocates. A network instance is not thread-safe; make one per thread.
+ */
+public interface Network {
+
+  NetworkSpec spec();
+
+  /** Fills the parameters from their initializers, drawing from a generator seeded with {@code seed}. */
+  void initialize(long seed);
+
+  /**
+   * Copies rows {@code order[from] .. order[from + count - 1]} of {@code data} into the input (and label
+   * or target) buffer, scaled by {@code scale}; rows from {@code count} to the batch size are zeroed.
+   */
+  void stage(Dataset data, int[] order, int from, int count, float scale);
+
+  /** Forward in training mode, loss, backward and the optimizer update with learning rate {@code lr}. Returns the batch's mean loss. */
+  double trainStep(double lr);
+
+  /** Forward in training mode and backward, without updating: gradients are then in {@link #gradients()}. Returns the mean loss. */
+  double computeGradients();
+
+  /** Forward in evaluation mode (dropout off); returns the summed loss of the first {@code count} rows. */
+  double evaluate(int count);
+
+  /** After a forward pass: how many of the first {@code count} rows were predicted right (classification). */
+  int correct(int count);
+
+  /** After a forward pass: the output of {@code row} (class probabilities, or values) into {@code dst}. */
+  void output(int row, float[] dst);
+
+  /** The parameters, in the layout of {@link NetworkSpec#tensors()}. */
+  Arena parameters();
+
+  /** The gradients of the last backward pass, same layout as the parameters. */
+  Arena gradients();
+
+  /** The optimizer's state (e.g. Adam's m then v), for checkpoints; may be empty. */
+  Arena optimizerState();
+
+  /** How many updates the optimizer has made (Adam's bias correction depends on it). */
+  int optimizerSteps();
+
+  void setOptimizerSteps(int steps);
+
+  /** Must be called after parameters are changed from outside (loaded, perturbed): refreshes derived copies. */
+  void parametersChanged();
+
+  /** State of the generator that draws dropout masks. */
+  long noiseState();
+
+  void setNoiseState(long state);
+
+  /** After a non-finite loss: the name of the first layer, in forward then backward order, whose output or gradient holds NaN or infinity. */
+  String firstNonFinite();
+}

@@ -1,0 +1,23 @@
+package dev.nnet.runtime;
+
+import java.util.List;
+
+/**
+ * Everything the runtime needs to know about a generated network: shapes, parameter layout, and the
+ * training plan of its .nnet file.
+ *
+ * @param signature a digest of the parameter layout and precision; a checkpoint loads only into a
+ *                  network with the same signature
+ */
+public record NetworkSpec(String modelName, String sourceName, int[] inputShape, int inputSize, int outputSize,
+                          int batchSize, Precision precision, Task task, List<ParamTensor> tensors,
+                          int parameterCount, String kernels, String signature, TrainingPlan plan) {
+
+  /** What the output and loss mean: classes (softmax cross-entropy) or values (MSE). */
+  public enum Task { CLASSIFICATION, REGRESSION }
+
+  public ParamTensor tensor(String name) {
+    for (ParamTensor t : tensors) if (t.name().equals(name)) return t;
+    return null;
+  }
+}

@@ -1,0 +1,205 @@
+package dev.nnet.runtime;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Drives a generated {@link Network}: epochs of seeded shuffled minibatches, validation each epoch, the
+ * test set once at the end, checkpoints, prediction. The last incomplete batch of an epoch is dropped
+ * (the batch size is compiled into the network); evaluation covers every sample.
+ *
+ * <pre>{@code
+ * Trainer trainer = Nnet.compile(Path.of("samples/iris.nnet"));
+ * TrainingReport report = trainer.fit();          // the data and settings of the file
+ * trainer.save(Path.of("iris.ckpt"));
+ * float[] probabilities = trainer.predict(new float[] {5.1f, 3.5f, 1.4f, 0.2f});
+ * }</pre>
+ */
+public final class Trainer {
+  private static final long SHUFFLE_STREAM = 1;
+
+  private final Network net;
+  private final NetworkSpec spec;
+  private Path dataDirectory;
+  private TrainingListener listener = TrainingListener.NONE;
+  private Path checkpointPath;
+  private int epochs;
+  private long maxSteps = Long.MAX_VALUE;
+  private Checkpoint.Position position;
+
+  public Trainer(Network net) {
+    this.net = net;
+    this.spec = net.spec();
+    this.epochs = spec.plan().epochs();
+    net.initialize(spec.plan().seed());
+    this.position = new Checkpoint.Position(0, 0, Rng.derive(spec.plan().seed(), SHUFFLE_STREAM));
+  }
+
+  public Network network() {
+    return net;
+  }
+
+  public NetworkSpec spec() {
+    return spec;
+  }
+
+  /** The folder relative data paths are resolved against (the .nnet file's folder). */
+  public Trainer dataDirectory(Path dir) {
+    this.dataDirectory = dir;
+    return this;
+  }
+
+  public Trainer listener(TrainingListener l) {
+    this.listener = l == null ? TrainingListener.NONE : l;
+    return this;
+  }
+
+  /** Overrides the file's epoch count. */
+  public Trainer epochs(int n) {
+    if (n < 1) throw new IllegalArgumentException("epochs must be at least 1, got " + n);
+    this.epochs = n;
+    return this;
+  }
+
+  /** Stops after this many optimizer steps in total (for comparisons and quick checks). */
+  public Trainer maxSteps(long n) {
+    this.maxSteps = n;
+    return this;
+  }
+
+  /** Writes a checkpoint here after every epoch and at the end. */
+  public Trainer checkpointTo(Path path) {
+    this.checkpointPath = path;
+    return this;
+  }
+
+  /** Re-initializes the parameters from another seed (the file's seed is the default). */
+  public Trainer reinitialize(long seed) {
+    net.initialize(seed);
+    position = new Checkpoint.Position(0, 0, Rng.derive(seed, SHUFFLE_STREAM));
+    return this;
+  }
+
+  /** Trains on the data the .nnet file names. */
+  public TrainingReport fit() {
+    DataLoader.Splits s = DataLoader.load(spec, dataDirectory);
+    return fit(s.train(), s.validation(), s.test());
+  }
+
+  /** Trains on {@code train}, validating each epoch on {@code validation} and testing once on {@code test} (both may be null). */
+  public TrainingReport fit(Dataset train, Dataset validation, Dataset test) {
+    int batch = spec.batchSize();
+    int stepsPerEpoch = train.rows() / batch;
+    if (stepsPerEpoch == 0) {
+      throw new DataException(train.name() + " has " + train.rows() + " samples, fewer than one batch of " + batch,
+          "lower 'batch' in the training block to at most " + train.rows());
+    }
+    float scale = (float) spec.plan().data().scale();
+    double lr = spec.plan().learningRate();
+    listener.onStart(spec, epochs, stepsPerEpoch, train.rows());
+    int[] order = Dataset.identity(train.rows());
+    Rng shuffle = new Rng(position.shuffleState());
+    List<EpochResult> results = new ArrayList<>();
+    long step = position.stepsDone();
+    long started = System.nanoTime();
+    for (int epoch = position.epochsDone() + 1; epoch <= epochs && step < maxSteps; epoch++) {
+      long epochStart = System.nanoTime();
+      if (spec.plan().shuffle()) shuffle.shuffle(order);
+      double lossSum = 0;
+      long correct = 0;
+      int done = 0;
+      for (int s = 0; s < stepsPerEpoch && step < maxSteps; s++, step++) {
+        net.stage(train, order, s * batch, batch, scale);
+        double loss = net.trainStep(lr);
+        if (!Double.isFinite(loss)) throw nonFinite(step, epoch, loss);
+        lossSum += loss;
+        correct += net.correct(batch);
+        done++;
+        double seconds = (System.nanoTime() - epochStart) * 1e-9;
+        listener.onStep(epoch, step, s, stepsPerEpoch, lossSum / done, correct / (double) (done * batch), lr,
+            done * batch / Math.max(seconds, 1e-9));
+      }
+      double seconds = (System.nanoTime() - epochStart) * 1e-9;
+      Metrics val = validation == null ? null : evaluate(validation);
+      EpochResult r = new EpochResult(epoch, step, lossSum / Math.max(1, done),
+          spec.task() == NetworkSpec.Task.CLASSIFICATION ? correct / (double) Math.max(1, done * batch) : Double.NaN,
+          val, lr, done * batch / Math.max(seconds, 1e-9), seconds);
+      results.add(r);
+      position = new Checkpoint.Position(epoch, step, shuffle.state());
+      listener.onEpoch(r);
+      if (checkpointPath != null) save(checkpointPath);
+    }
+    Metrics testMetrics = test == null ? null : evaluate(test);
+    if (testMetrics != null) listener.onTest(testMetrics);
+    return new TrainingReport(results, testMetrics, step, (System.nanoTime() - started) * 1e-9);
+  }
+
+  private TrainingException nonFinite(long step, int epoch, double loss) {
+    String layer = net.firstNonFinite();
+    String where = layer == null ? "" : "; the first layer with non-finite values is '" + layer + "'";
+    return new TrainingException("the loss became " + loss + " at step " + step + " (epoch " + epoch + ")" + where
+        + (checkpointPath != null ? "; the last checkpoint (" + checkpointPath + ") is from before it" : ""),
+        "lower the learning rate, or check the data for extreme values (is it scaled?)");
+  }
+
+  /** Loss and accuracy over every sample of {@code data}, in evaluation mode. */
+  public Metrics evaluate(Dataset data) {
+    int batch = spec.batchSize();
+    float scale = (float) spec.plan().data().scale();
+    int[] order = Dataset.identity(data.rows());
+    double loss = 0;
+    long correct = 0;
+    for (int from = 0; from < data.rows(); from += batch) {
+      int count = Math.min(batch, data.rows() - from);
+      net.stage(data, order, from, count, scale);
+      loss += net.evaluate(count);
+      correct += net.correct(count);
+    }
+    double acc = spec.task() == NetworkSpec.Task.CLASSIFICATION ? correct / (double) data.rows() : Double.NaN;
+    return new Metrics(data.rows(), loss / data.rows(), acc);
+  }
+
+  /** The network's output for one sample of raw features (scaled as the file says): class probabilities, or values. */
+  public float[] predict(float[] features) {
+    return predict(new float[][] {features})[0];
+  }
+
+  /** Outputs for many samples. */
+  public float[][] predict(float[][] samples) {
+    int in = spec.inputSize();
+    float[] flat = new float[samples.length * in];
+    for (int i = 0; i < samples.length; i++) {
+      if (samples[i].length != in) {
+        throw new DataException("sample " + i + " has " + samples[i].length + " features, the network takes " + in, null);
+      }
+      System.arraycopy(samples[i], 0, flat, i * in, in);
+    }
+    Dataset d = Dataset.regression("input", in, flat, new float[samples.length * spec.outputSize()], spec.outputSize());
+    float[][] out = new float[samples.length][spec.outputSize()];
+    int batch = spec.batchSize();
+    int[] order = Dataset.identity(samples.length);
+    for (int from = 0; from < samples.length; from += batch) {
+      int count = Math.min(batch, samples.length - from);
+      net.stage(d, order, from, count, (float) spec.plan().data().scale());
+      net.evaluate(count);
+      for (int r = 0; r < count; r++) net.output(r, out[from + r]);
+    }
+    return out;
+  }
+
+  public void save(Path path) {
+    Checkpoint.save(net, position, path);
+  }
+
+  /** Loads weights, optimizer state and training position; a later {@link #fit} resumes from there. */
+  public Trainer load(Path path) {
+    position = Checkpoint.load(net, path);
+    return this;
+  }
+
+  /** Epochs completed so far (after {@link #load}, the checkpoint's). */
+  public int epochsDone() {
+    return position.epochsDone();
+  }
+}

@@ -1,0 +1,42 @@
+package dev.nnet.runtime;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the .nnet file says about training and data, resolved with defaults. Generated classes embed it,
+ * so a trainer compiled at build time knows how to train itself.
+ */
+public record TrainingPlan(int epochs, long seed, boolean shuffle, double learningRate, String optimizer,
+                           Data data) {
+
+  /**
+   * @param directory  where relative paths are resolved (relative itself to the .nnet file's folder); may be empty
+   * @param train      the training set, or null when the file names none
+   * @param test       the test set, used once after training, or null
+   * @param scale      each feature is multiplied by it when read (1/255 for bytes to [0, 1])
+   * @param validation fraction of the training set held out for validation, 0 for none
+   */
+  public record Data(String directory, Source train, Source test, double scale, double validation) {}
+
+  /**
+   * A data source: {@code idx(images, labels)} or {@code csv(path, label: ..., header: ...)}.
+   *
+   * @param format  "idx" or "csv"
+   * @param paths   the files, as written
+   * @param options reader options as written (e.g. label → "species", header → "true")
+   */
+  public record Source(String format, List<String> paths, Map<String, String> options) {}
+
+  /** A list of paths; for generated code, which cannot call List.of through Janino. */
+  public static List<String> paths(String... paths) {
+    return List.of(paths);
+  }
+
+  /** Reader options from alternating keys and values; for generated code. */
+  public static Map<String, String> options(String... keysAndValues) {
+    java.util.TreeMap<String, String> m = new java.util.TreeMap<>();
+    for (int i = 0; i + 1 < keysAndValues.length; i += 2) m.put(keysAndValues[i], keysAndValues[i + 1]);
+    return java.util.Collections.unmodifiableMap(m);
+  }
+}
