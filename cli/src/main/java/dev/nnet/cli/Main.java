@@ -39,7 +39,7 @@ public final class Main implements Runnable {
 
   /** Runs the command line with the given streams; returns the exit code. */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
-    CommandLine cli = new CommandLine(new Main());
+    CommandLine cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
     cli.setOut(out).setErr(err);
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> report(e, cmd.getErr(), parsed.hasMatchedOption("--stacktrace")));
     return cli.execute(args);

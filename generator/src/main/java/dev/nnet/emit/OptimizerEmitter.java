@@ -71,6 +71,8 @@ final class OptimizerEmitter {
         mb.endControlFlow();
       }
     }
+    mb.addComment("the input gradients read transposed copies of the weights: keep them in step");
+    mb.addStatement("parametersChanged()");
     return mb.build();
   }
 }

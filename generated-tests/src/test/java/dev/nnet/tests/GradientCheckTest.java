@@ -1,0 +1,37 @@
+package dev.nnet.tests;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nnet.GradientCheck;
+import dev.nnet.NnetCompiler;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every operation's backward pass against finite differences in float64, through the real pipeline, on
+ * both kernel paths. The samples in samples/gradcheck together use dense, relu, sigmoid, tanh, dropout,
+ * softmax cross-entropy and MSE, on widths that exercise full tiles, leftover vectors, scalar tails and
+ * partial row tiles.
+ */
+class GradientCheckTest {
+
+  static Stream<Arguments> cases() {
+    return Samples.all().stream().filter(p -> p.toString().contains("/gradcheck/"))
+        .flatMap(p -> Samples.kernels().stream().flatMap(k -> Stream.of(1L, 2L).map(seed -> Arguments.of(p.getFileName().toString(), p, k, seed))));
+  }
+
+  @ParameterizedTest(name = "{0} {2} seed {3}")
+  @MethodSource("cases")
+  void gradientsMatchFiniteDifferences(String name, Path file, NnetCompiler.Kernels kernels, long seed) {
+    List<GradientCheck.TensorResult> results = GradientCheck.run(Samples.read(file), kernels, seed, 150);
+    assertTrue(!results.isEmpty(), "no parameter tensors checked");
+    for (GradientCheck.TensorResult r : results) {
+      assertTrue(r.worstError() < 1e-6, () -> r.tensor() + ": worst error " + r.worstError() + " (analytic " + r.analytic() + ", numeric " + r.numeric() + ")");
+      assertTrue(r.skipped() * 20 <= r.checked(), () -> r.tensor() + ": " + r.skipped() + " of " + r.checked() + " elements skipped as non-smooth");
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package dev.nnet.tests;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.nnet.Nnet;
+import dev.nnet.NnetCompiler;
+import dev.nnet.runtime.*;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Learning on real data, determinism, and the step's allocation-freedom. */
+class TrainingTest {
+
+  @ParameterizedTest
+  @EnumSource(value = NnetCompiler.Kernels.class, names = {"VECTOR", "PLAIN"})
+  void learnsIris(NnetCompiler.Kernels kernels) {
+    NnetCompiler.Compiled c = NnetCompiler.defaults().kernels(kernels).compile(Samples.read(Samples.sample("iris.nnet")));
+    Trainer t = c.newTrainer();
+    DataLoader.Splits data = DataLoader.load(t.spec(), c.dataDirectory());
+    TrainingReport r = t.fit(data.train(), null, null);
+    Metrics m = t.evaluate(data.train());
+    assertEquals(150, m.count());
+    assertTrue(m.accuracy() >= 0.95, "Iris accuracy " + m.accuracy());
+    assertTrue(r.last().trainLoss() < r.epochs().get(0).trainLoss() / 3, "the loss fell: " + r.epochs().get(0).trainLoss() + " → " + r.last().trainLoss());
+  }
+
+  @Test
+  void learnsFashionMnistInOneEpoch() {
+    Assumptions.assumeTrue(Samples.fashionMnistInstalled(),
+        "SKIPPED: Fashion-MNIST is not installed (sudo apt-get install dataset-fashion-mnist, or scripts/setup.sh)");
+    Trainer t = Nnet.compile(Samples.sample("fashion-mlp.nnet")).epochs(1);
+    TrainingReport r = t.fit();
+    assertNotNull(r.test());
+    assertEquals(10_000, r.test().count());
+    assertTrue(r.test().accuracy() >= 0.85, "Fashion-MNIST test accuracy after one epoch: " + r.test().accuracy());
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = NnetCompiler.Kernels.class, names = {"VECTOR", "PLAIN"})
+  void sameSeedSameWeights(NnetCompiler.Kernels kernels) {
+    double[] a = trainedParams(kernels, 3), b = trainedParams(kernels, 3), c = trainedParams(kernels, 4);
+    assertArrayEquals(a, b, 0.0, "same seed, bit-identical weights");
+    assertFalse(java.util.Arrays.equals(a, c), "another seed, other weights");
+  }
+
+  private static double[] trainedParams(NnetCompiler.Kernels kernels, long seed) {
+    NnetCompiler.Compiled c = NnetCompiler.defaults().kernels(kernels).compile(Samples.read(Samples.sample("gradcheck/relu-dropout-ce.nnet")));
+    Trainer t = c.newTrainer().reinitialize(seed).epochs(3);
+    Dataset d = randomSet(t.spec(), 60, seed);
+    t.fit(d, null, null);
+    Arena p = t.network().parameters();
+    double[] out = new double[p.size()];
+    for (int i = 0; i < out.length; i++) out[i] = p.get(i);
+    return out;
+  }
+
+  static Dataset randomSet(NetworkSpec spec, int rows, long seed) {
+    Rng rng = new Rng(seed);
+    float[] x = new float[rows * spec.inputSize()];
+    for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
+    int[] y = new int[rows];
+    for (int i = 0; i < rows; i++) y[i] = rng.nextInt(spec.outputSize());
+    return Dataset.classification("random", spec.inputSize(), x, y, spec.outputSize());
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = NnetCompiler.Kernels.class, names = {"VECTOR", "PLAIN"})
+  void aTrainingStepAllocatesNothing(NnetCompiler.Kernels kernels) {
+    NnetCompiler.Compiled c = NnetCompiler.defaults().kernels(kernels).compile(Samples.read(Samples.sample("gradcheck/relu-dropout-ce.nnet")));
+    Network net = c.newNetwork();
+    net.initialize(1);
+    Dataset d = randomSet(net.spec(), 60, 1);
+    int[] order = Dataset.identity(d.rows());
+    int batch = net.spec().batchSize(), steps = d.rows() / batch;
+    var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    for (int i = 0; i < 20_000; i++) step(net, d, order, (i % steps) * batch, batch); // until C2 has compiled the step
+    long before = threads.getCurrentThreadAllocatedBytes();
+    for (int i = 0; i < 1_000; i++) step(net, d, order, (i % steps) * batch, batch);
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+    assertEquals(0, allocated, "bytes allocated by 1,000 training steps");
+  }
+
+  private static void step(Network net, Dataset d, int[] order, int from, int batch) {
+    net.stage(d, order, from, batch, 1f);
+    net.trainStep(1e-3);
+    net.correct(batch);
+  }
+}
