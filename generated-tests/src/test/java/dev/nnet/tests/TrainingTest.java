@@ -31,7 +31,8 @@ class TrainingTest {
   void learnsFashionMnistInOneEpoch() {
     Assumptions.assumeTrue(Samples.fashionMnistInstalled(),
         "SKIPPED: Fashion-MNIST is not installed (sudo apt-get install dataset-fashion-mnist, or scripts/setup.sh)");
-    Trainer t = Nnet.compile(Samples.sample("fashion-mlp.nnet")).epochs(1);
+    Trainer t = Nnet.compile(Samples.sample("fashion-quick.nnet"));
+    assertEquals(1, t.spec().plan().epochs());
     TrainingReport r = t.fit();
     assertNotNull(r.test());
     assertEquals(10_000, r.test().count());
