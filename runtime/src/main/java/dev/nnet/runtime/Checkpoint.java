@@ -76,7 +76,7 @@ public final class Checkpoint {
   public static Position load(Network net, Path path) {
     NetworkSpec spec = net.spec();
     CRC32 crc = new CRC32();
-    try (DataInputStream in = new DataInputStream(new BufferedInputStream(new CheckedInputStream(Files.newInputStream(path), crc), 1 << 16))) {
+    try (DataInputStream in = new DataInputStream(new CheckedInputStream(new BufferedInputStream(Files.newInputStream(path), 1 << 16), crc))) {
       if (in.readLong() != MAGIC) throw new NnetException(path + " is not an nnet checkpoint", "give the file written by 'nnet train'");
       String model = in.readUTF();
       String signature = in.readUTF();
@@ -92,7 +92,7 @@ public final class Checkpoint {
       int optSteps = in.readInt();
       long noise = in.readLong();
       Position pos = new Position(in.readInt(), in.readLong(), in.readLong());
-      long expected = crc.getValue();
+      long expected = crc.getValue(); // the buffer sits below the checksum, so only bytes read so far count
       long stored = in.readLong();
       if (expected != stored) throw new NnetException(path + " is corrupt (checksum mismatch)", "use an earlier checkpoint or train again");
       Arena pa = net.parameters(), oa = net.optimizerState();

@@ -105,7 +105,11 @@ public final class Trainer {
     long started = System.nanoTime();
     for (int epoch = position.epochsDone() + 1; epoch <= epochs && step < maxSteps; epoch++) {
       long epochStart = System.nanoTime();
-      if (spec.plan().shuffle()) shuffle.shuffle(order);
+      if (spec.plan().shuffle()) {
+        // each epoch's order depends only on the generator's state, so a resumed run shuffles alike
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        shuffle.shuffle(order);
+      }
       double lossSum = 0;
       long correct = 0;
       int done = 0;

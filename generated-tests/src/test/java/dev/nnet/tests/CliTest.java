@@ -1,0 +1,117 @@
+package dev.nnet.tests;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.nnet.cli.Main;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line, run in-process: outputs, exit codes, and never a stack trace. */
+class CliTest {
+  @TempDir
+  Path dir;
+
+  record Run(int code, String out, String err) {}
+
+  static Run nnet(String... args) {
+    StringWriter out = new StringWriter(), err = new StringWriter();
+    int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    Run r = new Run(code, out.toString(), err.toString());
+    assertFalse(r.err.contains("\tat ") || r.err.contains("Exception"), () -> "a stack trace reached the user:\n" + r.err);
+    return r;
+  }
+
+  static String iris() {
+    return Samples.sample("iris.nnet").toString();
+  }
+
+  @Test
+  void checkPrintsTheResolvedModel() {
+    Run r = nnet("check", iris());
+    assertEquals(0, r.code, r.err);
+    assertTrue(r.out.contains("dense1") && r.out.contains("xavier_uniform") && r.out.contains("[16]"), r.out);
+    assertTrue(r.out.contains("total parameters: 131"), r.out);
+    assertTrue(r.out.contains("adam(lr: 0.01, beta1: 0.9, beta2: 0.999"), "defaults are filled in: " + r.out);
+  }
+
+  @Test
+  void checkOfABadFileIsPositionedAndExitsOne() {
+    Run r = nnet("check", "src/test/resources/errors/dropout-too-high.nnet");
+    assertEquals(1, r.code);
+    assertTrue(r.err.contains("dropout-too-high.nnet:4:31: error: dropout probability must be in [0, 1), got 1.2"), r.err);
+    assertTrue(r.err.contains("hint: dropout(p) takes the probability of DROPPING a unit"), r.err);
+    assertTrue(r.err.contains("1 error"), r.err);
+  }
+
+  @Test
+  void missingFilesAndBadOptions() {
+    Run missing = nnet("check", dir.resolve("nope.nnet").toString());
+    assertEquals(1, missing.code);
+    assertTrue(missing.err.startsWith("error: no such file"), missing.err);
+    assertEquals(2, nnet("check", iris(), "--frobnicate").code);
+    Run help = nnet("--help");
+    assertEquals(0, help.code);
+    for (String cmd : new String[] {"check", "train", "eval", "predict", "generate"}) assertTrue(help.out.contains(cmd), help.out);
+  }
+
+  @Test
+  void trainEvalPredict() throws IOException {
+    Path ckpt = dir.resolve("iris.ckpt");
+    Run train = nnet("train", iris(), "--epochs", "30", "-o", ckpt.toString(), "--json");
+    assertEquals(0, train.code, train.err);
+    String[] lines = train.out.strip().split("\n");
+    assertEquals(30, lines.length, "30 epoch lines and no test line (iris has no test split): " + train.out);
+    assertTrue(lines[0].startsWith("{\"event\":\"epoch\",\"epoch\":1,\"step\":18,\"loss\":"), lines[0]);
+    assertTrue(lines[29].contains("\"samples_per_s\":"), lines[29]);
+    assertTrue(Files.exists(ckpt));
+
+    Run eval = nnet("eval", iris(), "--weights", ckpt.toString());
+    assertEquals(0, eval.code, eval.err);
+    assertTrue(eval.out.matches("(?s)train: 150 samples, loss [0-9.]+, accuracy 0\\.9[5-9][0-9]*\\s*"), eval.out);
+
+    Path input = dir.resolve("flowers.csv");
+    Files.writeString(input, "sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3\n");
+    Run predict = nnet("predict", iris(), "--weights", ckpt.toString(), "--input", input.toString(), "--json");
+    assertEquals(0, predict.code, predict.err);
+    String[] rows = predict.out.strip().split("\n");
+    assertEquals(2, rows.length);
+    assertTrue(rows[0].startsWith("{\"class\":0,"), "a setosa: " + rows[0]);
+    assertTrue(rows[1].startsWith("{\"class\":2,"), "a virginica: " + rows[1]);
+
+    Files.writeString(input, "5.1,3.5,1.4\n");
+    Run narrow = nnet("predict", iris(), "--weights", ckpt.toString(), "--input", input.toString());
+    assertEquals(1, narrow.code);
+    assertTrue(narrow.err.contains("3 values, the network takes 4"), narrow.err);
+
+    byte[] b = Files.readAllBytes(ckpt);
+    Files.write(ckpt, java.util.Arrays.copyOf(b, 40));
+    Run broken = nnet("eval", iris(), "--weights", ckpt.toString());
+    assertEquals(1, broken.code);
+    assertTrue(broken.err.startsWith("error: ") && broken.err.contains("truncated"), broken.err);
+  }
+
+  @Test
+  void missingDataSaysWhatToDo() throws IOException {
+    Path file = dir.resolve("m.nnet");
+    Files.writeString(file, Files.readString(Samples.sample("iris.nnet")).replace("data/iris.csv", "nowhere/iris.csv"));
+    Run r = nnet("train", file.toString());
+    assertEquals(1, r.code);
+    assertTrue(r.err.contains("data file not found: ") && r.err.contains("nowhere/iris.csv"), r.err);
+    assertTrue(r.err.contains("hint:"), r.err);
+  }
+
+  @Test
+  void generateWritesTheSource() throws IOException {
+    Run r = nnet("generate", iris(), "-o", dir.toString(), "--package", "com.example", "--kernels", "plain");
+    assertEquals(0, r.code, r.err);
+    String src = Files.readString(dir.resolve("com/example/Iris.java"));
+    assertTrue(src.contains("private void dense1Forward()"), "one method per layer and direction");
+    assertTrue(src.contains("iris.nnet:7: dense(16) -> tanh"), "cites the .nnet line");
+    assertEquals(1, nnet("generate", iris(), "-o", dir.toString(), "--package", "1bad").code);
+  }
+}
