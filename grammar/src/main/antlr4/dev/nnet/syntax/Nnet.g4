@@ -44,7 +44,9 @@ expr      : MINUS expr                                    # negate
           ;
 
 arguments : LPAREN (argument (COMMA argument)* COMMA?)? RPAREN ;
-argument  : (name=IDENT COLON)? expr ;
+argument  : (name=word COLON)? expr ;
+/* Argument names may be any word, keywords included: warmup(from: 1e-5). */
+word      : IDENT | LET | NETWORK | SEARCH | THEN | FROM | LOAD | AS ;
 
 LET       : 'let' ;
 NETWORK   : 'network' ;

@@ -206,7 +206,7 @@ public final class Parsing {
     List<Ast.Arg> arguments(ArgumentsContext ctx) {
       List<Ast.Arg> out = new ArrayList<>();
       for (ArgumentContext a : ctx.argument()) {
-        Optional<Ast.Name> name = a.name == null ? Optional.empty() : Optional.of(new Ast.Name(a.name.getText(), span(a.name)));
+        Optional<Ast.Name> name = a.name == null ? Optional.empty() : Optional.of(new Ast.Name(a.name.getText(), span(a.name.getStart())));
         out.add(new Ast.Arg(name, expr(a.expr()), span(a)));
       }
       return out;

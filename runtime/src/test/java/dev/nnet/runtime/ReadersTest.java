@@ -1,0 +1,85 @@
+package dev.nnet.runtime;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** IDX and CSV readers: good files read exactly; every kind of bad file gets a clear error naming it. */
+class ReadersTest {
+  @TempDir
+  Path dir;
+
+  /** An unsigned-byte IDX file with {@code ndims} dimensions, then the values. */
+  static byte[] idx(int ndims, int... dimsThenValues) throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(b);
+    out.writeShort(0);
+    out.writeByte(0x08);
+    out.writeByte(ndims);
+    for (int i = 0; i < ndims; i++) out.writeInt(dimsThenValues[i]);
+    for (int i = ndims; i < dimsThenValues.length; i++) out.writeByte(dimsThenValues[i]);
+    return b.toByteArray();
+  }
+
+  @Test
+  void readsRawAndGzippedIdx() throws IOException {
+    byte[] raw = idx(2, 2, 3, 0, 1, 2, 253, 254, 255);
+    Files.write(dir.resolve("a.idx"), raw);
+    ByteArrayOutputStream gz = new ByteArrayOutputStream();
+    try (GZIPOutputStream z = new GZIPOutputStream(gz)) {
+      z.write(raw);
+    }
+    Files.write(dir.resolve("a.idx.gz"), gz.toByteArray());
+    for (String f : new String[] {"a.idx", "a.idx.gz"}) {
+      IdxReader.Idx x = IdxReader.read(dir.resolve(f));
+      assertArrayEquals(new int[] {2, 3}, x.dims());
+      assertArrayEquals(new float[] {0, 1, 2, 253, 254, 255}, x.values());
+    }
+  }
+
+  @Test
+  void badIdxFilesAreNamed() throws IOException {
+    Path p = dir.resolve("bad.idx");
+    Files.write(p, new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+    assertTrue(assertThrows(DataException.class, () -> IdxReader.read(p)).getMessage().contains("bad.idx: not an IDX file"));
+    byte[] truncated = idx(1, 10, 1, 2, 3);
+    Files.write(p, truncated);
+    assertTrue(assertThrows(DataException.class, () -> IdxReader.read(p)).getMessage().contains("truncated"));
+    DataException missing = assertThrows(DataException.class, () -> IdxReader.read(dir.resolve("nope.gz")));
+    assertTrue(missing.getMessage().startsWith("data file not found"));
+    assertNotNull(missing.hint());
+  }
+
+  @Test
+  void csvWithHeaderAndWordLabels() throws IOException {
+    Path p = dir.resolve("f.csv");
+    Files.writeString(p, "a,b,kind\n1,2,cat\n3,4,dog\n5,6,cat\n");
+    Dataset d = CsvReader.read(p, "kind", null, false);
+    assertEquals(3, d.rows());
+    assertEquals(2, d.featureSize());
+    assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, d.features());
+    assertArrayEquals(new int[] {0, 1, 0}, d.labels(), "classes in sorted order of their names");
+    assertEquals(2, d.classes());
+  }
+
+  @Test
+  void csvErrorsNameTheRecord() throws IOException {
+    Path p = dir.resolve("g.csv");
+    Files.writeString(p, "a,b,y\n1,2,0\n3,oops,1\n");
+    DataException e = assertThrows(DataException.class, () -> CsvReader.read(p, null, null, false));
+    assertTrue(e.getMessage().contains("g.csv:3: 'b' holds 'oops'"), e.getMessage());
+    Files.writeString(p, "1,2,0\n3,4\n");
+    e = assertThrows(DataException.class, () -> CsvReader.read(p, null, null, false));
+    assertTrue(e.getMessage().contains("g.csv:2: row has 2 columns, expected 3"), e.getMessage());
+    Files.writeString(p, "1,2,0\n3,NaN,1\n");
+    e = assertThrows(DataException.class, () -> CsvReader.read(p, null, null, false));
+    assertTrue(e.getMessage().contains("not a finite number"), e.getMessage());
+  }
+}
