@@ -101,12 +101,19 @@ final class DenseEmitter extends LayerEmitter {
   }
 
   private MethodSpec transpose() {
-    int in = d.inputSize(), outN = d.outputSize();
+    int in = d.inputSize(), outN = d.outputSize(), block = 16;
     return MethodSpec.methodBuilder(d.name() + "Transpose").addModifiers(Modifier.PRIVATE)
-        .addJavadoc("Copies $L.weight [$L][$L] into $L [$L][$L].\n", d.name(), in, outN, transposed, outN, in)
-        .beginControlFlow("for (int i = 0; i < $L; i++)", in)
+        .addJavadoc("Copies $L.weight [$L][$L] into $L [$L][$L], in $L×$L blocks so reads and writes both stay in cache.\n",
+            d.name(), in, outN, transposed, outN, in, block, block)
+        .beginControlFlow("for (int i0 = 0; i0 < $L; i0 += $L)", in, block)
+        .addStatement("int i1 = Math.min(i0 + $L, $L)", block, in)
+        .beginControlFlow("for (int o0 = 0; o0 < $L; o0 += $L)", outN, block)
+        .addStatement("int o1 = Math.min(o0 + $L, $L)", block, outN)
+        .beginControlFlow("for (int i = i0; i < i1; i++)")
         .addStatement("int src = $L + i * $L", w.offset(), outN)
-        .addStatement("for (int o = 0; o < $L; o++) $L[o * $L + i] = params[src + o]", outN, transposed, in)
+        .addStatement("for (int o = o0; o < o1; o++) $L[o * $L + i] = params[src + o]", transposed, in)
+        .endControlFlow()
+        .endControlFlow()
         .endControlFlow().build();
   }
 

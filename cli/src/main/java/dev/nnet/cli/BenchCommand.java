@@ -1,0 +1,73 @@
+package dev.nnet.cli;
+
+import dev.nnet.NnetCompiler;
+import dev.nnet.analysis.Op;
+import dev.nnet.runtime.*;
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "bench", description = {"Measures the generated trainer on one thread: training and inference samples/s, GFLOP/s",
+    "(2 flops per multiply-add; training counts 3x the forward multiply-adds), bytes allocated per step, and the",
+    "compile time from .nnet text to a ready class. The JIT warm-up is run first and discarded. Uses the file's",
+    "training data when it is available, otherwise random data of the right shape (and says so)."})
+final class BenchCommand implements Callable<Integer> {
+  @Mixin
+  Common common;
+
+  @Option(names = "--seconds", paramLabel = "S", description = "how long to measure training, and then inference (default: ${DEFAULT-VALUE})")
+  double seconds = 5;
+
+  @Option(names = "--warmup", paramLabel = "S", description = "seconds of warm-up, discarded (default: ${DEFAULT-VALUE})")
+  double warmup = 3;
+
+  @Option(names = "--json", description = "print one JSON object on stdout")
+  boolean json;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+    NnetCompiler.Compiled c = common.compile(err);
+    Network net = c.newNetwork();
+    NetworkSpec ns = net.spec();
+    net.initialize(ns.plan().seed());
+    Dataset data;
+    String source;
+    try {
+      data = DataLoader.load(ns, c.dataDirectory()).train();
+      source = data.name() + " (" + data.rows() + " samples)";
+    } catch (NnetException e) {
+      data = Benchmark.synthetic(ns, Math.max(ns.batchSize() * 64, 4096), 1);
+      source = "synthetic: the file's data is not available (" + e.getMessage() + ")";
+    }
+    long macs = 0;
+    for (Op op : c.model().layers()) if (op instanceof Op.Dense d) macs += (long) d.inputSize() * d.outputSize();
+    if (!json) {
+      err.printf("benchmarking %s: batch %d, %s, %s kernels, 1 thread; data: %s%n", ns.modelName(), ns.batchSize(),
+          ns.precision().keyword(), ns.kernels(), source);
+      err.flush();
+    }
+    Benchmark.Result r = Benchmark.run(net, data, (float) ns.plan().data().scale(), macs, warmup, seconds);
+    if (json) {
+      out.printf(Locale.ROOT, "{\"model\":\"%s\",\"kernels\":\"%s\",\"batch\":%d,\"synthetic\":%s,\"train_samples_per_s\":%.1f,\"infer_samples_per_s\":%.1f,"
+              + "\"gflops\":%.2f,\"infer_gflops\":%.2f,\"alloc_bytes_per_step\":%d,\"compile_ms\":%d}%n",
+          ns.modelName(), ns.kernels(), ns.batchSize(), source.startsWith("synthetic"), r.trainSamplesPerSecond(), r.inferSamplesPerSecond(),
+          r.trainGflops(), r.inferGflops(), r.allocatedBytesPerStep(), c.compileMillis());
+    } else {
+      out.printf(Locale.ROOT, "train_samples_per_s   %,12.0f   (%.1f GFLOP/s)%n", r.trainSamplesPerSecond(), r.trainGflops());
+      out.printf(Locale.ROOT, "infer_samples_per_s   %,12.0f   (%.1f GFLOP/s)%n", r.inferSamplesPerSecond(), r.inferGflops());
+      out.printf(Locale.ROOT, "alloc_bytes_per_step  %12d%n", r.allocatedBytesPerStep());
+      out.printf(Locale.ROOT, "compile_ms            %12d   (.nnet text to a loaded class, this JVM's first compile)%n", c.compileMillis());
+    }
+    out.flush();
+    return 0;
+  }
+}

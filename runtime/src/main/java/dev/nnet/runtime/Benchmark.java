@@ -1,0 +1,75 @@
+package dev.nnet.runtime;
+
+import java.lang.management.ManagementFactory;
+
+/**
+ * Measures a network's steady-state speed: training steps and evaluation-mode forward passes, after a
+ * JIT warm-up that is discarded. GFLOP/s counts 2 flops per multiply-add and, for training, three times
+ * the forward multiply-adds (forward, input gradient, weight gradient), the convention PyTorch figures
+ * are quoted in.
+ */
+public final class Benchmark {
+  private Benchmark() {}
+
+  /**
+   * @param forwardMacsPerSample multiply-adds of one sample's forward pass
+   * @param allocatedBytesPerStep bytes the training loop allocated per step while measured (-1 if unknown)
+   */
+  public record Result(double trainSamplesPerSecond, double inferSamplesPerSecond, double trainGflops, double inferGflops,
+                       long allocatedBytesPerStep, long forwardMacsPerSample, long trainSteps, long inferBatches) {}
+
+  public static Result run(Network net, Dataset data, float scale, long forwardMacsPerSample, double warmupSeconds, double seconds) {
+    NetworkSpec spec = net.spec();
+    int b = spec.batchSize();
+    int steps = Math.max(1, data.rows() / b);
+    int[] order = Dataset.identity(data.rows());
+    new Rng(1).shuffle(order);
+    double lr = spec.plan().learningRate();
+    // warm-up: C2 compiles each method after some thousands of calls
+    long end = System.nanoTime() + (long) (warmupSeconds * 1e9);
+    for (int i = 0; System.nanoTime() < end; i++) {
+      net.stage(data, order, (i % steps) * b, b, scale);
+      net.trainStep(lr);
+      net.evaluate(b);
+    }
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long bytes0 = threads.getCurrentThreadAllocatedBytes();
+    long t0 = System.nanoTime(), trainSteps = 0;
+    end = t0 + (long) (seconds * 1e9);
+    while (System.nanoTime() < end) {
+      for (int k = 0; k < 16; k++, trainSteps++) {
+        net.stage(data, order, (int) (trainSteps % steps) * b, b, scale);
+        net.trainStep(lr);
+      }
+    }
+    double trainSeconds = (System.nanoTime() - t0) * 1e-9;
+    long allocated = (threads.getCurrentThreadAllocatedBytes() - bytes0) / trainSteps;
+    long t1 = System.nanoTime(), batches = 0;
+    end = t1 + (long) (seconds * 1e9);
+    while (System.nanoTime() < end) {
+      for (int k = 0; k < 16; k++, batches++) {
+        net.stage(data, order, (int) (batches % steps) * b, b, scale);
+        net.evaluate(b);
+      }
+    }
+    double inferSeconds = (System.nanoTime() - t1) * 1e-9;
+    double trainSps = trainSteps * b / trainSeconds, inferSps = batches * b / inferSeconds;
+    return new Result(trainSps, inferSps, trainSps * 6.0 * forwardMacsPerSample * 1e-9, inferSps * 2.0 * forwardMacsPerSample * 1e-9,
+        allocated, forwardMacsPerSample, trainSteps, batches);
+  }
+
+  /** A random set of the network's shape, for when its data is not at hand. */
+  public static Dataset synthetic(NetworkSpec spec, int rows, long seed) {
+    Rng rng = new Rng(seed);
+    float[] x = new float[rows * spec.inputSize()];
+    for (int i = 0; i < x.length; i++) x[i] = rng.nextFloat();
+    if (spec.task() == NetworkSpec.Task.CLASSIFICATION) {
+      int[] y = new int[rows];
+      for (int i = 0; i < rows; i++) y[i] = rng.nextInt(spec.outputSize());
+      return Dataset.classification("synthetic", spec.inputSize(), x, y, spec.outputSize());
+    }
+    float[] t = new float[rows * spec.outputSize()];
+    for (int i = 0; i < t.length; i++) t[i] = (float) rng.nextGaussian();
+    return Dataset.regression("synthetic", spec.inputSize(), x, t, spec.outputSize());
+  }
+}
