@@ -24,7 +24,7 @@ final class BenchCommand implements Callable<Integer> {
   double seconds = 5;
 
   @Option(names = "--warmup", paramLabel = "S", description = "seconds of warm-up, discarded (default: ${DEFAULT-VALUE})")
-  double warmup = 3;
+  double warmup = 6;
 
   @Option(names = "--json", description = "print one JSON object on stdout")
   boolean json;
