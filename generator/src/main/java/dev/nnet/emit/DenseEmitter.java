@@ -14,18 +14,26 @@ import javax.lang.model.element.Modifier;
  * dense(units): y = x·W + b, with W stored [in][out] in the parameter arena.
  * Backward: dW = xᵀ·dy, db = Σ_rows dy, dx = dy·Wᵀ (read from a transposed copy kept in step with W,
  * and skipped entirely when no earlier layer learns).
+ *
+ * <p>On the plain-Java path the products read their B operand as row arrays: W's rows
+ * ({@code WeightRows}), Wᵀ's rows ({@code WeightTRows}), both refreshed after every update, and a
+ * row-array copy of dy ({@code GradRows}) made before the weight gradient.
  */
 final class DenseEmitter extends LayerEmitter {
   private final Op.Dense d;
   private final Layout.Tensor w, b;
-  private final String transposed;
+  private final String transposed;   // Wᵀ: flat [out][in] on the vector path, rows on the plain path
+  private final String weightRows;   // plain path: W as rows
+  private final String gradRows;     // plain path: dy as rows
 
   DenseEmitter(EmitContext ctx, Op.Dense d, String in, String inGrad) {
     super(ctx, d, in, inGrad);
     this.d = d;
     this.w = ctx.layout().weight(d);
     this.b = ctx.layout().bias(d);
-    this.transposed = inGrad == null ? null : d.name() + "WeightT";
+    this.transposed = inGrad == null ? null : d.name() + (ctx.vector() ? "WeightT" : "WeightTRows");
+    this.weightRows = ctx.vector() ? null : d.name() + "WeightRows";
+    this.gradRows = ctx.vector() ? null : d.name() + "GradRows";
   }
 
   @Override
@@ -35,11 +43,26 @@ final class DenseEmitter extends LayerEmitter {
 
   @Override
   void declare(TypeSpec.Builder cls) {
+    int in = d.inputSize(), outN = d.outputSize();
     if (transposed != null) {
-      cls.addField(FieldSpec.builder(ctx.array(), transposed, Modifier.PRIVATE, Modifier.FINAL)
-          .addJavadoc("$L.weight transposed to [$L][$L], for the input gradient; refreshed after every update.\n", d.name(), d.outputSize(), d.inputSize())
-          .initializer("new $T[$L]", ctx.elem(), d.inputSize() * d.outputSize()).build());
+      FieldSpec.Builder f = ctx.vector()
+          ? FieldSpec.builder(ctx.array(), transposed, Modifier.PRIVATE, Modifier.FINAL).initializer("new $T[$L]", ctx.elem(), in * outN)
+          : FieldSpec.builder(rows(), transposed, Modifier.PRIVATE, Modifier.FINAL).initializer("new $T[$L][$L]", ctx.elem(), outN, in);
+      cls.addField(f.addJavadoc("$L.weight transposed to [$L][$L], for the input gradient; refreshed after every update.\n",
+          d.name(), outN, in).build());
     }
+    if (!ctx.vector()) {
+      cls.addField(FieldSpec.builder(rows(), weightRows, Modifier.PRIVATE, Modifier.FINAL)
+          .addJavadoc("$L.weight [$L][$L] as row arrays; refreshed after every update.\n", d.name(), in, outN)
+          .initializer("new $T[$L][$L]", ctx.elem(), in, outN).build());
+      cls.addField(FieldSpec.builder(rows(), gradRows, Modifier.PRIVATE, Modifier.FINAL)
+          .addJavadoc("$L as row arrays [$L][$L], for the weight gradient.\n", outGrad, ctx.batch(), outN)
+          .initializer("new $T[$L][$L]", ctx.elem(), ctx.batch(), outN).build());
+    }
+  }
+
+  private com.squareup.javapoet.ArrayTypeName rows() {
+    return com.squareup.javapoet.ArrayTypeName.of(ctx.array());
   }
 
   @Override
@@ -48,7 +71,7 @@ final class DenseEmitter extends LayerEmitter {
     return new Gemm(d.name() + "Forward",
         String.format("%s forward: %s[%d][%d] = %s[%d][%d] · W[%d][%d] + b[%d].\n<p>From %s", d.name(), out, bsz, outN,
             this.in, bsz, in, in, outN, outN, ctx.sourceLine(d.line())),
-        bsz, outN, in, this.in, 0, in, 1, "params", w.offset(), outN, out, 0, outN, "params", b.offset()).emit(ctx);
+        bsz, outN, in, this.in, 0, in, 1, "params", w.offset(), outN, weightRows, out, 0, outN, "params", b.offset()).emit(ctx);
   }
 
   @Override
@@ -57,19 +80,21 @@ final class DenseEmitter extends LayerEmitter {
     List<MethodSpec> methods = new ArrayList<>();
     MethodSpec.Builder entry = method(d.name() + "Backward", "$L backward: weight, bias$L gradients.", d.name(),
         inGrad == null ? "" : " and input");
+    if (gradRows != null) {
+      entry.addStatement("for (int r = 0; r < $L; r++) System.arraycopy($L, r * $L, $L[r], 0, $L)", bsz, outGrad, outN, gradRows, outN);
+    }
     entry.addStatement("$LWeightGrad()", d.name());
     entry.addStatement("$LBiasGrad()", d.name());
     if (inGrad != null) entry.addStatement("$LInputGrad()", d.name());
     methods.add(entry.build());
     methods.addAll(new Gemm(d.name() + "WeightGrad",
         String.format("dW[%d][%d] = %sᵀ · %s, over the batch of %d.", in, outN, this.in, outGrad, bsz),
-        in, outN, bsz, this.in, 0, 1, in, outGrad, 0, outN, "grads", w.offset(), outN, null, 0).emit(ctx));
+        in, outN, bsz, this.in, 0, 1, in, outGrad, 0, outN, gradRows, "grads", w.offset(), outN, null, 0).emit(ctx));
     methods.add(biasGrad());
     if (inGrad != null) {
       methods.addAll(new Gemm(d.name() + "InputGrad",
           String.format("%s[%d][%d] = %s · Wᵀ, reading W transposed from %s.", inGrad, bsz, in, outGrad, transposed),
-          bsz, in, outN, outGrad, 0, outN, 1, transposed, 0, in, inGrad, 0, in, null, 0).emit(ctx));
-      methods.add(transpose());
+          bsz, in, outN, outGrad, 0, outN, 1, transposed, 0, in, transposed, inGrad, 0, in, null, 0).emit(ctx));
     }
     return methods;
   }
@@ -100,21 +125,33 @@ final class DenseEmitter extends LayerEmitter {
     return mb.build();
   }
 
-  private MethodSpec transpose() {
+  /** Refreshes the copies of W the products read: Wᵀ (flat or rows) and, on the plain path, W's rows. */
+  private MethodSpec refreshCopies() {
     int in = d.inputSize(), outN = d.outputSize(), block = 16;
-    return MethodSpec.methodBuilder(d.name() + "Transpose").addModifiers(Modifier.PRIVATE)
-        .addJavadoc("Copies $L.weight [$L][$L] into $L [$L][$L], in $L×$L blocks so reads and writes both stay in cache.\n",
-            d.name(), in, outN, transposed, outN, in, block, block)
-        .beginControlFlow("for (int i0 = 0; i0 < $L; i0 += $L)", in, block)
-        .addStatement("int i1 = Math.min(i0 + $L, $L)", block, in)
-        .beginControlFlow("for (int o0 = 0; o0 < $L; o0 += $L)", outN, block)
-        .addStatement("int o1 = Math.min(o0 + $L, $L)", block, outN)
-        .beginControlFlow("for (int i = i0; i < i1; i++)")
-        .addStatement("int src = $L + i * $L", w.offset(), outN)
-        .addStatement("for (int o = o0; o < o1; o++) $L[o * $L + i] = params[src + o]", transposed, in)
-        .endControlFlow()
-        .endControlFlow()
-        .endControlFlow().build();
+    MethodSpec.Builder mb = MethodSpec.methodBuilder(d.name() + "RefreshCopies").addModifiers(Modifier.PRIVATE)
+        .addJavadoc("Copies $L.weight [$L][$L] into the layouts its products read.\n", d.name(), in, outN);
+    if (weightRows != null) {
+      mb.addStatement("for (int i = 0; i < $L; i++) System.arraycopy(params, $L + i * $L, $L[i], 0, $L)", in, w.offset(), outN, weightRows, outN);
+    }
+    if (transposed != null) {
+      String store = ctx.vector() ? transposed + "[o * " + in + " + i]" : transposed + "[o][i]";
+      mb.addComment("transposed in $L×$L blocks, so reads and writes both stay in cache", block, block)
+          .beginControlFlow("for (int i0 = 0; i0 < $L; i0 += $L)", in, block)
+          .addStatement("int i1 = Math.min(i0 + $L, $L)", block, in)
+          .beginControlFlow("for (int o0 = 0; o0 < $L; o0 += $L)", outN, block)
+          .addStatement("int o1 = Math.min(o0 + $L, $L)", block, outN)
+          .beginControlFlow("for (int i = i0; i < i1; i++)")
+          .addStatement("int src = $L + i * $L", w.offset(), outN)
+          .addStatement("for (int o = o0; o < o1; o++) $L = params[src + o]", store)
+          .endControlFlow()
+          .endControlFlow()
+          .endControlFlow();
+    }
+    return mb.build();
+  }
+
+  private boolean hasCopies() {
+    return transposed != null || weightRows != null;
   }
 
   @Override
@@ -134,6 +171,11 @@ final class DenseEmitter extends LayerEmitter {
 
   @Override
   void refresh(MethodSpec.Builder after) {
-    if (transposed != null) after.addStatement("$LTranspose()", d.name());
+    if (hasCopies()) after.addStatement("$LRefreshCopies()", d.name());
+  }
+
+  @Override
+  List<MethodSpec> support() {
+    return hasCopies() ? List.of(refreshCopies()) : List.of();
   }
 }

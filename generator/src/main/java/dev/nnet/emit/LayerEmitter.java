@@ -58,6 +58,11 @@ abstract class LayerEmitter {
   /** Statements run after parameters change (update, load, initialize). */
   void refresh(MethodSpec.Builder after) {}
 
+  /** Methods the layer needs beyond forward and backward (e.g. refreshing weight copies). */
+  List<MethodSpec> support() {
+    return List.of();
+  }
+
   int size() {
     return ctx.batch() * op().outputSize();
   }

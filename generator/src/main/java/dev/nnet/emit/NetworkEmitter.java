@@ -70,6 +70,7 @@ public final class NetworkEmitter {
     for (LayerEmitter l : layers) {
       cls.addMethods(l.forward());
       cls.addMethods(l.backward());
+      cls.addMethods(l.support());
     }
     cls.addMethods(loss.methods());
     return JavaFile.builder(pkg, cls.build())
@@ -119,6 +120,13 @@ public final class NetworkEmitter {
     cls.addField(FieldSpec.builder(arr, "input", Modifier.PRIVATE, Modifier.FINAL)
         .addJavadoc("The batch, [$L][$L].\n", ctx.batch(), model.inputSize()).initializer("new $T[$L]", ctx.elem(), ctx.batch() * model.inputSize()).build());
     loss.declare(cls);
+    if (!ctx.vector()) {
+      int widest = 1;
+      for (Op op : model.layers()) widest = Math.max(widest, Math.max(op.inputSize(), op.outputSize()));
+      cls.addField(FieldSpec.builder(arr, Gemm.SCRATCH, Modifier.PRIVATE, Modifier.FINAL)
+          .addJavadoc("One row of a product's result, accumulated before it is stored.\n")
+          .initializer("new $T[$L]", ctx.elem(), widest).build());
+    }
     for (LayerEmitter l : layers) {
       cls.addField(FieldSpec.builder(arr, l.out, Modifier.PRIVATE, Modifier.FINAL)
           .addJavadoc("Output of $L, [$L][$L].\n", l.op().name(), ctx.batch(), l.op().outputSize())
