@@ -312,18 +312,10 @@ public final class Analyzer {
   }
 
   private Init init(Ast.Expr e, int in, int out, boolean weights) {
-    String name;
-    List<Ast.Arg> args;
-    if (e instanceof Ast.Name n) {
-      name = n.name();
-      args = List.of();
-    } else if (e instanceof Ast.Call c) {
-      name = c.name();
-      args = c.arguments();
-    } else {
-      error(e.span(), "an initializer must be a name such as he_normal or a call such as normal(0, 0.01)", null);
-      return null;
-    }
+    Callee callee = callee(e, "an initializer must be a name such as he_normal or a call such as normal(0, 0.01)", null);
+    if (callee == null) return null;
+    String name = callee.name();
+    List<Ast.Arg> args = callee.arguments();
     if (INITS_LATER.contains(name)) {
       later(e.span(), "the initializer '" + name + "'", "the full initializer catalogue");
       return null;
@@ -377,12 +369,10 @@ public final class Analyzer {
   private Model.Loss loss(Ast.Setting s) {
     Ast.Expr e = single(s);
     if (e == null) return null;
-    String name = e instanceof Ast.Name n ? n.name() : e instanceof Ast.Call c ? c.name() : null;
-    List<Ast.Arg> args = e instanceof Ast.Call c ? c.arguments() : List.of();
-    if (name == null) {
-      error(e.span(), "the loss must be a name", "loss softmax_cross_entropy  or  loss mse");
-      return null;
-    }
+    Callee callee = callee(e, "the loss must be a name", "loss softmax_cross_entropy  or  loss mse");
+    if (callee == null) return null;
+    String name = callee.name();
+    List<Ast.Arg> args = callee.arguments();
     switch (name) {
       case "softmax_cross_entropy", "cross_entropy" -> {
         Args a = args(args, e.span(), name, "label_smoothing");
@@ -471,12 +461,10 @@ public final class Analyzer {
 
   private Model.Optimizer optimizer(Ast.Expr e, int line) {
     if (e == null) return null;
-    String name = e instanceof Ast.Name n ? n.name() : e instanceof Ast.Call c ? c.name() : null;
-    List<Ast.Arg> args = e instanceof Ast.Call c ? c.arguments() : List.of();
-    if (name == null) {
-      error(e.span(), "the optimizer must be a name or a call", "e.g.  optimizer adam(lr: 1e-3)");
-      return null;
-    }
+    Callee callee = callee(e, "the optimizer must be a name or a call", "e.g.  optimizer adam(lr: 1e-3)");
+    if (callee == null) return null;
+    String name = callee.name();
+    List<Ast.Arg> args = callee.arguments();
     switch (name) {
       case "sgd" -> {
         Args a = args(args, e.span(), name, "lr", "momentum", "nesterov");
@@ -644,6 +632,16 @@ public final class Analyzer {
       Double v = Analyzer.this.number(get(key));
       return v == null ? dflt : v;
     }
+  }
+
+  /** {@code name} or {@code name(arguments)}: an operation with its arguments; null (after an error) for anything else. */
+  private record Callee(String name, List<Ast.Arg> arguments) {}
+
+  private Callee callee(Ast.Expr e, String message, String hint) {
+    if (e instanceof Ast.Name n) return new Callee(n.name(), List.of());
+    if (e instanceof Ast.Call c) return new Callee(c.name(), c.arguments());
+    error(e.span(), message, hint);
+    return null;
   }
 
   private Args args(List<Ast.Arg> args, Span where, String op, String... params) {
