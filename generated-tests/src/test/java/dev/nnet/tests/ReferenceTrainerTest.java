@@ -49,8 +49,27 @@ class ReferenceTrainerTest {
       }
       """;
 
+  /** The same small classifier under every optimizer. */
+  static String classifier(String optimizer) {
+    return """
+        input [5]
+        network {
+          dense(21) -> relu
+          dense(3)
+        }
+        loss softmax_cross_entropy
+        precision float64
+        training {
+          batch 4
+          optimizer %s
+        }
+        """.formatted(optimizer);
+  }
+
   static Stream<Arguments> cases() {
-    return Stream.of(ADAM_CE, SGD_MSE).flatMap(text -> Samples.kernels().stream().map(k -> Arguments.of(text.lines().filter(l -> l.contains("optimizer")).findFirst().orElseThrow().strip(), text, k)));
+    return Stream.of(ADAM_CE, SGD_MSE, classifier("sgd(lr: 0.05, momentum: 0.9)"), classifier("sgd(lr: 0.05, momentum: 0.8, nesterov: true)"),
+        classifier("nesterov(lr: 0.02)"), classifier("adagrad(lr: 0.1, eps: 1e-7)"), classifier("rmsprop(lr: 0.01, rho: 0.9)"),
+        classifier("adamw(lr: 0.01, weight_decay: 0.1)")).flatMap(text -> Samples.kernels().stream().map(k -> Arguments.of(text.lines().filter(l -> l.contains("optimizer")).findFirst().orElseThrow().strip(), text, k)));
   }
 
   @ParameterizedTest(name = "{0} {2}")
@@ -78,7 +97,8 @@ class ReferenceTrainerTest {
     int[] order = Dataset.identity(rows);
     for (int step = 0; step < 40; step++) {
       int from = (step % 4) * b;
-      double lr = spec.plan().learningRate();
+      // a learning rate that changes every step, as schedules make it: momentum conventions differ exactly then
+      double lr = spec.plan().learningRate() * (1 + 0.5 * Math.sin(step));
       net.stage(data, order, from, b, 1f);
       double got = net.trainStep(lr);
       double want = ref.step(data, from, lr);
@@ -93,6 +113,7 @@ class ReferenceTrainerTest {
     final Model model;
     final NetworkSpec spec;
     final double[] params, m, v;
+    final boolean[] decayed;
     int t;
 
     Reference(Model model, Network net) {
@@ -103,6 +124,8 @@ class ReferenceTrainerTest {
       for (int i = 0; i < params.length; i++) params[i] = a.get(i);
       m = new double[params.length];
       v = new double[params.length];
+      decayed = new boolean[params.length];
+      for (ParamTensor pt : spec.tensors()) for (int i = 0; i < pt.size(); i++) decayed[pt.offset() + i] = pt.decayed();
     }
 
     double step(Dataset data, int from, double lr) {
@@ -137,13 +160,31 @@ class ReferenceTrainerTest {
       t++;
       Model.Optimizer o = model.optimizer();
       for (int i = 0; i < params.length; i++) {
-        if (o.kind() == Model.Optimizer.Kind.SGD) {
-          params[i] -= lr * grads[i];
-        } else {
-          m[i] = o.beta1() * m[i] + (1 - o.beta1()) * grads[i];
-          v[i] = o.beta2() * v[i] + (1 - o.beta2()) * grads[i] * grads[i];
-          double mHat = m[i] / (1 - Math.pow(o.beta1(), t)), vHat = v[i] / (1 - Math.pow(o.beta2(), t));
-          params[i] -= lr * mHat / (Math.sqrt(vHat) + o.eps());
+        double gi = grads[i];
+        switch (o.kind()) {
+          case SGD -> {
+            if (o.momentum() == 0) {
+              params[i] -= lr * gi;
+            } else { // torch.optim.SGD: buf = μ·buf + gi; nesterov steps along gi + μ·buf
+              m[i] = o.momentum() * m[i] + gi;
+              params[i] -= lr * (o.nesterov() ? gi + o.momentum() * m[i] : m[i]);
+            }
+          }
+          case ADAGRAD -> {
+            m[i] += gi * gi;
+            params[i] -= lr * gi / (Math.sqrt(m[i]) + o.eps());
+          }
+          case RMSPROP -> {
+            m[i] = o.alpha() * m[i] + (1 - o.alpha()) * gi * gi;
+            params[i] -= lr * gi / (Math.sqrt(m[i]) + o.eps());
+          }
+          case ADAM, ADAMW -> {
+            if (o.kind() == Model.Optimizer.Kind.ADAMW && decayed[i]) params[i] *= 1 - lr * o.weightDecay();
+            m[i] = o.beta1() * m[i] + (1 - o.beta1()) * gi;
+            v[i] = o.beta2() * v[i] + (1 - o.beta2()) * gi * gi;
+            double mHat = m[i] / (1 - Math.pow(o.beta1(), t)), vHat = v[i] / (1 - Math.pow(o.beta2(), t));
+            params[i] -= lr * mHat / (Math.sqrt(vHat) + o.eps());
+          }
         }
       }
       return loss;

@@ -431,7 +431,7 @@ public final class Analyzer {
     int batch = 32, epochs = 10;
     long seed = 1;
     boolean shuffle = true;
-    Model.Optimizer opt = new Model.Optimizer(Model.Optimizer.Kind.ADAM, 1e-3, 0.9, 0.999, 1e-8, 0);
+    Model.Optimizer opt = Model.Optimizer.adam(1e-3, 0.9, 0.999, 1e-8, 0);
     if (block == null) return new Training(batch, epochs, seed, shuffle, opt);
     Set<String> seen = new HashSet<>();
     for (Ast.Setting s : block.settings()) {
@@ -466,25 +466,39 @@ public final class Analyzer {
     String name = callee.name();
     List<Ast.Arg> args = callee.arguments();
     switch (name) {
-      case "sgd" -> {
+      case "sgd", "momentum", "nesterov" -> {
         Args a = args(args, e.span(), name, "lr", "momentum", "nesterov");
-        if (a.number("momentum", 0) != 0 || a.has("nesterov")) later(e.span(), "SGD with momentum", "the optimizer catalogue");
-        return new Model.Optimizer(Model.Optimizer.Kind.SGD, positive(a, "lr", 0.01), 0, 0, 0, line);
+        double mu = a.number("momentum", name.equals("sgd") ? 0 : 0.9);
+        boolean nesterov = a.has("nesterov") ? bool(a.get("nesterov")) : name.equals("nesterov");
+        if (mu < 0 || mu >= 1) error(a.span("momentum", e), "momentum must be in [0, 1), got " + Num.fmt(mu), "the usual value is 0.9");
+        if (nesterov && mu == 0) error(e.span(), "Nesterov momentum needs a momentum above 0", "e.g.  sgd(lr: 0.05, momentum: 0.9, nesterov: true)");
+        return new Model.Optimizer(Model.Optimizer.Kind.SGD, positive(a, "lr", 0.01), mu, nesterov, 0, 0, 0, 0, 0, line);
       }
-      case "adam" -> {
-        Args a = args(args, e.span(), name, "lr", "beta1", "beta2", "eps");
-        double b1 = a.number("beta1", 0.9), b2 = a.number("beta2", 0.999), eps = a.number("eps", 1e-8);
+      case "adagrad" -> {
+        Args a = args(args, e.span(), name, "lr", "eps");
+        return new Model.Optimizer(Model.Optimizer.Kind.ADAGRAD, positive(a, "lr", 0.01), 0, false, 0, 0, 0, positive(a, "eps", 1e-8), 0, line);
+      }
+      case "rmsprop" -> {
+        Args a = args(args, e.span(), name, "lr", "alpha", "eps", "rho");
+        if (a.has("alpha") && a.has("rho")) error(a.span("rho", e), "rho and alpha are the same setting", "give one of them");
+        double alpha = a.has("rho") ? a.number("rho", 0.99) : a.number("alpha", 0.99);
+        if (alpha < 0 || alpha >= 1) error(e.span(), "the decay alpha (rho) must be in [0, 1), got " + Num.fmt(alpha), "the usual value is 0.99");
+        return new Model.Optimizer(Model.Optimizer.Kind.RMSPROP, positive(a, "lr", 0.01), 0, false, 0, 0, alpha, positive(a, "eps", 1e-8), 0, line);
+      }
+      case "adam", "adamw" -> {
+        boolean w = name.equals("adamw");
+        Args a = w ? args(args, e.span(), name, "lr", "beta1", "beta2", "eps", "weight_decay") : args(args, e.span(), name, "lr", "beta1", "beta2", "eps");
+        double b1 = a.number("beta1", 0.9), b2 = a.number("beta2", 0.999), eps = a.number("eps", 1e-8), decay = a.number("weight_decay", 0.01);
         if (b1 < 0 || b1 >= 1) error(a.span("beta1", e), "beta1 must be in [0, 1), got " + Num.fmt(b1), "the usual value is 0.9");
         if (b2 < 0 || b2 >= 1) error(a.span("beta2", e), "beta2 must be in [0, 1), got " + Num.fmt(b2), "the usual value is 0.999");
         if (eps <= 0) error(a.span("eps", e), "eps must be positive", "the usual value is 1e-8");
-        return new Model.Optimizer(Model.Optimizer.Kind.ADAM, positive(a, "lr", 1e-3), b1, b2, eps, line);
-      }
-      case "momentum", "nesterov", "adagrad", "rmsprop", "adamw" -> {
-        later(e.span(), "the optimizer '" + name + "'", "the optimizer catalogue");
-        return null;
+        if (decay < 0) error(a.span("weight_decay", e), "weight_decay must not be negative", "AdamW's usual value is 0.01");
+        return new Model.Optimizer(w ? Model.Optimizer.Kind.ADAMW : Model.Optimizer.Kind.ADAM, positive(a, "lr", 1e-3), 0, false, b1, b2, 0, eps,
+            w ? decay : 0, line);
       }
       default -> {
-        error(e.span(), "unknown optimizer '" + name + "'", suggest(name, List.of("sgd", "adam"), "the optimizers are sgd and adam"));
+        List<String> known = List.of("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw");
+        error(e.span(), "unknown optimizer '" + name + "'", suggest(name, known, "the optimizers are " + String.join(", ", known)));
         return null;
       }
     }
@@ -492,7 +506,7 @@ public final class Analyzer {
 
   private double positive(Args a, String key, double dflt) {
     double v = a.number(key, dflt);
-    if (v <= 0 || !Double.isFinite(v)) error(a.span(key, null), key + " must be a positive number, got " + Num.fmt(v), "e.g. lr: 1e-3");
+    if (v <= 0 || !Double.isFinite(v)) error(a.span(key, null), key + " must be a positive number, got " + Num.fmt(v), "e.g. " + key + ": " + Num.fmt(dflt));
     return v;
   }
 

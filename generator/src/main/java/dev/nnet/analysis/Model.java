@@ -46,18 +46,33 @@ public record Model(String name, SourceFile source, int[] inputShape, List<Op> l
   }
 
   /**
-   * The optimizer with its hyperparameters resolved.
+   * The optimizer with its hyperparameters resolved; conventions and defaults follow torch.optim.
    *
-   * @param beta1 Adam's first-moment decay (unused by SGD)
-   * @param beta2 Adam's second-moment decay
-   * @param eps   Adam's denominator guard
+   * @param momentum    SGD's μ (0 for none)
+   * @param nesterov    SGD's Nesterov look-ahead
+   * @param beta1       Adam's first-moment decay
+   * @param beta2       Adam's second-moment decay
+   * @param alpha       RMSProp's decay ρ of the mean square
+   * @param eps         the denominator guard of adaptive methods
+   * @param weightDecay AdamW's decoupled decay λ (on weights only)
    */
-  public record Optimizer(Kind kind, double lr, double beta1, double beta2, double eps, int line) {
-    public enum Kind { SGD, ADAM }
+  public record Optimizer(Kind kind, double lr, double momentum, boolean nesterov, double beta1, double beta2,
+                          double alpha, double eps, double weightDecay, int line) {
+    public enum Kind { SGD, ADAGRAD, RMSPROP, ADAM, ADAMW }
+
+    public static Optimizer adam(double lr, double beta1, double beta2, double eps, int line) {
+      return new Optimizer(Kind.ADAM, lr, 0, false, beta1, beta2, 0, eps, 0, line);
+    }
 
     public String describe() {
-      return kind == Kind.SGD ? "sgd(lr: " + Num.fmt(lr) + ")"
-          : "adam(lr: " + Num.fmt(lr) + ", beta1: " + Num.fmt(beta1) + ", beta2: " + Num.fmt(beta2) + ", eps: " + Num.fmt(eps) + ")";
+      return switch (kind) {
+        case SGD -> "sgd(lr: " + Num.fmt(lr) + (momentum != 0 ? ", momentum: " + Num.fmt(momentum) + ", nesterov: " + nesterov : "") + ")";
+        case ADAGRAD -> "adagrad(lr: " + Num.fmt(lr) + ", eps: " + Num.fmt(eps) + ")";
+        case RMSPROP -> "rmsprop(lr: " + Num.fmt(lr) + ", alpha: " + Num.fmt(alpha) + ", eps: " + Num.fmt(eps) + ")";
+        case ADAM -> "adam(lr: " + Num.fmt(lr) + ", beta1: " + Num.fmt(beta1) + ", beta2: " + Num.fmt(beta2) + ", eps: " + Num.fmt(eps) + ")";
+        case ADAMW -> "adamw(lr: " + Num.fmt(lr) + ", beta1: " + Num.fmt(beta1) + ", beta2: " + Num.fmt(beta2) + ", eps: " + Num.fmt(eps)
+            + ", weight_decay: " + Num.fmt(weightDecay) + ")";
+      };
     }
   }
 }

@@ -63,7 +63,7 @@ public final class NetworkEmitter {
     cls.addMethods(steps());
     cls.addMethod(forward());
     cls.addMethod(backward());
-    cls.addMethod(optimizer.update());
+    cls.addMethods(optimizer.methods());
     cls.addMethod(parametersChanged());
     cls.addMethods(accessors());
     cls.addMethods(nonFinite());

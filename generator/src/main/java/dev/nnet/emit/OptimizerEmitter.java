@@ -1,17 +1,27 @@
 package dev.nnet.emit;
 
+import com.squareup.javapoet.CodeBlock;
+import com.squareup.javapoet.FieldSpec;
 import com.squareup.javapoet.MethodSpec;
+import com.squareup.javapoet.TypeSpec;
 import dev.nnet.analysis.Model;
+import dev.nnet.layout.Layout;
+import java.util.List;
 import javax.lang.model.element.Modifier;
 
 /**
- * The update: one flat loop over the whole parameter arena, every array indexed by the same i, which
- * C2 vectorizes. Conventions follow torch.optim:
+ * The update, in torch.optim's conventions (η the learning rate of this step, g the gradient, t the step):
  * <ul>
- *   <li>sgd: p ← p − lr·g
- *   <li>adam: m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; p ← p − (lr / (1−β1ᵗ)) · m / (√v / √(1−β2ᵗ) + ε)
+ *   <li>sgd: p ← p − η·g; with momentum μ: v ← μ·v + g, p ← p − η·v; Nesterov: p ← p − η·(g + μ·v)
+ *   <li>adagrad: h ← h + g², p ← p − η·g / (√h + ε)
+ *   <li>rmsprop: h ← ρ·h + (1−ρ)·g², p ← p − η·g / (√h + ε)
+ *   <li>adam: m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; p ← p − (η / (1−β1ᵗ))·m / (√v / √(1−β2ᵗ) + ε)
+ *   <li>adamw: p ← p·(1 − η·λ) on weights (not biases), then adam
  * </ul>
- * Adam's moments live in {@code moment1} and {@code moment2}, separate arrays so the loop's accesses share one index.
+ * The momentum convention is PyTorch's (v accumulates gradients; η applies when stepping), so a changing
+ * η scales the whole step, not only the newest gradient. Each rule is one loop over a range of the flat
+ * arena, every array indexed by the same i, which C2 vectorizes; {@code update} calls it with literal
+ * bounds (per tensor when weights and biases are treated differently).
  */
 final class OptimizerEmitter {
   private final EmitContext ctx;
@@ -24,55 +34,115 @@ final class OptimizerEmitter {
     this.size = ctx.layout().arenaSize();
   }
 
-  void declare(com.squareup.javapoet.TypeSpec.Builder cls) {
-    if (opt.kind() != Model.Optimizer.Kind.ADAM) return;
-    for (String f : new String[] {"moment1", "moment2"}) {
-      cls.addField(com.squareup.javapoet.FieldSpec.builder(ctx.array(), f, Modifier.PRIVATE, Modifier.FINAL)
-          .addJavadoc("Adam's $L moment estimate, one per parameter.\n", f.equals("moment1") ? "first" : "second")
-          .initializer("new $T[$L]", ctx.elem(), size).build());
+  /** The per-parameter state arrays: momentum's velocity, AdaGrad's and RMSProp's squares, Adam's moments. */
+  List<String> state() {
+    return switch (opt.kind()) {
+      case SGD -> opt.momentum() != 0 ? List.of("velocity") : List.of();
+      case ADAGRAD -> List.of("sumSquares");
+      case RMSPROP -> List.of("meanSquares");
+      case ADAM, ADAMW -> List.of("moment1", "moment2");
+    };
+  }
+
+  void declare(TypeSpec.Builder cls) {
+    for (String f : state()) {
+      cls.addField(FieldSpec.builder(ctx.array(), f, Modifier.PRIVATE, Modifier.FINAL)
+          .addJavadoc("Optimizer state, one per parameter.\n").initializer("new $T[$L]", ctx.elem(), size).build());
     }
   }
 
   /** The expression exposing the optimizer state as one arena. */
-  com.squareup.javapoet.CodeBlock stateArena() {
-    return opt.kind() == Model.Optimizer.Kind.ADAM
-        ? com.squareup.javapoet.CodeBlock.of("$T.concat($T.of(moment1), $T.of(moment2))", RuntimeTypes.ARENAS, RuntimeTypes.ARENAS, RuntimeTypes.ARENAS)
-        : com.squareup.javapoet.CodeBlock.of("$T.of(new $T[0])", RuntimeTypes.ARENAS, ctx.elem());
+  CodeBlock stateArena() {
+    List<String> s = state();
+    if (s.isEmpty()) return CodeBlock.of("$T.of(new $T[0])", RuntimeTypes.ARENAS, ctx.elem());
+    CodeBlock arena = CodeBlock.of("$T.of($L)", RuntimeTypes.ARENAS, s.get(0));
+    for (int i = 1; i < s.size(); i++) arena = CodeBlock.of("$T.concat($L, $T.of($L))", RuntimeTypes.ARENAS, arena, RuntimeTypes.ARENAS, s.get(i));
+    return arena;
   }
 
   /** Statements zeroing the optimizer state. */
   void reset(MethodSpec.Builder mb) {
-    if (opt.kind() != Model.Optimizer.Kind.ADAM) return;
-    mb.addStatement("java.util.Arrays.fill(moment1, 0)");
-    mb.addStatement("java.util.Arrays.fill(moment2, 0)");
+    for (String f : state()) mb.addStatement("java.util.Arrays.fill($L, 0)", f);
   }
 
-  MethodSpec update() {
+  List<MethodSpec> methods() {
+    return List.of(update(), range());
+  }
+
+  private MethodSpec update() {
     MethodSpec.Builder mb = MethodSpec.methodBuilder("update").addModifiers(Modifier.PRIVATE).addParameter(double.class, "lr")
         .addJavadoc("$L over all $L parameters.\n", opt.describe(), size);
     if (opt.line() > 0) mb.addJavadoc("<p>From $L\n", ctx.sourceLine(opt.line()));
     mb.addStatement("step++");
+    String e = ctx.narrow();
+    switch (opt.kind()) {
+      case ADAM, ADAMW -> {
+        mb.addStatement("$T stepSize = $L(lr / (1 - Math.pow($L, step)))", ctx.elem(), e, opt.beta1());
+        mb.addStatement("$T correction2 = $L(1 / Math.sqrt(1 - Math.pow($L, step)))", ctx.elem(), e, opt.beta2());
+      }
+      default -> mb.addStatement("$T rate = $Llr", ctx.elem(), e);
+    }
+    String args = switch (opt.kind()) {
+      case ADAM, ADAMW -> "stepSize, correction2";
+      default -> "rate";
+    };
+    if (opt.kind() == Model.Optimizer.Kind.ADAMW) {
+      mb.addStatement("$T decay = $L(1 - lr * $L)", ctx.elem(), e, opt.weightDecay());
+      for (Layout.Tensor t : ctx.layout().tensors()) {
+        mb.addComment("$L: $L", t.name(), t.weight() ? "decayed" : "not decayed");
+        mb.addStatement("updateRange($L, $L, $L, $L)", t.offset(), t.offset() + t.size(), t.weight() ? "decay" : ctx.lit(1), args);
+      }
+    } else {
+      mb.addStatement("updateRange(0, $L, $L)", size, args);
+    }
+    mb.addComment("the input gradients read copies of the weights: keep them in step");
+    mb.addStatement("parametersChanged()");
+    return mb.build();
+  }
+
+  private MethodSpec range() {
+    MethodSpec.Builder mb = MethodSpec.methodBuilder("updateRange").addModifiers(Modifier.PRIVATE)
+        .addParameter(int.class, "from").addParameter(int.class, "to");
+    if (opt.kind() == Model.Optimizer.Kind.ADAMW) mb.addParameter(ctx.elem(), "decay");
+    switch (opt.kind()) {
+      case ADAM, ADAMW -> mb.addParameter(ctx.elem(), "stepSize").addParameter(ctx.elem(), "correction2");
+      default -> mb.addParameter(ctx.elem(), "rate");
+    }
+    mb.addJavadoc("The $L rule on parameters from..to−1.\n", opt.kind().name().toLowerCase(java.util.Locale.ROOT));
+    mb.beginControlFlow("for (int i = from; i < to; i++)");
+    mb.addStatement("$T g = grads[i]", ctx.elem());
+    String sqrt = ctx.narrow() + "Math.sqrt";
     switch (opt.kind()) {
       case SGD -> {
-        mb.addStatement("$T rate = $Llr", ctx.elem(), ctx.narrow());
-        mb.addStatement("for (int i = 0; i < $L; i++) params[i] -= rate * grads[i]", size);
+        if (opt.momentum() == 0) {
+          mb.addStatement("params[i] -= rate * g");
+        } else {
+          mb.addStatement("$T v = $L * velocity[i] + g", ctx.elem(), ctx.lit(opt.momentum()));
+          mb.addStatement("velocity[i] = v");
+          if (opt.nesterov()) mb.addStatement("params[i] -= rate * (g + $L * v)", ctx.lit(opt.momentum()));
+          else mb.addStatement("params[i] -= rate * v");
+        }
       }
-      case ADAM -> {
-        String b1 = ctx.lit(opt.beta1()), b2 = ctx.lit(opt.beta2());
-        mb.addStatement("$T stepSize = $L(lr / (1 - Math.pow($L, step)))", ctx.elem(), ctx.narrow(), opt.beta1());
-        mb.addStatement("$T correction2 = $L(1 / Math.sqrt(1 - Math.pow($L, step)))", ctx.elem(), ctx.narrow(), opt.beta2());
-        mb.beginControlFlow("for (int i = 0; i < $L; i++)", size);
-        mb.addStatement("$T g = grads[i]", ctx.elem());
-        mb.addStatement("$T m = $L * moment1[i] + $L * g", ctx.elem(), b1, ctx.lit(1 - opt.beta1()));
-        mb.addStatement("$T v = $L * moment2[i] + $L * g * g", ctx.elem(), b2, ctx.lit(1 - opt.beta2()));
+      case ADAGRAD -> {
+        mb.addStatement("$T h = sumSquares[i] + g * g", ctx.elem());
+        mb.addStatement("sumSquares[i] = h");
+        mb.addStatement("params[i] -= rate * g / ($L(h) + $L)", sqrt, ctx.lit(opt.eps()));
+      }
+      case RMSPROP -> {
+        mb.addStatement("$T h = $L * meanSquares[i] + $L * g * g", ctx.elem(), ctx.lit(opt.alpha()), ctx.lit(1 - opt.alpha()));
+        mb.addStatement("meanSquares[i] = h");
+        mb.addStatement("params[i] -= rate * g / ($L(h) + $L)", sqrt, ctx.lit(opt.eps()));
+      }
+      case ADAM, ADAMW -> {
+        mb.addStatement("$T m = $L * moment1[i] + $L * g", ctx.elem(), ctx.lit(opt.beta1()), ctx.lit(1 - opt.beta1()));
+        mb.addStatement("$T v = $L * moment2[i] + $L * g * g", ctx.elem(), ctx.lit(opt.beta2()), ctx.lit(1 - opt.beta2()));
         mb.addStatement("moment1[i] = m");
         mb.addStatement("moment2[i] = v");
-        mb.addStatement("params[i] -= stepSize * m / ($LMath.sqrt(v) * correction2 + $L)", ctx.narrow(), ctx.lit(opt.eps()));
-        mb.endControlFlow();
+        String p = opt.kind() == Model.Optimizer.Kind.ADAMW ? "params[i] * decay" : "params[i]";
+        mb.addStatement("params[i] = $L - stepSize * m / ($L(v) * correction2 + $L)", p, sqrt, ctx.lit(opt.eps()));
       }
     }
-    mb.addComment("the input gradients read transposed copies of the weights: keep them in step");
-    mb.addStatement("parametersChanged()");
+    mb.endControlFlow();
     return mb.build();
   }
 }
