@@ -41,13 +41,7 @@ final class Progress implements TrainingListener {
 
   @Override
   public void onStep(int epoch, long step, int stepInEpoch, int stepsPerEpoch, double loss, double accuracy, double lr, double sps) {
-    if (json != null) {
-      if (logEvery > 0 && step % logEvery == 0) {
-        json.printf(Locale.ROOT, "{\"event\":\"step\",\"epoch\":%d,\"step\":%d,\"loss\":%s,\"accuracy\":%s,\"lr\":%s,\"samples_per_s\":%.1f}%n",
-            epoch, step, num(loss), num(classification ? accuracy : Double.NaN), num(lr), sps);
-      }
-      return;
-    }
+    if (json != null) return;
     if (!live) return;
     long now = System.nanoTime();
     if (now - lastDraw < 100_000_000L && stepInEpoch + 1 < stepsPerEpoch) return;
@@ -58,6 +52,28 @@ final class Progress implements TrainingListener {
         "=".repeat(filled), " ".repeat(width - filled), stepInEpoch + 1, stepsPerEpoch, loss,
         classification ? String.format(Locale.ROOT, "  acc %.4f", accuracy) : "", sps);
     human.flush();
+  }
+
+  @Override
+  public boolean wantsStepDetail(long step) {
+    return json != null && logEvery > 0 && step % logEvery == 0;
+  }
+
+  /** One JSON object per logged step: its 0-based number, epoch, the rate its update used, its batch loss and gradient norm. */
+  @Override
+  public void onStepDetail(int epoch, long step, double batchLoss, double gradientNorm, double lr) {
+    json.printf(Locale.ROOT, "{\"event\":\"step\",\"step\":%d,\"epoch\":%d,\"lr\":%s,\"loss\":%s,\"grad_norm\":%s}%n",
+        step, epoch, num(lr), num(batchLoss), num(gradientNorm));
+  }
+
+  @Override
+  public void onEarlyStop(int stoppedAfter, int bestEpoch, String monitor, double best) {
+    if (json != null) {
+      json.printf(Locale.ROOT, "{\"event\":\"early_stop\",\"epoch\":%d,\"best_epoch\":%d,\"monitor\":\"%s\",\"best\":%s}%n",
+          stoppedAfter, bestEpoch, monitor, num(best));
+    } else {
+      human.printf(Locale.ROOT, "early stopping after epoch %d: %s has not improved since epoch %d (%.4f)%n", stoppedAfter, monitor, bestEpoch, best);
+    }
   }
 
   @Override
@@ -77,7 +93,7 @@ final class Progress implements TrainingListener {
       sb.append(String.format(Locale.ROOT, "  val_loss %.4f", r.validation().loss()));
       if (classification) sb.append(String.format(Locale.ROOT, "  val_acc %.4f", r.validation().accuracy()));
     }
-    sb.append(String.format(Locale.ROOT, "  %,.0f samples/s  %.1f s", r.samplesPerSecond(), r.seconds()));
+    sb.append(String.format(Locale.ROOT, "  lr %.3g  %,.0f samples/s  %.1f s", r.learningRate(), r.samplesPerSecond(), r.seconds()));
     human.println(sb);
     human.flush();
   }

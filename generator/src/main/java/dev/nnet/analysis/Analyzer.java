@@ -31,9 +31,12 @@ public final class Analyzer {
       Map.entry("softmax", "a softmax layer (softmax_cross_entropy already applies softmax to the last layer)"),
       Map.entry("conv", "convolutions"), Map.entry("maxpool", "pooling"), Map.entry("avgpool", "pooling"),
       Map.entry("flatten", "multi-dimensional inputs"));
-  private static final List<String> TRAINING = List.of("batch", "epochs", "seed", "optimizer", "shuffle", "schedule");
-  private static final List<String> TRAINING_LATER = List.of("weight_decay", "l1", "clip_norm", "clip_value", "early_stopping",
-      "checkpoint_every", "steps");
+  private static final List<String> TRAINING = List.of("batch", "epochs", "seed", "optimizer", "shuffle", "schedule",
+      "early_stopping", "checkpoint_every");
+  private static final List<String> TRAINING_LATER = List.of("weight_decay", "l1", "clip_norm", "clip_value");
+  private static final List<String> SCHEDULES = List.of("constant", "step", "multistep", "exponential", "cosine", "cosine_restarts",
+      "warmup", "plateau");
+  private static final List<String> MONITORS = List.of("val_loss", "val_accuracy", "loss", "accuracy");
   private static final List<String> DATA = List.of("dir", "train", "test", "scale", "validation");
   private static final List<String> DATA_LATER = List.of("preprocess", "augment", "folds", "stratify");
   private static final List<String> INITS = List.of("zeros", "normal", "uniform", "xavier_uniform", "he_normal");
@@ -49,6 +52,8 @@ public final class Analyzer {
   private final List<Diagnostic> errors = new ArrayList<>();
   private final List<Diagnostic> warnings = new ArrayList<>();
   private final Map<String, Double> lets = new HashMap<>();
+  /** Where a val_ metric is monitored (explicitly or by default): each needs a validation split. */
+  private final List<Span> monitorsNeedingValidation = new ArrayList<>();
 
   private Analyzer(SourceFile src) {
     this.src = src;
@@ -119,6 +124,12 @@ public final class Analyzer {
     if (loss == null) error(new Span(1, 1, 1), "the file has no 'loss' line", "add  loss softmax_cross_entropy  (classes) or  loss mse  (values)");
     Training t = training(training);
     TrainingPlan.Data d = data(data);
+    if (d.validation() == 0 && d.train() != null) {
+      for (Span span : monitorsNeedingValidation) {
+        error(span, "this monitors a validation metric, but the data block holds out no validation split",
+            "add  validation 0.1  to the data block, or monitor loss");
+      }
+    }
     failOnErrors();
 
     List<Op> layers = layers(network, input, inputSpan);
@@ -127,7 +138,8 @@ public final class Analyzer {
     failOnErrors();
 
     String className = name != null ? name : defaultName();
-    TrainingPlan plan = new TrainingPlan(t.epochs, t.seed, t.shuffle, t.optimizer.lr(), t.optimizer.describe(), d);
+    TrainingPlan plan = new TrainingPlan(t.epochs, t.seed, t.shuffle, t.optimizer.lr(), t.optimizer.describe(), d, t.schedule,
+        t.stopping, t.checkpointEvery);
     return new Model(className, src, input, List.copyOf(layers), loss, t.optimizer, t.batch, precision, plan, List.copyOf(warnings));
   }
 
@@ -425,14 +437,18 @@ public final class Analyzer {
 
   // ====================================================================== training
 
-  private record Training(int batch, int epochs, long seed, boolean shuffle, Model.Optimizer optimizer) {}
+  private record Training(int batch, int epochs, long seed, boolean shuffle, Model.Optimizer optimizer,
+                          List<TrainingPlan.Stage> schedule, TrainingPlan.EarlyStopping stopping, int checkpointEvery) {}
 
   private Training training(Ast.Block block) {
     int batch = 32, epochs = 10;
     long seed = 1;
     boolean shuffle = true;
     Model.Optimizer opt = Model.Optimizer.adam(1e-3, 0.9, 0.999, 1e-8, 0);
-    if (block == null) return new Training(batch, epochs, seed, shuffle, opt);
+    if (block == null) return new Training(batch, epochs, seed, shuffle, opt, List.of(), null, 1);
+    Ast.Expr scheduleExpr = null;
+    TrainingPlan.EarlyStopping stopping = null;
+    int checkpointEvery = 1;
     Set<String> seen = new HashSet<>();
     for (Ast.Setting s : block.settings()) {
       if (!seen.add(s.key())) error(s.keySpan(), "'" + s.key() + "' is set twice", "keep one");
@@ -446,9 +462,11 @@ public final class Analyzer {
           if (o != null) opt = o;
         }
         case "schedule" -> {
-          Ast.Expr e = single(s);
-          if (!(e instanceof Ast.Name n && n.name().equals("constant"))) later(e == null ? s.span() : e.span(), "learning-rate schedules", "schedules");
+          if (s.values().size() == 1 && s.arguments().isEmpty()) scheduleExpr = s.values().get(0);
+          else error(s.span(), "'schedule' takes one schedule (stages joined by 'then')", "e.g.  schedule warmup(epochs: 2) then cosine(min: 1e-5)");
         }
+        case "early_stopping" -> stopping = earlyStopping(s);
+        case "checkpoint_every" -> checkpointEvery = integer(single(s), 1, 1_000_000, "checkpoint_every (epochs)");
         default -> {
           if (TRAINING_LATER.contains(s.key())) later(s.keySpan(), "'" + s.key() + "'", "regularization and the training loop's options");
           else error(s.keySpan(), "unknown training setting '" + s.key() + "'", suggest(s.key(), TRAINING,
@@ -456,7 +474,154 @@ public final class Analyzer {
         }
       }
     }
-    return new Training(batch, epochs, seed, shuffle, opt);
+    List<TrainingPlan.Stage> schedule = scheduleExpr == null ? List.of() : schedule(scheduleExpr, opt.lr());
+    return new Training(batch, epochs, seed, shuffle, opt, schedule, stopping, checkpointEvery);
+  }
+
+  /** {@code early_stopping(monitor: val_loss, patience: 5, min_delta: 0, restore_best: true)}. */
+  private TrainingPlan.EarlyStopping earlyStopping(Ast.Setting s) {
+    if (s.arguments().isEmpty() || !s.values().isEmpty()) {
+      error(s.span(), "early_stopping takes its options in parentheses", "e.g.  early_stopping(monitor: val_loss, patience: 5, restore_best: true)");
+      return null;
+    }
+    Args a = args(s.arguments().get(), s.keySpan(), "early_stopping", "monitor", "patience", "min_delta", "restore_best");
+    String monitor = monitor(a, "val_loss", s.span());
+    int patience = a.has("patience") ? integer(a.get("patience"), 1, 1_000_000, "patience (epochs)") : 5;
+    double minDelta = a.number("min_delta", 0);
+    if (minDelta < 0) error(a.span("min_delta", null), "min_delta must not be negative", null);
+    boolean restore = !a.has("restore_best") || bool(a.get("restore_best"));
+    return new TrainingPlan.EarlyStopping(monitor, patience, minDelta, restore);
+  }
+
+  /** A monitored metric: val_loss, val_accuracy, loss or accuracy; val_ ones need a validation split (checked with the data block). */
+  private String monitor(Args a, String dflt, Span where) {
+    if (!a.has("monitor")) {
+      if (dflt.startsWith("val_")) monitorsNeedingValidation.add(where);
+      return dflt;
+    }
+    Ast.Expr e = a.get("monitor");
+    if (!(e instanceof Ast.Name n) || !MONITORS.contains(n.name())) {
+      String name = e instanceof Ast.Name n ? n.name() : "";
+      error(e.span(), "cannot monitor '" + name + "'", suggest(name, MONITORS, "monitor one of " + String.join(", ", MONITORS)));
+      return dflt;
+    }
+    if (n.name().startsWith("val_")) monitorsNeedingValidation.add(e.span());
+    return n.name();
+  }
+
+  /** The stages of {@code schedule}: every stage but the last must be a warmup, which has a length. */
+  private List<TrainingPlan.Stage> schedule(Ast.Expr e, double lr) {
+    List<Ast.Expr> parts = e instanceof Ast.Then t ? t.stages() : List.of(e);
+    List<TrainingPlan.Stage> stages = new ArrayList<>();
+    for (int i = 0; i < parts.size(); i++) {
+      Callee c = callee(parts.get(i), "a schedule is a name or a call such as cosine(min: 1e-5)", null);
+      if (c == null) continue;
+      TrainingPlan.Stage stage = stage(c, parts.get(i).span(), lr);
+      if (stage == null) continue;
+      if (i < parts.size() - 1 && !stage.kind().equals("warmup")) {
+        error(parts.get(i).span(), "only warmup(...) can come before 'then'", "a " + stage.kind() + " schedule never ends; put it last");
+      }
+      if (i == parts.size() - 1 && stage.kind().equals("warmup")) {
+        error(parts.get(i).span(), "warmup(...) needs a schedule after it", "e.g.  schedule warmup(epochs: 2) then constant");
+      }
+      stages.add(stage);
+    }
+    return stages;
+  }
+
+  private TrainingPlan.Stage stage(Callee c, Span span, double lr) {
+    String k = c.name();
+    switch (k) {
+      case "constant" -> {
+        args(c.arguments(), span, k, "unit");
+        return new TrainingPlan.Stage(k, false, new double[0], "");
+      }
+      case "step" -> {
+        Args a = args(c.arguments(), span, k, "every", "gamma", "unit");
+        double every = a.has("every") ? integer(a.get("every"), 1, Integer.MAX_VALUE, "every") : 10;
+        return new TrainingPlan.Stage(k, unit(a), new double[] {every, gamma(a, 0.1)}, "");
+      }
+      case "multistep" -> {
+        Args a = args(c.arguments(), span, k, "at", "gamma", "unit");
+        List<Double> at = new ArrayList<>();
+        if (a.get("at") instanceof Ast.ListOf l && !l.items().isEmpty()) {
+          double prev = -1;
+          for (Ast.Expr x : l.items()) {
+            int v = integer(x, 1, Integer.MAX_VALUE, "a milestone");
+            if (v <= prev) error(x.span(), "milestones must increase", null);
+            prev = v;
+            at.add((double) v);
+          }
+        } else {
+          error(a.has("at") ? a.get("at").span() : span, "multistep needs its milestones as a list", "e.g.  multistep(at: [10, 50], gamma: 0.7)");
+        }
+        double[] args = new double[at.size() + 1];
+        args[0] = gamma(a, 0.1);
+        for (int i = 0; i < at.size(); i++) args[i + 1] = at.get(i);
+        return new TrainingPlan.Stage(k, unit(a), args, "");
+      }
+      case "exponential" -> {
+        Args a = args(c.arguments(), span, k, "gamma", "unit");
+        if (!a.has("gamma")) error(span, "exponential needs gamma, the factor per epoch", "e.g.  exponential(gamma: 0.99)");
+        return new TrainingPlan.Stage(k, unit(a), new double[] {gamma(a, 0.99)}, "");
+      }
+      case "cosine" -> {
+        Args a = args(c.arguments(), span, k, "T", "min", "unit");
+        double T = a.has("T") ? integer(a.get("T"), 1, Integer.MAX_VALUE, "T") : 0;
+        return new TrainingPlan.Stage(k, unit(a), new double[] {T, minRate(a, lr)}, "");
+      }
+      case "cosine_restarts" -> {
+        Args a = args(c.arguments(), span, k, "period", "mult", "min", "unit");
+        double period = a.has("period") ? integer(a.get("period"), 1, Integer.MAX_VALUE, "period") : 10;
+        double mult = a.number("mult", 1);
+        if (mult < 1) error(a.span("mult", null), "mult must be at least 1 (each cycle as long as the last, or longer)", null);
+        return new TrainingPlan.Stage(k, unit(a), new double[] {period, mult, minRate(a, lr)}, "");
+      }
+      case "warmup" -> {
+        Args a = args(c.arguments(), span, k, "epochs", "from", "steps");
+        if (a.has("epochs") == a.has("steps")) {
+          error(span, "warmup needs its length in epochs or in steps", "e.g.  warmup(epochs: 2, from: 1e-5)  or  warmup(steps: 500)");
+          return null;
+        }
+        boolean steps = a.has("steps");
+        int length = integer(a.get(steps ? "steps" : "epochs"), 1, Integer.MAX_VALUE, "the warmup length");
+        double from = a.number("from", lr / 10);
+        if (from < 0) error(a.span("from", null), "from must not be negative", null);
+        return new TrainingPlan.Stage(k, steps, new double[] {length, from}, "");
+      }
+      case "plateau" -> {
+        Args a = args(c.arguments(), span, k, "monitor", "patience", "factor", "min", "threshold");
+        String monitor = monitor(a, "val_loss", span);
+        int patience = a.has("patience") ? integer(a.get("patience"), 0, 1_000_000, "patience (epochs)") : 10;
+        double factor = a.number("factor", 0.1);
+        if (factor <= 0 || factor >= 1) error(a.span("factor", null), "factor must be in (0, 1), got " + Num.fmt(factor), "e.g. factor: 0.5");
+        double threshold = a.number("threshold", 1e-4);
+        return new TrainingPlan.Stage(k, false, new double[] {patience, factor, minRate(a, lr), threshold}, monitor);
+      }
+      default -> {
+        error(span, "unknown schedule '" + k + "'", suggest(k, SCHEDULES, "the schedules are " + String.join(", ", SCHEDULES)));
+        return null;
+      }
+    }
+  }
+
+  private boolean unit(Args a) {
+    if (!a.has("unit")) return false;
+    if (a.get("unit") instanceof Ast.Name n && (n.name().equals("step") || n.name().equals("epoch"))) return n.name().equals("step");
+    error(a.get("unit").span(), "unit is epoch or step", "e.g.  cosine(min: 1e-5, unit: step)");
+    return false;
+  }
+
+  private double gamma(Args a, double dflt) {
+    double g = a.number("gamma", dflt);
+    if (g <= 0 || g > 1) error(a.span("gamma", null), "gamma, the factor the rate is multiplied by, must be in (0, 1], got " + Num.fmt(g), "e.g. gamma: 0.5");
+    return g;
+  }
+
+  private double minRate(Args a, double lr) {
+    double m = a.number("min", 0);
+    if (m < 0 || m > lr) error(a.span("min", null), "min must be between 0 and the optimizer's lr (" + Num.fmt(lr) + "), got " + Num.fmt(m), null);
+    return m;
   }
 
   private Model.Optimizer optimizer(Ast.Expr e, int line) {

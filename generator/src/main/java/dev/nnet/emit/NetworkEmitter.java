@@ -165,8 +165,25 @@ public final class NetworkEmitter {
             TASK, loss.classification() ? "CLASSIFICATION" : "REGRESSION")
         .indent().add("$T.asList(new $T[] {\n", java.util.Arrays.class, PARAM_TENSOR).indent().add(tensors.build()).unindent().add("}),\n")
         .add("$L, $S, $S,\n", ctx.layout().arenaSize(), ctx.vector() ? "vector:" + ctx.lanes() : "plain", ctx.layout().signature())
-        .add("new $T($L, $LL, $L, $L, $S, $L))", PLAN, plan.epochs(), plan.seed(), plan.shuffle(), plan.learningRate(), plan.optimizer(), data)
+        .add("new $T($L, $LL, $L, $L, $S, $L,\n", PLAN, plan.epochs(), plan.seed(), plan.shuffle(), plan.learningRate(), plan.optimizer(), data)
+        .add("$L, $L, $L))", schedule(plan), stopping(plan), plan.checkpointEvery())
         .unindent().build();
+  }
+
+  private static CodeBlock schedule(TrainingPlan plan) {
+    CodeBlock.Builder stages = CodeBlock.builder();
+    for (TrainingPlan.Stage st : plan.schedule()) {
+      StringBuilder nums = new StringBuilder();
+      for (double d : st.args()) nums.append(nums.length() > 0 ? ", " : "").append(d);
+      stages.add(stages.isEmpty() ? "" : ", ").add("new $T($S, $L, new double[] {$L}, $S)", PLAN_STAGE, st.kind(), st.perStep(), nums, st.monitor());
+    }
+    return CodeBlock.of("$T.stages($L)", PLAN, stages.build());
+  }
+
+  private static CodeBlock stopping(TrainingPlan plan) {
+    TrainingPlan.EarlyStopping e = plan.earlyStopping();
+    if (e == null) return CodeBlock.of("null");
+    return CodeBlock.of("new $T($S, $L, $L, $L)", PLAN_STOPPING, e.monitor(), e.patience(), e.minDelta(), e.restoreBest());
   }
 
   private static CodeBlock source(TrainingPlan.Source s) {
@@ -278,6 +295,10 @@ public final class NetworkEmitter {
     m.add(getter("parameters", ARENA, CodeBlock.of("$T.of(params)", ARENAS)));
     m.add(getter("gradients", ARENA, CodeBlock.of("$T.of(grads)", ARENAS)));
     m.add(getter("optimizerState", ARENA, optimizer.stateArena()));
+    m.add(MethodSpec.methodBuilder("gradientNorm").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(double.class)
+        .addStatement("double sum = 0")
+        .addStatement("for (int i = 0; i < $L; i++) sum += (double) grads[i] * grads[i]", ctx.layout().arenaSize())
+        .addStatement("return Math.sqrt(sum)").build());
     m.add(getter("optimizerSteps", TypeName.INT, CodeBlock.of("step")));
     m.add(MethodSpec.methodBuilder("setOptimizerSteps").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
         .addParameter(int.class, "steps").addStatement("step = steps").build());

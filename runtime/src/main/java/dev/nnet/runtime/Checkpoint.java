@@ -12,14 +12,27 @@ import java.util.zip.CheckedOutputStream;
  * resume and eval/predict can load it. Written to a temporary file and renamed into place, so an
  * interrupted write never leaves a half-written checkpoint under the real name; a CRC detects corruption.
  *
- * <p>Layout (big-endian): magic "NNETCKP1", model name, signature, precision, parameter count and values,
- * optimizer-state count and values, optimizer steps, noise state, epochs done, steps done, shuffle state, CRC32.
+ * <p>Layout (big-endian): magic "NNETCKP2", model name, signature, precision, parameter count and values,
+ * optimizer-state count and values, optimizer steps, noise state, epochs done, steps done, shuffle state,
+ * schedule state, early-stopping state, the best weights so far (for restore_best), CRC32.
  */
 public final class Checkpoint {
-  private static final long MAGIC = 0x4E4E4554434B5031L; // "NNETCKP1"
+  private static final long MAGIC = 0x4E4E4554434B5032L; // "NNETCKP2"
+  private static final long MAGIC_V1 = 0x4E4E4554434B5031L;
 
-  /** Where training stood when the checkpoint was written. */
-  public record Position(int epochsDone, long stepsDone, long shuffleState) {}
+  /**
+   * Where training stood when the checkpoint was written: enough to resume bit-identically.
+   *
+   * @param scheduleState the schedule's own state (plateau); may be empty
+   * @param stopperState  early stopping's best value, epochs waited and best epoch; may be empty
+   * @param bestParams    the weights of the best epoch so far when early stopping restores them; may be empty
+   */
+  public record Position(int epochsDone, long stepsDone, long shuffleState, double[] scheduleState, double[] stopperState,
+                         double[] bestParams) {
+    public static Position start(long shuffleState) {
+      return new Position(0, 0, shuffleState, new double[0], new double[0], new double[0]);
+    }
+  }
 
   private Checkpoint() {}
 
@@ -44,6 +57,9 @@ public final class Checkpoint {
         out.writeInt(position.epochsDone());
         out.writeLong(position.stepsDone());
         out.writeLong(position.shuffleState());
+        writeDoubles(out, position.scheduleState());
+        writeDoubles(out, position.stopperState());
+        writeDoubles(out, position.bestParams());
         out.flush();
         out.writeLong(crc.getValue());
       }
@@ -64,6 +80,19 @@ public final class Checkpoint {
     }
   }
 
+  private static void writeDoubles(DataOutputStream out, double[] v) throws IOException {
+    out.writeInt(v.length);
+    for (double d : v) out.writeDouble(d);
+  }
+
+  private static double[] readDoubles(DataInputStream in, Path path) throws IOException {
+    int n = in.readInt();
+    if (n < 0 || n > 1 << 28) throw new NnetException(path + " is corrupt (bad length)", "use an earlier checkpoint or train again");
+    double[] v = new double[n];
+    for (int i = 0; i < n; i++) v[i] = in.readDouble();
+    return v;
+  }
+
   private static void writeArena(DataOutputStream out, Arena a, Precision p) throws IOException {
     out.writeInt(a.size());
     for (int i = 0; i < a.size(); i++) {
@@ -77,7 +106,9 @@ public final class Checkpoint {
     NetworkSpec spec = net.spec();
     CRC32 crc = new CRC32();
     try (DataInputStream in = new DataInputStream(new CheckedInputStream(new BufferedInputStream(Files.newInputStream(path), 1 << 16), crc))) {
-      if (in.readLong() != MAGIC) throw new NnetException(path + " is not an nnet checkpoint", "give the file written by 'nnet train'");
+      long magic = in.readLong();
+      if (magic == MAGIC_V1) throw new NnetException(path + " was written by an older nnet", "train again with this version");
+      if (magic != MAGIC) throw new NnetException(path + " is not an nnet checkpoint", "give the file written by 'nnet train'");
       String model = in.readUTF();
       String signature = in.readUTF();
       String precision = in.readUTF();
@@ -91,7 +122,7 @@ public final class Checkpoint {
       double[] opt = readArena(in, net.optimizerState().size(), p, path, "optimizer state");
       int optSteps = in.readInt();
       long noise = in.readLong();
-      Position pos = new Position(in.readInt(), in.readLong(), in.readLong());
+      Position pos = new Position(in.readInt(), in.readLong(), in.readLong(), readDoubles(in, path), readDoubles(in, path), readDoubles(in, path));
       long expected = crc.getValue(); // the buffer sits below the checksum, so only bytes read so far count
       long stored = in.readLong();
       if (expected != stored) throw new NnetException(path + " is corrupt (checksum mismatch)", "use an earlier checkpoint or train again");

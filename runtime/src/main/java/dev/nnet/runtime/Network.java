@@ -34,6 +34,9 @@ public interface Network {
   /** After a forward pass: the output of {@code row} (class probabilities, or values) into {@code dst}. */
   void output(int row, float[] dst);
 
+  /** The global L2 norm of the gradients of the last backward pass. */
+  double gradientNorm();
+
   /** The parameters, in the layout of {@link NetworkSpec#tensors()}. */
   Arena parameters();
 

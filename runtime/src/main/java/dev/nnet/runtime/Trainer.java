@@ -33,7 +33,7 @@ public final class Trainer {
     this.spec = net.spec();
     this.epochs = spec.plan().epochs();
     net.initialize(spec.plan().seed());
-    this.position = new Checkpoint.Position(0, 0, Rng.derive(spec.plan().seed(), SHUFFLE_STREAM));
+    this.position = Checkpoint.Position.start(Rng.derive(spec.plan().seed(), SHUFFLE_STREAM));
   }
 
   public Network network() {
@@ -77,7 +77,7 @@ public final class Trainer {
   /** Re-initializes the parameters from another seed (the file's seed is the default). */
   public Trainer reinitialize(long seed) {
     net.initialize(seed);
-    position = new Checkpoint.Position(0, 0, Rng.derive(seed, SHUFFLE_STREAM));
+    position = Checkpoint.Position.start(Rng.derive(seed, SHUFFLE_STREAM));
     return this;
   }
 
@@ -89,54 +89,128 @@ public final class Trainer {
 
   /** Trains on {@code train}, validating each epoch on {@code validation} and testing once on {@code test} (both may be null). */
   public TrainingReport fit(Dataset train, Dataset validation, Dataset test) {
+    TrainingPlan plan = spec.plan();
     int batch = spec.batchSize();
     int stepsPerEpoch = train.rows() / batch;
     if (stepsPerEpoch == 0) {
       throw new DataException(train.name() + " has " + train.rows() + " samples, fewer than one batch of " + batch,
           "lower 'batch' in the training block to at most " + train.rows());
     }
-    float scale = (float) spec.plan().data().scale();
-    double lr = spec.plan().learningRate();
+    TrainingPlan.EarlyStopping stopping = plan.earlyStopping();
+    if (stopping != null && stopping.monitor().startsWith("val_") && validation == null) {
+      throw new DataException("early stopping monitors " + stopping.monitor() + " but there is no validation set",
+          "add  validation 0.1  to the data block, or monitor loss");
+    }
+    float scale = (float) plan.data().scale();
+    Schedule schedule = new Schedule(plan.schedule(), plan.learningRate(), stepsPerEpoch, epochs);
+    schedule.restore(position.scheduleState());
+    Stopper stopper = stopping == null ? null : new Stopper(stopping, position);
     listener.onStart(spec, epochs, stepsPerEpoch, train.rows());
     int[] order = Dataset.identity(train.rows());
     Rng shuffle = new Rng(position.shuffleState());
     List<EpochResult> results = new ArrayList<>();
     long step = position.stepsDone();
     long started = System.nanoTime();
-    for (int epoch = position.epochsDone() + 1; epoch <= epochs && step < maxSteps; epoch++) {
+    boolean stoppedEarly = false;
+    for (int epoch = position.epochsDone() + 1; epoch <= epochs && step < maxSteps && !stoppedEarly; epoch++) {
       long epochStart = System.nanoTime();
-      if (spec.plan().shuffle()) {
+      if (plan.shuffle()) {
         // each epoch's order depends only on the generator's state, so a resumed run shuffles alike
         for (int i = 0; i < order.length; i++) order[i] = i;
         shuffle.shuffle(order);
       }
-      double lossSum = 0;
+      double lossSum = 0, lr = schedule.rate(step);
       long correct = 0;
       int done = 0;
       for (int s = 0; s < stepsPerEpoch && step < maxSteps; s++, step++) {
+        lr = schedule.rate(step);
         net.stage(train, order, s * batch, batch, scale);
         double loss = net.trainStep(lr);
         if (!Double.isFinite(loss)) throw nonFinite(step, epoch, loss);
         lossSum += loss;
         correct += net.correct(batch);
         done++;
+        if (listener.wantsStepDetail(step)) listener.onStepDetail(epoch, step, loss, net.gradientNorm(), lr);
         double seconds = (System.nanoTime() - epochStart) * 1e-9;
         listener.onStep(epoch, step, s, stepsPerEpoch, lossSum / done, correct / (double) (done * batch), lr,
             done * batch / Math.max(seconds, 1e-9));
       }
       double seconds = (System.nanoTime() - epochStart) * 1e-9;
       Metrics val = validation == null ? null : evaluate(validation);
+      boolean classes = spec.task() == NetworkSpec.Task.CLASSIFICATION;
       EpochResult r = new EpochResult(epoch, step, lossSum / Math.max(1, done),
-          spec.task() == NetworkSpec.Task.CLASSIFICATION ? correct / (double) Math.max(1, done * batch) : Double.NaN,
-          val, lr, done * batch / Math.max(seconds, 1e-9), seconds);
+          classes ? correct / (double) Math.max(1, done * batch) : Double.NaN, val, lr, done * batch / Math.max(seconds, 1e-9), seconds);
       results.add(r);
-      position = new Checkpoint.Position(epoch, step, shuffle.state());
+      java.util.Map<String, Double> metrics = new java.util.HashMap<>();
+      metrics.put("loss", r.trainLoss());
+      metrics.put("accuracy", r.trainAccuracy());
+      if (val != null) {
+        metrics.put("val_loss", val.loss());
+        metrics.put("val_accuracy", val.accuracy());
+      }
+      schedule.endEpoch(metrics);
+      if (stopper != null) stoppedEarly = stopper.endEpoch(epoch, metrics);
+      position = new Checkpoint.Position(epoch, step, shuffle.state(), schedule.state(),
+          stopper == null ? new double[0] : stopper.state(), stopper == null ? new double[0] : stopper.best);
       listener.onEpoch(r);
-      if (checkpointPath != null) save(checkpointPath);
+      boolean last = epoch == epochs || stoppedEarly || step >= maxSteps;
+      if (checkpointPath != null && (last || epoch % Math.max(1, plan.checkpointEvery()) == 0)) save(checkpointPath);
+    }
+    int bestEpoch = 0;
+    if (stopper != null) {
+      bestEpoch = stopper.bestEpoch;
+      if (stoppedEarly) listener.onEarlyStop(position.epochsDone(), stopper.bestEpoch, stopping.monitor(), stopper.bestValue);
+      if (stopping.restoreBest() && stopper.best.length > 0) {
+        Arena p = net.parameters();
+        for (int i = 0; i < stopper.best.length; i++) p.set(i, stopper.best[i]);
+        net.parametersChanged();
+      }
     }
     Metrics testMetrics = test == null ? null : evaluate(test);
     if (testMetrics != null) listener.onTest(testMetrics);
-    return new TrainingReport(results, testMetrics, step, (System.nanoTime() - started) * 1e-9);
+    return new TrainingReport(results, testMetrics, step, (System.nanoTime() - started) * 1e-9, bestEpoch, stoppedEarly);
+  }
+
+  /** Early stopping: the best monitored value, how long since it improved, and the best weights. */
+  private final class Stopper {
+    final TrainingPlan.EarlyStopping rule;
+    double bestValue = Double.NaN;
+    int waited, bestEpoch;
+    double[] best = new double[0];
+
+    Stopper(TrainingPlan.EarlyStopping rule, Checkpoint.Position from) {
+      this.rule = rule;
+      double[] s = from.stopperState();
+      if (s.length == 3) {
+        bestValue = s[0];
+        waited = (int) s[1];
+        bestEpoch = (int) s[2];
+        best = from.bestParams();
+      }
+    }
+
+    /** Returns whether to stop after this epoch. */
+    boolean endEpoch(int epoch, java.util.Map<String, Double> metrics) {
+      double v = metrics.getOrDefault(rule.monitor(), Double.NaN);
+      boolean max = rule.monitor().endsWith("accuracy");
+      boolean improved = Double.isNaN(bestValue) || (max ? v > bestValue + rule.minDelta() : v < bestValue - rule.minDelta());
+      if (improved) {
+        bestValue = v;
+        bestEpoch = epoch;
+        waited = 0;
+        if (rule.restoreBest()) {
+          Arena p = net.parameters();
+          if (best.length != p.size()) best = new double[p.size()];
+          for (int i = 0; i < best.length; i++) best[i] = p.get(i);
+        }
+        return false;
+      }
+      return ++waited >= rule.patience();
+    }
+
+    double[] state() {
+      return new double[] {bestValue, waited, bestEpoch};
+    }
   }
 
   private TrainingException nonFinite(long step, int epoch, double loss) {

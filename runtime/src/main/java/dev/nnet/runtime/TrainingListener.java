@@ -13,6 +13,20 @@ public interface TrainingListener {
   default void onStep(int epoch, long step, int stepInEpoch, int stepsPerEpoch, double loss, double accuracy,
                       double learningRate, double samplesPerSecond) {}
 
+  /**
+   * After a step this listener asked {@link #wantsStepDetail} for: that step's own batch loss, and the global
+   * L2 norm of its gradient (before any clipping).
+   */
+  default void onStepDetail(int epoch, long step, double batchLoss, double gradientNorm, double learningRate) {}
+
+  /** Whether {@link #onStepDetail} should be called for this step (the gradient norm costs a pass over the gradients). */
+  default boolean wantsStepDetail(long step) {
+    return false;
+  }
+
+  /** When early stopping ends training: the epoch it stopped after, and the best epoch. */
+  default void onEarlyStop(int stoppedAfter, int bestEpoch, String monitor, double best) {}
+
   default void onEpoch(EpochResult result) {}
 
   default void onTest(Metrics test) {}

@@ -8,7 +8,29 @@ import java.util.Map;
  * so a trainer compiled at build time knows how to train itself.
  */
 public record TrainingPlan(int epochs, long seed, boolean shuffle, double learningRate, String optimizer,
-                           Data data) {
+                           Data data, List<Stage> schedule, EarlyStopping earlyStopping, int checkpointEvery) {
+
+  /**
+   * One stage of the learning-rate schedule; stages run one after another ({@code warmup(...) then cosine(...)}).
+   *
+   * @param kind    constant, step, multistep, exponential, cosine, cosine_restarts, warmup or plateau
+   * @param perStep whether its time counts optimizer steps (else epochs)
+   * @param args    its numbers, in the order {@link Schedule} documents for each kind
+   * @param monitor the metric plateau watches (val_loss, val_accuracy, loss, accuracy); empty otherwise
+   */
+  public record Stage(String kind, boolean perStep, double[] args, String monitor) {}
+
+  /**
+   * Stop when {@code monitor} has not improved by more than {@code minDelta} for {@code patience} epochs.
+   *
+   * @param restoreBest put back the weights of the best epoch at the end
+   */
+  public record EarlyStopping(String monitor, int patience, double minDelta, boolean restoreBest) {}
+
+  /** The stages of a schedule; for generated code, which cannot call List.of through Janino. */
+  public static List<Stage> stages(Stage... stages) {
+    return List.of(stages);
+  }
 
   /**
    * @param directory  where relative paths are resolved (relative itself to the .nnet file's folder); may be empty
