@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -93,6 +94,21 @@ class CliTest {
     Run broken = nnet("eval", iris(), "--weights", ckpt.toString());
     assertEquals(1, broken.code);
     assertTrue(broken.err.startsWith("error: ") && broken.err.contains("truncated"), broken.err);
+  }
+
+  @Test
+  void perStepJsonAndSchedulePlot() throws IOException {
+    Run train = nnet("train", iris(), "--steps", "5", "--log-every", "1", "--json", "-o", dir.resolve("s.ckpt").toString());
+    assertEquals(0, train.code, train.err);
+    List<String> steps = train.out.lines().filter(l -> l.startsWith("{\"event\":\"step\"")).toList();
+    assertEquals(5, steps.size(), train.out);
+    assertTrue(steps.get(4).matches("\\{\"event\":\"step\",\"step\":4,\"epoch\":1,\"lr\":0\\.01,\"loss\":[0-9.E-]+,\"grad_norm\":[0-9.E-]+}"), steps.get(4));
+    Path png = dir.resolve("lr.png");
+    Run schedule = nnet("schedule", Samples.sample("fashion-cosine.nnet").toString(), "--plot", png.toString(), "--steps-per-epoch", "50");
+    assertEquals(0, schedule.code, schedule.err);
+    assertTrue(schedule.out.contains("    2  0.00200000"), schedule.out);
+    byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(png), 4);
+    assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, head, "a PNG was written");
   }
 
   @Test

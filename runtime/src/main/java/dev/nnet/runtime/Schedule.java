@@ -13,7 +13,8 @@ import java.util.List;
  *   <li>{@code exponential(gamma)}: η0·γ^t
  *   <li>{@code cosine(T, min)}: min + (η0 − min)(1 + cos(π·min(t, T)/T))/2; T = 0 means until the end of training
  *   <li>{@code cosine_restarts(period, mult, min)} (SGDR): the cosine over cycles of period·multⁱ, each restarting at η0
- *   <li>{@code warmup(length, from)}: from + (η0 − from)·t/length for t &lt; length, then the next stage
+ *   <li>{@code warmup(length, from)}: from + (η0 − from)·t/length for t &lt; length, then the next stage; a
+ *       warm-up always ramps step by step, also when its length is given in epochs
  *   <li>{@code plateau(patience, factor, min, threshold)}: η0 times factor for every {@code patience}
  *       epochs without the monitored metric improving by a relative {@code threshold}, never below min
  * </ul>
@@ -50,6 +51,7 @@ public final class Schedule {
 
   private double at(TrainingPlan.Stage s, long stepsIn, long startStep) {
     double t = s.perStep() ? stepsIn : Math.floor((double) stepsIn / stepsPerEpoch);
+    if (s.kind().equals("warmup")) t = stepsIn;
     double[] a = s.args();
     return switch (s.kind()) {
       case "constant" -> base;
@@ -72,7 +74,7 @@ public final class Schedule {
         }
         yield a[2] + (base - a[2]) * (1 + Math.cos(Math.PI * tc / period)) / 2;
       }
-      case "warmup" -> a[1] + (base - a[1]) * t / a[0];
+      case "warmup" -> a[1] + (base - a[1]) * t / (a[0] * (s.perStep() ? 1 : stepsPerEpoch));
       case "plateau" -> Math.max(base * plateauScale, a[2]);
       default -> throw new IllegalArgumentException("unknown schedule " + s.kind());
     };
