@@ -85,20 +85,18 @@ class TrainingLoopTest {
 
   @Test
   void resumingMidScheduleIsBitIdentical() {
-    {
-      // the text sits, as it were, in samples/, so data/iris.csv resolves
-      NnetCompiler.Compiled c = NnetCompiler.defaults().compile(new SourceFile("scheduled.nnet", SCHEDULED, Samples.repo().resolve("samples")));
-      Trainer straight = c.newTrainer();
-      straight.fit();
-      Path ckpt = dir.resolve("half.ckpt");
-      Trainer first = c.newTrainer().epochs(4);
-      first.fit();
-      first.save(ckpt);
-      Trainer resumed = c.newTrainer().load(ckpt).epochs(8);
-      resumed.fit();
-      Arena a = straight.network().parameters(), b = resumed.network().parameters();
-      for (int i = 0; i < a.size(); i++) assertEquals(a.get(i), b.get(i), 0.0, "parameter " + i);
-    }
+    // the text sits, as it were, in samples/, so data/iris.csv resolves
+    NnetCompiler.Compiled c = NnetCompiler.defaults().compile(new SourceFile("scheduled.nnet", SCHEDULED, Samples.repo().resolve("samples")));
+    Trainer straight = c.newTrainer();
+    straight.fit();
+    Path ckpt = dir.resolve("half.ckpt");
+    Trainer first = c.newTrainer().epochs(4);
+    first.fit();
+    first.save(ckpt);
+    Trainer resumed = c.newTrainer().load(ckpt).epochs(8);
+    resumed.fit();
+    Arena a = straight.network().parameters(), b = resumed.network().parameters();
+    for (int i = 0; i < a.size(); i++) assertEquals(a.get(i), b.get(i), 0.0, "parameter " + i);
   }
 
   @Test
