@@ -25,7 +25,7 @@ final class PredictCommand implements Callable<Integer> {
   @Mixin
   Common common;
 
-  @Option(names = {"-w", "--weights"}, required = true, paramLabel = "CKPT", description = "checkpoint written by 'nnet train'")
+  @Option(names = {"-w", "--weights"}, required = true, paramLabel = "CKPT", description = "checkpoint written by 'nnet train', or a PyTorch-style .npz state_dict")
   Path weights;
 
   @Option(names = {"-i", "--input"}, required = true, paramLabel = "CSV", description = "rows of raw features")
@@ -40,7 +40,7 @@ final class PredictCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    Trainer trainer = common.compile(spec.commandLine().getErr()).newTrainer().load(weights);
+    Trainer trainer = common.compile(spec.commandLine().getErr()).newTrainer().loadWeights(weights);
     NetworkSpec ns = trainer.spec();
     float[][] rows = read(ns.inputSize());
     float[][] outputs = trainer.predict(rows);

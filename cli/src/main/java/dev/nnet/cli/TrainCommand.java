@@ -33,6 +33,12 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "continue from the checkpoint (--out) instead of starting afresh")
   boolean resume;
 
+  @Option(names = "--init-weights", paramLabel = "NPZ", description = "start from these weights (a PyTorch-style state_dict saved with numpy.savez)")
+  Path initWeights;
+
+  @Option(names = "--save-weights", paramLabel = "NPZ", description = "also write the trained weights as a PyTorch-style state_dict (.npz)")
+  Path saveWeights;
+
   @Option(names = "--json", description = "print one JSON object per epoch (and per --log-every steps) on stdout")
   boolean json;
 
@@ -52,10 +58,12 @@ final class TrainCommand implements Callable<Integer> {
     Trainer trainer = c.newTrainer().checkpointTo(checkpoint)
         .listener(new Progress(err, json ? out : null, System.console() != null, logEvery));
     if (resume) trainer.load(checkpoint);
+    if (initWeights != null) trainer.importWeights(initWeights);
     if (epochs != null) trainer.epochs(epochs);
     if (steps != null) trainer.maxSteps(steps);
     TrainingReport report = trainer.fit();
-    if (report.epochs().isEmpty()) trainer.save(checkpoint);
+    if (report.epochs().isEmpty() || report.epochs().get(report.epochs().size() - 1).steps() != report.steps()) trainer.save(checkpoint);
+    if (saveWeights != null) trainer.exportWeights(saveWeights);
     if (!json) {
       Metrics t = report.test();
       if (t != null) {
@@ -63,6 +71,7 @@ final class TrainCommand implements Callable<Integer> {
             Double.isNaN(t.accuracy()) ? "" : String.format(Locale.ROOT, ", accuracy %.4f", t.accuracy()));
       }
       out.printf(Locale.ROOT, "checkpoint: %s (%d steps, %.1f s)%n", checkpoint, report.steps(), report.seconds());
+      if (saveWeights != null) out.println("weights: " + saveWeights + " (PyTorch state_dict layout)");
     }
     out.flush();
     return 0;

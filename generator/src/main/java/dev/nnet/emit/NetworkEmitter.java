@@ -153,7 +153,11 @@ public final class NetworkEmitter {
     CodeBlock.Builder tensors = CodeBlock.builder();
     for (Layout.Tensor t : ctx.layout().tensors()) {
       if (!tensors.isEmpty()) tensors.add(",\n");
-      tensors.add("new $T($S, $L, new int[] {$L, $L}, $L)", PARAM_TENSOR, t.name(), t.offset(), t.rows(), t.cols(), t.weight());
+      if (t.weight()) {
+        tensors.add("new $T($S, $L, new int[] {$L, $L}, true, true)", PARAM_TENSOR, t.name(), t.offset(), t.rows(), t.cols());
+      } else {
+        tensors.add("new $T($S, $L, new int[] {$L}, false, false)", PARAM_TENSOR, t.name(), t.offset(), t.cols());
+      }
     }
     TrainingPlan plan = model.plan();
     TrainingPlan.Data d = plan.data();

@@ -9,8 +9,9 @@ import java.util.Arrays;
  * @param offset first element in the arena
  * @param shape  the stored layout; a dense weight is stored as [in][out] (transposed from PyTorch's [out][in])
  * @param decayed whether weight decay applies (weights yes; biases and norm parameters no)
+ * @param storedTransposed whether {@code shape} is the transpose of PyTorch's layout for this tensor
  */
-public record ParamTensor(String name, int offset, int[] shape, boolean decayed) {
+public record ParamTensor(String name, int offset, int[] shape, boolean decayed, boolean storedTransposed) {
 
   public int size() {
     int n = 1;

@@ -276,6 +276,22 @@ public final class Trainer {
     return this;
   }
 
+  /** Replaces the parameters with those of a PyTorch-style .npz state_dict (see {@link StateDict}). */
+  public Trainer importWeights(Path npz) {
+    StateDict.load(net, npz);
+    return this;
+  }
+
+  /** Writes the parameters as a PyTorch-style .npz state_dict: {@code numpy.load} and {@code torch.from_numpy} read it. */
+  public void exportWeights(Path npz) {
+    StateDict.save(net, npz);
+  }
+
+  /** Loads a checkpoint, or a .npz state_dict when the name ends in .npz. */
+  public Trainer loadWeights(Path path) {
+    return path.toString().endsWith(".npz") ? importWeights(path) : load(path);
+  }
+
   /** Epochs completed so far (after {@link #load}, the checkpoint's). */
   public int epochsDone() {
     return position.epochsDone();

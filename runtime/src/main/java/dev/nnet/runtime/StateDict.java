@@ -1,0 +1,73 @@
+package dev.nnet.runtime;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A network's parameters as PyTorch names and lays them out in a {@code state_dict}: {@code <layer>.weight}
+ * as [out, in], {@code <layer>.bias} as [out]. nnet stores a dense weight as [in][out]; the conversion
+ * happens here, at the boundary, and nowhere else.
+ */
+public final class StateDict {
+  private StateDict() {}
+
+  /** The PyTorch shape of a tensor. */
+  static int[] torchShape(ParamTensor t) {
+    int[] s = t.shape();
+    return t.storedTransposed() ? new int[] {s[1], s[0]} : s;
+  }
+
+  public static Map<String, Npz.Array> export(Network net) {
+    Arena p = net.parameters();
+    Map<String, Npz.Array> out = new LinkedHashMap<>();
+    for (ParamTensor t : net.spec().tensors()) {
+      double[] v = new double[t.size()];
+      int[] s = t.shape();
+      for (int i = 0; i < v.length; i++) {
+        // stored [rows][cols]; transposed for torch: element (r, c) goes to (c, r)
+        int src = t.storedTransposed() ? (i % s[0]) * s[1] + i / s[0] : i;
+        v[i] = p.get(t.offset() + src);
+      }
+      out.put(t.name(), new Npz.Array(torchShape(t), v));
+    }
+    return out;
+  }
+
+  public static void save(Network net, Path path) {
+    Npz.write(path, export(net), net.spec().precision() == Precision.FLOAT64);
+  }
+
+  /** Loads every parameter from {@code path}; names and shapes must match exactly, or nothing is changed. */
+  public static void load(Network net, Path path) {
+    Map<String, Npz.Array> arrays = Npz.read(path);
+    List<String> problems = new ArrayList<>();
+    for (ParamTensor t : net.spec().tensors()) {
+      Npz.Array a = arrays.get(t.name());
+      if (a == null) problems.add("missing " + t.name() + " " + Arrays.toString(torchShape(t)));
+      else if (!Arrays.equals(a.shape(), torchShape(t))) problems.add(t.name() + " is " + a.shapeText() + ", expected " + Arrays.toString(torchShape(t)));
+    }
+    for (String name : arrays.keySet()) if (net.spec().tensor(name) == null) problems.add("unexpected " + name + " " + arrays.get(name).shapeText());
+    if (!problems.isEmpty()) {
+      StringBuilder expected = new StringBuilder(), found = new StringBuilder();
+      for (ParamTensor t : net.spec().tensors()) expected.append("\n    ").append(t.name()).append(' ').append(Arrays.toString(torchShape(t)));
+      arrays.forEach((k, v) -> found.append("\n    ").append(k).append(' ').append(v.shapeText()));
+      throw new NnetException(path + " does not fit " + net.spec().modelName() + ": " + String.join("; ", problems)
+          + "\n  the model has:" + expected + "\n  the file has:" + found,
+          "names and shapes follow PyTorch's state_dict: <layer>.weight [out, in] and <layer>.bias [out], layers named as 'nnet check' shows");
+    }
+    Arena p = net.parameters();
+    for (ParamTensor t : net.spec().tensors()) {
+      double[] v = arrays.get(t.name()).data();
+      int[] s = t.shape();
+      for (int i = 0; i < v.length; i++) {
+        int dst = t.storedTransposed() ? (i % s[0]) * s[1] + i / s[0] : i;
+        p.set(t.offset() + dst, v[i]);
+      }
+    }
+    net.parametersChanged();
+  }
+}
