@@ -100,6 +100,29 @@ class TrainingLoopTest {
   }
 
   @Test
+  void divergenceStopsWithTheStepAndLayerAndKeepsTheLastGoodCheckpoint() {
+    String sane = SCHEDULED.replace("dense(16) -> tanh", "dense(16) -> relu").replace("loss softmax_cross_entropy", "loss mse")
+        .replace("optimizer sgd(lr: 0.2, momentum: 0.9)", "optimizer sgd(lr: 0.01)")
+        .replace("schedule warmup(steps: 7, from: 0.01) then plateau(monitor: val_loss, patience: 0, factor: 0.5)", "schedule constant");
+    Path samples = Samples.repo().resolve("samples");
+    Path ckpt = dir.resolve("good.ckpt");
+    NnetCompiler.Compiled good = NnetCompiler.defaults().compile(new SourceFile("sane.nnet", sane, samples));
+    Trainer first = good.newTrainer().epochs(1).checkpointTo(ckpt);
+    first.fit();
+    // the same layers with an absurd learning rate: the checkpoint fits, and the second epoch diverges
+    String absurd = sane.replace("optimizer sgd(lr: 0.01)", "optimizer sgd(lr: 1e12)");
+    NnetCompiler.Compiled bad = NnetCompiler.defaults().compile(new SourceFile("absurd.nnet", absurd, samples));
+    Trainer t = bad.newTrainer().load(ckpt).checkpointTo(ckpt);
+    TrainingException e = assertThrows(TrainingException.class, t::fit);
+    assertTrue(e.getMessage().matches("the loss became (NaN|Infinity) at step \\d+ \\(epoch 2\\); the first layer with non-finite values is 'dense1 \\(output\\)'.*"), e.getMessage());
+    assertTrue(e.getMessage().endsWith("the last checkpoint (" + ckpt + ") is from before it and is kept"), e.getMessage());
+    Trainer restored = good.newTrainer().load(ckpt);
+    assertEquals(1, restored.epochsDone());
+    Arena a = first.network().parameters(), b = restored.network().parameters();
+    for (int i = 0; i < a.size(); i++) assertEquals(a.get(i), b.get(i), 0.0, "the checkpoint still holds the first epoch's weights");
+  }
+
+  @Test
   void stepLogsCarryTheStepsOwnLossRateAndGradientNorm() {
     NnetCompiler.Compiled c = compile(SCHEDULED.replace("data/iris.csv", "x.csv"));
     Trainer t = c.newTrainer().maxSteps(9);

@@ -22,7 +22,8 @@ public final class CsvReader {
   /**
    * @param labelColumn a column name (needs a header), a 0-based index, a negative index from the end, or null for the last column
    * @param header      "true", "false" or null to detect (a first row with a non-number in a feature column)
-   * @param regression  read the label column as a number target instead of a class
+   * @param regression  read a numeric label column as a target value instead of a class (words stay classes,
+   *                    which a regression loss sees one-hot)
    */
   public static Dataset read(Path path, String labelColumn, String header, boolean regression) {
     List<String[]> rows = new ArrayList<>();
@@ -66,7 +67,7 @@ public final class CsvReader {
       }
     }
     String name = path.getFileName().toString();
-    if (regression) {
+    if (regression && java.util.Arrays.stream(rawLabels).allMatch(CsvReader::isNumber)) {
       float[] t = new float[n];
       for (int i = 0; i < n; i++) t[i] = number(path, i + 1 + (hasHeader ? 1 : 0), label, rawLabels[i], names);
       return Dataset.regression(name, features, x, t, 1);

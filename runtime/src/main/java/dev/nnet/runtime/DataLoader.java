@@ -59,10 +59,7 @@ public final class DataLoader {
       throw new DataException(file + ": each sample has " + d.featureSize() + " features but the network's input is "
           + java.util.Arrays.toString(spec.inputShape()) + " (" + spec.inputSize() + ")", "change 'input' to match the data, or use other data");
     }
-    if (d.hasLabels()) {
-      if (regression) {
-        throw new DataException(file + ": labels are classes but the loss is a regression loss", null);
-      }
+    if (d.hasLabels()) { // classes; a regression loss trains on their one-hot vectors
       for (int i = 0; i < d.rows(); i++) {
         if (d.labels()[i] < 0 || d.labels()[i] >= spec.outputSize()) {
           throw new DataException(file + ": record " + (i + 1) + " has label " + d.labels()[i] + " but the network has "

@@ -217,7 +217,8 @@ public final class Trainer {
     String layer = net.firstNonFinite();
     String where = layer == null ? "" : "; the first layer with non-finite values is '" + layer + "'";
     return new TrainingException("the loss became " + loss + " at step " + step + " (epoch " + epoch + ")" + where
-        + (checkpointPath != null ? "; the last checkpoint (" + checkpointPath + ") is from before it" : ""),
+        + (checkpointPath != null && java.nio.file.Files.exists(checkpointPath)
+            ? "; the last checkpoint (" + checkpointPath + ") is from before it and is kept" : ""),
         "lower the learning rate, or check the data for extreme values (is it scaled?)");
   }
 
