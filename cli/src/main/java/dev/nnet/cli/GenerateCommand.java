@@ -23,6 +23,9 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--package", paramLabel = "NAME", description = "Java package of the generated class (default: ${DEFAULT-VALUE})")
   String packageName = dev.nnet.emit.EmitOptions.DEFAULT_PACKAGE;
 
+  @Option(names = "--inference", description = "write instead <Model>Predictor: the forward pass only, in evaluation mode, needing nothing but the JDK; it loads a checkpoint")
+  boolean inference;
+
   @Spec
   CommandSpec spec;
 
@@ -33,8 +36,13 @@ final class GenerateCommand implements Callable<Integer> {
     }
     NnetCompiler.Generated g = common.compiler().packageName(packageName).generate(common.source());
     for (var w : g.model().warnings()) spec.commandLine().getErr().print(w.format());
-    Path file = g.file().writeToPath(output);
     PrintWriter out = spec.commandLine().getOut();
+    if (inference) {
+      Path file = dev.nnet.emit.PredictorEmitter.emit(g.model(), g.layout(), packageName).writeToPath(output);
+      out.println("wrote " + file + " (" + packageName + "." + g.model().name() + "Predictor, inference only, JDK only)");
+      return 0;
+    }
+    Path file = g.file().writeToPath(output);
     out.println("wrote " + file + " (" + g.className() + ", " + (g.lanes() > 0 ? "Vector API kernels, " + g.lanes() + " lanes" : "plain-Java kernels") + ")");
     return 0;
   }

@@ -129,5 +129,10 @@ class CliTest {
     assertTrue(src.contains("private void dense1Forward()"), "one method per layer and direction");
     assertTrue(src.contains("iris.nnet:7: dense(16) -> tanh"), "cites the .nnet line");
     assertEquals(1, nnet("generate", iris(), "-o", dir.toString(), "--package", "1bad").code);
+    Run inference = nnet("generate", iris(), "-o", dir.toString(), "--package", "com.example", "--inference");
+    assertEquals(0, inference.code, inference.err);
+    String predictor = Files.readString(dir.resolve("com/example/IrisPredictor.java"));
+    assertTrue(predictor.contains("public float[] predict(float[] features)"));
+    assertFalse(predictor.contains("dev.nnet"), "the predictor depends on nothing but the JDK");
   }
 }

@@ -33,7 +33,7 @@ final class DenseEmitter extends LayerEmitter {
     this.b = ctx.layout().bias(d);
     this.transposed = inGrad == null ? null : d.name() + (ctx.vector() ? "WeightT" : "WeightTRows");
     this.weightRows = ctx.vector() ? null : d.name() + "WeightRows";
-    this.gradRows = ctx.vector() ? null : d.name() + "GradRows";
+    this.gradRows = ctx.vector() || ctx.inference() ? null : d.name() + "GradRows";
   }
 
   @Override
@@ -51,10 +51,12 @@ final class DenseEmitter extends LayerEmitter {
       cls.addField(f.addJavadoc("$L.weight transposed to [$L][$L], for the input gradient; refreshed after every update.\n",
           d.name(), outN, in).build());
     }
-    if (!ctx.vector()) {
+    if (weightRows != null) {
       cls.addField(FieldSpec.builder(rows(), weightRows, Modifier.PRIVATE, Modifier.FINAL)
           .addJavadoc("$L.weight [$L][$L] as row arrays; refreshed after every update.\n", d.name(), in, outN)
           .initializer("new $T[$L][$L]", ctx.elem(), in, outN).build());
+    }
+    if (gradRows != null) {
       cls.addField(FieldSpec.builder(rows(), gradRows, Modifier.PRIVATE, Modifier.FINAL)
           .addJavadoc("$L as row arrays [$L][$L], for the weight gradient.\n", outGrad, ctx.batch(), outN)
           .initializer("new $T[$L][$L]", ctx.elem(), ctx.batch(), outN).build());

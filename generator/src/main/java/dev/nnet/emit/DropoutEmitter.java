@@ -29,6 +29,7 @@ final class DropoutEmitter extends LayerEmitter {
 
   @Override
   void declare(TypeSpec.Builder cls) {
+    if (ctx.inference()) return;
     cls.addField(FieldSpec.builder(ctx.array(), mask, Modifier.PRIVATE, Modifier.FINAL)
         .addJavadoc("0 for dropped units, 1/(1 − p) for kept ones, drawn each training step.\n")
         .initializer("new $T[$L]", ctx.elem(), size()).build());
@@ -36,11 +37,15 @@ final class DropoutEmitter extends LayerEmitter {
 
   @Override
   String forwardCall() {
-    return d.name() + "Forward(training)";
+    return d.name() + (ctx.inference() ? "Forward()" : "Forward(training)");
   }
 
   @Override
   List<MethodSpec> forward() {
+    if (ctx.inference()) {
+      return List.of(method(d.name() + "Forward", "$L in evaluation mode: the identity.", d.name())
+          .addStatement("System.arraycopy($L, 0, $L, 0, $L)", in, out, size()).build());
+    }
     return List.of(method(d.name() + "Forward", "$L forward: drops each unit with probability $L in training, keeps all in evaluation.",
         d.name(), d.p())
         .addParameter(boolean.class, "training")

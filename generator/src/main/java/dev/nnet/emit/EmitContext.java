@@ -11,9 +11,14 @@ import dev.nnet.runtime.Precision;
  * What every emitter needs: the model, its layout, the number type, and whether (and how wide) the
  * Vector API path is. Literals are formatted here so every emitter writes {@code 0.5f} or {@code 0.5} alike.
  *
- * @param lanes vector length in elements; 0 for the plain-Java path
+ * @param lanes     vector length in elements; 0 for the plain-Java path
+ * @param inference forward pass only, evaluation mode, no runtime library (the predictor)
  */
-record EmitContext(Model model, Layout layout, int lanes) {
+record EmitContext(Model model, Layout layout, int lanes, boolean inference) {
+
+  EmitContext(Model model, Layout layout, int lanes) {
+    this(model, layout, lanes, false);
+  }
 
   static final ClassName FLOAT_VECTOR = ClassName.get("jdk.incubator.vector", "FloatVector");
   static final ClassName DOUBLE_VECTOR = ClassName.get("jdk.incubator.vector", "DoubleVector");

@@ -1,5 +1,6 @@
 package dev.nnet.emit;
 
+import com.squareup.javapoet.CodeBlock;
 import com.squareup.javapoet.FieldSpec;
 import com.squareup.javapoet.MethodSpec;
 import com.squareup.javapoet.TypeName;
@@ -117,18 +118,24 @@ final class LossEmitter {
     }
 
     MethodSpec.Builder output = MethodSpec.methodBuilder("output").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-        .addParameter(int.class, "row").addParameter(float[].class, "dst");
+        .addParameter(int.class, "row").addParameter(float[].class, "dst").addCode(outputStatements());
+    return List.of(mb.build(), correct.build(), output.build());
+  }
+
+  /** Row {@code row} of the output into {@code dst}: the softmax of the scores (classes), or the values. Shared with the predictor. */
+  CodeBlock outputStatements() {
+    CodeBlock.Builder cb = CodeBlock.builder();
     if (classification()) {
-      output.addJavadoc("Class probabilities: the softmax of the scores.\n")
+      cb.add("// class probabilities: the softmax of the scores\n")
           .addStatement("int o = row * $L", n)
-          .addStatement("$T max = $L[o]", e, z)
+          .addStatement("$T max = $L[o]", ctx.elem(), z)
           .addStatement("for (int j = 1; j < $L; j++) max = Math.max(max, $L[o + j])", n, z)
           .addStatement("double sum = 0")
           .addStatement("for (int j = 0; j < $L; j++) sum += Math.exp($L[o + j] - max)", n, z)
           .addStatement("for (int j = 0; j < $L; j++) dst[j] = (float) (Math.exp($L[o + j] - max) / sum)", n, z);
     } else {
-      output.addStatement("for (int j = 0; j < $L; j++) dst[j] = (float) $L[row * $L + j]", n, z, n);
+      cb.addStatement("for (int j = 0; j < $L; j++) dst[j] = (float) $L[row * $L + j]", n, z, n);
     }
-    return List.of(mb.build(), correct.build(), output.build());
+    return cb.build();
   }
 }

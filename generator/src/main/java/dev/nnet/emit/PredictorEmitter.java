@@ -1,0 +1,114 @@
+package dev.nnet.emit;
+
+import com.squareup.javapoet.*;
+import dev.nnet.analysis.Model;
+import dev.nnet.analysis.Op;
+import dev.nnet.layout.Layout;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32;
+import javax.lang.model.element.Modifier;
+
+/**
+ * An inference-only class for a model: the forward pass in evaluation mode (dropout off), one sample at a
+ * time, depending on nothing but the JDK; its parameters come from a checkpoint written by nnet train.
+ * It is emitted by the trainer's own plain-path layer emitters with a batch of one, so it computes
+ * exactly what the trainer's evaluation mode computes on the plain path.
+ */
+public final class PredictorEmitter {
+  private PredictorEmitter() {}
+
+  public static JavaFile emit(Model model, Layout layout, String pkg) {
+    Model one = new Model(model.name(), model.source(), model.inputShape(), model.layers(), model.loss(), model.optimizer(), 1,
+        model.precision(), model.plan(), model.warnings());
+    EmitContext ctx = new EmitContext(one, layout, 0, true);
+    List<LayerEmitter> layers = new ArrayList<>();
+    String in = "input";
+    for (Op op : one.layers()) {
+      layers.add(LayerEmitter.of(ctx, op, in, null));
+      in = op.name() + "Out";
+    }
+    LayerEmitter last = layers.get(layers.size() - 1);
+    LossEmitter loss = new LossEmitter(ctx, last.out, last.outGrad);
+    String name = model.name() + "Predictor";
+    TypeName arr = ctx.array();
+    int widest = 1;
+    for (Op op : one.layers()) widest = Math.max(widest, Math.max(op.inputSize(), op.outputSize()));
+
+    TypeSpec.Builder cls = TypeSpec.classBuilder(name).addModifiers(Modifier.PUBLIC, Modifier.FINAL)
+        .addJavadoc("$L: the forward pass of $L in evaluation mode, for one sample at a time. It needs only the JDK.\n",
+            name, SafeText.comment(model.name()))
+        .addJavadoc("<p>Not thread-safe: it keeps its buffers; give each thread its own (they can share nothing else).\n")
+        .addField(FieldSpec.builder(String.class, "SIGNATURE", Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
+            .addJavadoc("The parameter layout this class reads; a checkpoint must have been written by the same layout.\n")
+            .initializer("$S", layout.signature()).build())
+        .addField(FieldSpec.builder(int.class, "INPUTS", Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL).initializer("$L", one.inputSize()).build())
+        .addField(FieldSpec.builder(int.class, "OUTPUTS", Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL).initializer("$L", one.outputSize()).build())
+        .addField(FieldSpec.builder(arr, "params", Modifier.PRIVATE, Modifier.FINAL)
+            .initializer("new $T[$L]", ctx.elem(), layout.arenaSize()).build())
+        .addField(FieldSpec.builder(arr, "input", Modifier.PRIVATE, Modifier.FINAL).initializer("new $T[$L]", ctx.elem(), one.inputSize()).build())
+        .addField(FieldSpec.builder(arr, Gemm.SCRATCH, Modifier.PRIVATE, Modifier.FINAL).initializer("new $T[$L]", ctx.elem(), widest).build());
+    for (LayerEmitter l : layers) {
+      cls.addField(FieldSpec.builder(arr, l.out, Modifier.PRIVATE, Modifier.FINAL).initializer("new $T[$L]", ctx.elem(), l.size()).build());
+      l.declare(cls);
+    }
+    cls.addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE).build());
+
+    MethodSpec.Builder read = MethodSpec.methodBuilder("load").addModifiers(Modifier.PUBLIC, Modifier.STATIC).returns(ClassName.bestGuess(name))
+        .addParameter(InputStream.class, "checkpoint").addException(IOException.class)
+        .addJavadoc("Reads the parameters from a checkpoint written by {@code nnet train} (or {@code Trainer.save}).\n")
+        .addStatement("byte[] all = checkpoint.readAllBytes()")
+        .beginControlFlow("if (all.length < 16)").addStatement("throw new $T($S)", IOException.class, "not an nnet checkpoint: too short").endControlFlow()
+        .addStatement("$T crc = new $T()", CRC32.class, CRC32.class)
+        .addStatement("crc.update(all, 0, all.length - 8)")
+        .addStatement("$T in = new $T(new $T(all))", DataInputStream.class, DataInputStream.class, ByteArrayInputStream.class)
+        .beginControlFlow("if (in.readLong() != 0x4E4E4554434B5032L)").addStatement("throw new $T($S)", IOException.class, "not an nnet checkpoint (or from another version)").endControlFlow()
+        .addStatement("String model = in.readUTF()")
+        .beginControlFlow("if (!SIGNATURE.equals(in.readUTF()))")
+        .addStatement("throw new $T($S + model + $S)", IOException.class, "the checkpoint was written by model '", "' with another parameter layout")
+        .endControlFlow()
+        .beginControlFlow("if (!$S.equals(in.readUTF()))", model.precision().keyword())
+        .addStatement("throw new $T($S)", IOException.class, "the checkpoint's precision is not " + model.precision().keyword())
+        .endControlFlow()
+        .addStatement("$L p = new $L()", name, name)
+        .beginControlFlow("if (in.readInt() != $L)", layout.arenaSize())
+        .addStatement("throw new $T($S)", IOException.class, "the checkpoint holds another number of parameters")
+        .endControlFlow()
+        .addStatement("for (int i = 0; i < $L; i++) p.params[i] = in.$L()", layout.arenaSize(), ctx.f32() ? "readFloat" : "readDouble")
+        .beginControlFlow("if ((($T) new $T(new $T(all, all.length - 8, 8))).readLong() != crc.getValue())", DataInputStream.class, DataInputStream.class, ByteArrayInputStream.class)
+        .addStatement("throw new $T($S)", IOException.class, "the checkpoint is corrupt (checksum mismatch)")
+        .endControlFlow();
+    MethodSpec.Builder refresh = MethodSpec.methodBuilder("parametersChanged").addModifiers(Modifier.PRIVATE);
+    for (LayerEmitter l : layers) l.refresh(refresh);
+    read.addStatement("p.parametersChanged()").addStatement("return p");
+    cls.addMethod(read.build());
+    cls.addMethod(refresh.build());
+
+    MethodSpec.Builder predict = MethodSpec.methodBuilder("predict").addModifiers(Modifier.PUBLIC).returns(float[].class)
+        .addParameter(float[].class, "features")
+        .addJavadoc("The output for one sample of raw features (scaled by $L as the .nnet file says): $L.\n", one.plan().data().scale(),
+            loss.classification() ? "class probabilities" : "the predicted values")
+        .beginControlFlow("if (features.length != $L)", one.inputSize())
+        .addStatement("throw new $T($S + features.length)", IllegalArgumentException.class, "expected " + one.inputSize() + " features, got ")
+        .endControlFlow()
+        .addStatement("for (int i = 0; i < $L; i++) input[i] = features[i]", one.inputSize());
+    if (one.plan().data().scale() != 1) {
+      predict.addStatement("float scale = $Lf", (float) one.plan().data().scale());
+      predict.addStatement("for (int i = 0; i < $L; i++) input[i] *= scale", one.inputSize());
+    }
+    for (LayerEmitter l : layers) predict.addStatement(l.forwardCall());
+    predict.addStatement("float[] dst = new float[$L]", one.outputSize()).addStatement("int row = 0").addCode(loss.outputStatements()).addStatement("return dst");
+    cls.addMethod(predict.build());
+    for (LayerEmitter l : layers) {
+      cls.addMethods(l.forward());
+      cls.addMethods(l.support());
+    }
+    return JavaFile.builder(pkg, cls.build())
+        .addFileComment("Generated by nnet from $L (inference only). Do not edit.", SafeText.comment(model.source().name()))
+        .skipJavaLangImports(true).indent("  ").build();
+  }
+}
