@@ -67,6 +67,17 @@ final class Progress implements TrainingListener {
   }
 
   @Override
+  public void onFold(int fold, int folds, Metrics heldOut) {
+    if (json != null) {
+      json.printf(Locale.ROOT, "{\"event\":\"fold\",\"fold\":%d,\"folds\":%d,\"val_loss\":%s,\"val_accuracy\":%s}%n", fold, folds,
+          num(heldOut.loss()), num(heldOut.accuracy()));
+    } else {
+      human.printf(Locale.ROOT, "fold %d/%d: val_loss %.4f%s%n", fold, folds, heldOut.loss(),
+          classification ? String.format(Locale.ROOT, "  val_acc %.4f", heldOut.accuracy()) : "");
+    }
+  }
+
+  @Override
   public void onEarlyStop(int stoppedAfter, int bestEpoch, String monitor, double best) {
     if (json != null) {
       json.printf(Locale.ROOT, "{\"event\":\"early_stop\",\"epoch\":%d,\"best_epoch\":%d,\"monitor\":\"%s\",\"best\":%s}%n",

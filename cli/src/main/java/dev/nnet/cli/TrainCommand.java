@@ -61,6 +61,18 @@ final class TrainCommand implements Callable<Integer> {
     if (initWeights != null) trainer.importWeights(initWeights);
     if (epochs != null) trainer.epochs(epochs);
     if (steps != null) trainer.maxSteps(steps);
+    int folds = trainer.spec().plan().data().folds();
+    if (folds > 0 && !resume) {
+      dev.nnet.runtime.CrossValidation cv = trainer.checkpointTo(null).crossValidate();
+      if (json) {
+        out.printf(Locale.ROOT, "{\"event\":\"cross_validation\",\"folds\":%d,\"metric\":\"%s\",\"mean\":%s,\"std\":%s}%n", folds, cv.metric(),
+            Progress.num(cv.mean()), Progress.num(cv.std()));
+      } else {
+        out.printf(Locale.ROOT, "%d-fold cross-validation: %s %.4f ± %.4f%n", folds, cv.metric(), cv.mean(), cv.std());
+        err.println("training the final model on all the training data");
+      }
+      trainer.checkpointTo(checkpoint);
+    }
     TrainingReport report = trainer.fit();
     if (report.epochs().isEmpty() || report.epochs().get(report.epochs().size() - 1).steps() != report.steps()) trainer.save(checkpoint);
     if (saveWeights != null) trainer.exportWeights(saveWeights);

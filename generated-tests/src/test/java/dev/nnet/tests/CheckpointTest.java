@@ -129,7 +129,7 @@ class CheckpointTest {
       }
       return m.invoke(real, args);
     });
-    assertThrows(IllegalStateException.class, () -> Checkpoint.save(failing, Checkpoint.Position.start(1), ckpt));
+    assertThrows(IllegalStateException.class, () -> Checkpoint.save(failing, Checkpoint.Position.start(1, 1), ckpt));
     assertArrayEquals(before, Files.readAllBytes(ckpt), "the previous checkpoint is unchanged");
   }
 }

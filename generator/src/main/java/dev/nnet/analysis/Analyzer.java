@@ -1,6 +1,7 @@
 package dev.nnet.analysis;
 
 import dev.nnet.runtime.Precision;
+import dev.nnet.runtime.Preprocessor;
 import dev.nnet.runtime.TrainingPlan;
 import dev.nnet.syntax.Ast;
 import dev.nnet.syntax.CompileException;
@@ -37,8 +38,10 @@ public final class Analyzer {
   private static final List<String> SCHEDULES = List.of("constant", "step", "multistep", "exponential", "cosine", "cosine_restarts",
       "warmup", "plateau");
   private static final List<String> MONITORS = List.of("val_loss", "val_accuracy", "loss", "accuracy");
-  private static final List<String> DATA = List.of("dir", "train", "test", "scale", "validation");
-  private static final List<String> DATA_LATER = List.of("preprocess", "augment", "folds", "stratify");
+  private static final List<String> DATA = List.of("dir", "train", "test", "scale", "validation", "stratify", "folds", "preprocess", "augment");
+  private static final List<String> DATA_LATER = List.of();
+  private static final List<String> PREPROCESS = List.of("none", "center", "standardize", "pca", "whiten", "zca");
+  private static final List<String> AUGMENT = List.of("noise", "mirror", "crop", "rotate", "zoom");
   private static final List<String> INITS = List.of("zeros", "normal", "uniform", "xavier_uniform", "he_normal");
   private static final List<String> INITS_LATER = List.of("constant", "identity", "xavier_normal", "glorot", "lecun_normal",
       "he_uniform", "kaiming", "orthogonal");
@@ -52,6 +55,8 @@ public final class Analyzer {
   private final List<Diagnostic> errors = new ArrayList<>();
   private final List<Diagnostic> warnings = new ArrayList<>();
   private final Map<String, Double> lets = new HashMap<>();
+  /** Where an image augmentation was asked for: the input must have a height and a width. */
+  private final List<Span> imageNeeded = new ArrayList<>();
   /** Where a val_ metric is monitored (explicitly or by default): each needs a validation split. */
   private final List<Span> monitorsNeedingValidation = new ArrayList<>();
 
@@ -124,7 +129,13 @@ public final class Analyzer {
     if (loss == null) error(new Span(1, 1, 1), "the file has no 'loss' line", "add  loss softmax_cross_entropy  (classes) or  loss mse  (values)");
     Training t = training(training);
     TrainingPlan.Data d = data(data);
-    if (d.validation() == 0 && d.train() != null) {
+    if (input != null && input.length < 2) {
+      for (Span span : imageNeeded) {
+        error(span, "this augmentation needs an image: input [" + (input.length == 1 ? input[0] : "") + "] has no height and width",
+            "write the input's shape, e.g.  input [28, 28]  or  input [1, 28, 28]");
+      }
+    }
+    if (d.validation() == 0 && d.folds() == 0 && d.train() != null) {
       for (Span span : monitorsNeedingValidation) {
         error(span, "this monitors a validation metric, but the data block holds out no validation split",
             "add  validation 0.1  to the data block, or monitor loss");
@@ -132,7 +143,7 @@ public final class Analyzer {
     }
     failOnErrors();
 
-    List<Op> layers = layers(network, input, inputSpan);
+    List<Op> layers = layers(network, input, d.preprocess());
     failOnErrors();
     checkLoss(loss, layers, input, network);
     failOnErrors();
@@ -219,14 +230,15 @@ public final class Analyzer {
 
   // ====================================================================== the network
 
-  private List<Op> layers(Ast.Network network, int[] input, Span inputSpan) {
+  private List<Op> layers(Ast.Network network, int[] input, Preprocessor.Spec preprocess) {
     List<Op> ops = new ArrayList<>();
     if (network.layers().isEmpty()) {
       error(network.span(), "the network has no layers", "e.g.  network { dense(128) -> relu -> dense(10) }");
       return ops;
     }
-    int size = 1;
-    for (int d : input) size *= d;
+    int raw = 1;
+    for (int d : input) raw *= d;
+    int size = preprocess.outputSize(raw); // a sample as the network sees it: flattened, then preprocessed
     Map<String, Integer> counters = new HashMap<>();
     Set<String> names = new HashSet<>();
     for (Ast.Layer l : network.layers()) {
@@ -248,10 +260,6 @@ public final class Analyzer {
       int line = l.span().line();
       switch (op) {
         case "dense" -> {
-          if (input.length > 1 && ops.isEmpty()) {
-            error(l.opSpan(), "dense takes a flat input; input " + Arrays.toString(input) + " has " + input.length + " dimensions",
-                "write the input flat, e.g.  input [" + size + "]");
-          }
           Args a = args(l.arguments(), l.opSpan(), "dense", "units", "init", "bias_init");
           int units = a.has("units") ? integer(a.get("units"), 1, MAX_UNITS, "the number of units") : 0;
           if (!a.has("units")) error(l.span(), "dense needs its number of units", "e.g.  dense(128)");
@@ -678,10 +686,15 @@ public final class Analyzer {
   // ====================================================================== data
 
   private TrainingPlan.Data data(Ast.Block block) {
-    if (block == null) return new TrainingPlan.Data("", null, null, 1, 0);
+    if (block == null) return new TrainingPlan.Data("", null, null, 1, 0, false, 0, Preprocessor.Spec.NONE, List.of());
     String dir = "";
     TrainingPlan.Source train = null, test = null;
     double scale = 1, validation = 0;
+    boolean stratify = false;
+    int folds = 0;
+    Preprocessor.Spec preprocess = Preprocessor.Spec.NONE;
+    List<TrainingPlan.Augment> augment = new ArrayList<>();
+    Span foldsSpan = null, validationSpan = null;
     Set<String> seen = new HashSet<>();
     for (Ast.Setting s : block.settings()) {
       if (!seen.add(s.key())) error(s.keySpan(), "'" + s.key() + "' is set twice", "keep one");
@@ -703,6 +716,20 @@ public final class Analyzer {
           Double v = number(e);
           if (v != null && (v < 0 || v >= 1)) error(e.span(), "validation is the fraction of training data held out, in [0, 1); got " + Num.fmt(v), "e.g.  validation 0.1");
           if (v != null) validation = v;
+          validationSpan = s.span();
+        }
+        case "stratify" -> stratify = bool(single(s));
+        case "folds" -> {
+          folds = integer(single(s), 2, 1000, "the number of folds");
+          foldsSpan = s.span();
+        }
+        case "preprocess" -> preprocess = preprocess(single(s));
+        case "augment" -> {
+          if (s.arguments().isPresent()) error(s.keySpan(), "augment takes its augmentations as values", "e.g.  augment crop(pad: 2), mirror");
+          for (Ast.Expr e : s.values()) {
+            TrainingPlan.Augment a = augmentation(e);
+            if (a != null) augment.add(a);
+          }
         }
         default -> {
           if (DATA_LATER.contains(s.key())) later(s.keySpan(), "'" + s.key() + "'", "the data pipeline (preprocessing, augmentation, folds)");
@@ -710,7 +737,74 @@ public final class Analyzer {
         }
       }
     }
-    return new TrainingPlan.Data(dir, train, test, scale, validation);
+    if (folds > 0 && validation > 0) {
+      error(foldsSpan, "folds and validation both hold data out; use one", "folds k validates on each fold in turn; validation f holds out one part");
+    }
+    if (validationSpan == null && stratify && folds == 0) warning(block.span(), "stratify has no effect without validation or folds", null);
+    return new TrainingPlan.Data(dir, train, test, scale, validation, stratify, folds, preprocess, List.copyOf(augment));
+  }
+
+  private Preprocessor.Spec preprocess(Ast.Expr e) {
+    if (e == null) return Preprocessor.Spec.NONE;
+    Callee c = callee(e, "preprocess takes a name such as standardize, or pca(k: 50)", null);
+    if (c == null) return Preprocessor.Spec.NONE;
+    switch (c.name()) {
+      case "none", "center", "standardize" -> {
+        args(c.arguments(), e.span(), c.name());
+        return new Preprocessor.Spec(c.name(), 0, 0);
+      }
+      case "pca", "whiten", "zca" -> {
+        Args a = c.name().equals("zca") ? args(c.arguments(), e.span(), c.name(), "eps") : args(c.arguments(), e.span(), c.name(), "k", "eps");
+        int k = a.has("k") ? integer(a.get("k"), 1, MAX_UNITS, "k, the number of components") : 0;
+        if (c.name().equals("pca") && !a.has("k")) error(e.span(), "pca needs k, the number of components to keep", "e.g.  preprocess pca(k: 50)");
+        double eps = a.number("eps", 1e-5);
+        if (eps < 0) error(a.span("eps", e), "eps must not be negative", null);
+        return new Preprocessor.Spec(c.name(), k, eps);
+      }
+      default -> {
+        error(e.span(), "unknown preprocessing '" + c.name() + "'", suggest(c.name(), PREPROCESS, "the choices are " + String.join(", ", PREPROCESS)));
+        return Preprocessor.Spec.NONE;
+      }
+    }
+  }
+
+  private TrainingPlan.Augment augmentation(Ast.Expr e) {
+    Callee c = callee(e, "an augmentation is a name or a call such as crop(pad: 2)", null);
+    if (c == null) return null;
+    switch (c.name()) {
+      case "mirror" -> {
+        args(c.arguments(), e.span(), c.name());
+        imageNeeded.add(e.span());
+        return new TrainingPlan.Augment("mirror", 0);
+      }
+      case "noise", "crop", "rotate", "zoom" -> {
+        String param = switch (c.name()) {
+          case "noise" -> "std";
+          case "crop" -> "pad";
+          case "rotate" -> "degrees";
+          default -> "amount";
+        };
+        Args a = args(c.arguments(), e.span(), c.name(), param);
+        if (!a.has(param)) {
+          error(e.span(), c.name() + " needs its " + param, "e.g.  " + c.name() + "(" + param + ": " + switch (c.name()) {
+            case "noise" -> "0.05";
+            case "crop" -> "2";
+            case "rotate" -> "10";
+            default -> "0.1";
+          } + ")");
+          return null;
+        }
+        double v = c.name().equals("crop") ? integer(a.get(param), 1, 1000, "pad") : a.number(param, 0);
+        if (v <= 0) error(a.span(param, e), param + " must be positive", null);
+        if (c.name().equals("zoom") && v >= 1) error(a.span(param, e), "zoom's amount is a fraction below 1 (0.1: from 90% to 110%)", null);
+        if (!c.name().equals("noise")) imageNeeded.add(e.span());
+        return new TrainingPlan.Augment(c.name(), v);
+      }
+      default -> {
+        error(e.span(), "unknown augmentation '" + c.name() + "'", suggest(c.name(), AUGMENT, "the augmentations are " + String.join(", ", AUGMENT)));
+        return null;
+      }
+    }
   }
 
   private TrainingPlan.Source source(Ast.Expr e) {
@@ -747,12 +841,27 @@ public final class Analyzer {
         if (a.has("header")) options.put("header", Boolean.toString(bool(a.get("header"))));
         return new TrainingPlan.Source("csv", List.of(path), options);
       }
-      case "npy", "npz" -> {
-        later(c.nameSpan(), "NumPy data files", "the data pipeline");
-        return null;
+      case "npy" -> {
+        Args a = args(c.arguments(), c.nameSpan(), "npy", "features", "labels");
+        String f = string(a.get("features")), l = string(a.get("labels"));
+        if (!a.has("features") || !a.has("labels")) {
+          error(c.span(), "npy needs two files: features and labels", "e.g.  npy(\"x.npy\", \"y.npy\")");
+          return null;
+        }
+        return f == null || l == null ? null : new TrainingPlan.Source("npy", List.of(f, l), Map.of());
+      }
+      case "npz" -> {
+        Args a = args(c.arguments(), c.nameSpan(), "npz", "path", "x", "y");
+        String path = string(a.get("path"));
+        if (path == null) {
+          if (!a.has("path")) error(c.span(), "npz needs a file", "e.g.  npz(\"data.npz\", x: \"x_train\", y: \"y_train\")");
+          return null;
+        }
+        String x = a.has("x") ? string(a.get("x")) : "x", y = a.has("y") ? string(a.get("y")) : "y";
+        return new TrainingPlan.Source("npz", List.of(path), Map.of("x", x == null ? "x" : x, "y", y == null ? "y" : y));
       }
       default -> {
-        error(c.nameSpan(), "unknown data format '" + c.name() + "'", suggest(c.name(), List.of("idx", "csv"), "the formats are idx and csv"));
+        error(c.nameSpan(), "unknown data format '" + c.name() + "'", suggest(c.name(), List.of("idx", "csv", "npy", "npz"), "the formats are idx, csv, npy and npz"));
         return null;
       }
     }

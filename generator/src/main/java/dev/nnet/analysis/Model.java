@@ -16,10 +16,16 @@ import java.util.List;
 public record Model(String name, SourceFile source, int[] inputShape, List<Op> layers, Loss loss, Optimizer optimizer,
                     int batchSize, Precision precision, TrainingPlan plan, List<Diagnostic> warnings) {
 
-  public int inputSize() {
+  /** Features per sample as read from the data: the input shape flattened. */
+  public int rawInputSize() {
     int n = 1;
     for (int d : inputShape) n *= d;
     return n;
+  }
+
+  /** Features per sample as the network sees them: after preprocessing (pca(k) keeps k). */
+  public int inputSize() {
+    return plan.data().preprocess().outputSize(rawInputSize());
   }
 
   public int outputSize() {

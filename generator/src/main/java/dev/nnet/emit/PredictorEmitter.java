@@ -23,6 +23,10 @@ public final class PredictorEmitter {
   private PredictorEmitter() {}
 
   public static JavaFile emit(Model model, Layout layout, String pkg) {
+    if (!model.plan().data().preprocess().kind().equals("none")) {
+      throw new dev.nnet.runtime.NnetException("the inference-only predictor does not apply 'preprocess' yet",
+          "use the trainer (Trainer.predict applies the fitted preprocessing), or drop preprocess from the file");
+    }
     Model one = new Model(model.name(), model.source(), model.inputShape(), model.layers(), model.loss(), model.optimizer(), 1,
         model.precision(), model.plan(), model.warnings());
     EmitContext ctx = new EmitContext(one, layout, 0, true);

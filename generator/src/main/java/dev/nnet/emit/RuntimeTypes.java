@@ -15,6 +15,8 @@ final class RuntimeTypes {
   static final ClassName PLAN = ClassName.get(PKG, "TrainingPlan");
   static final ClassName PLAN_DATA = ClassName.get(PKG, "TrainingPlan", "Data");
   static final ClassName PLAN_SOURCE = ClassName.get(PKG, "TrainingPlan", "Source");
+  static final ClassName PLAN_AUGMENT = ClassName.get(PKG, "TrainingPlan", "Augment");
+  static final ClassName PREPROCESS_SPEC = ClassName.get(PKG, "Preprocessor", "Spec");
   static final ClassName PLAN_STAGE = ClassName.get(PKG, "TrainingPlan", "Stage");
   static final ClassName PLAN_STOPPING = ClassName.get(PKG, "TrainingPlan", "EarlyStopping");
   static final ClassName DATASET = ClassName.get(PKG, "Dataset");

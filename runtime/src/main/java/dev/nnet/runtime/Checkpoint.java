@@ -14,7 +14,8 @@ import java.util.zip.CheckedOutputStream;
  *
  * <p>Layout (big-endian): magic "NNETCKP2", model name, signature, precision, parameter count and values,
  * optimizer-state count and values, optimizer steps, noise state, epochs done, steps done, shuffle state,
- * schedule state, early-stopping state, the best weights so far (for restore_best), CRC32.
+ * schedule state, early-stopping state, the best weights so far (for restore_best), augmentation state, the
+ * fitted preprocessing, CRC32.
  */
 public final class Checkpoint {
   private static final long MAGIC = 0x4E4E4554434B5032L; // "NNETCKP2"
@@ -28,9 +29,9 @@ public final class Checkpoint {
    * @param bestParams    the weights of the best epoch so far when early stopping restores them; may be empty
    */
   public record Position(int epochsDone, long stepsDone, long shuffleState, double[] scheduleState, double[] stopperState,
-                         double[] bestParams) {
-    public static Position start(long shuffleState) {
-      return new Position(0, 0, shuffleState, new double[0], new double[0], new double[0]);
+                         double[] bestParams, long augmentState, double[] preprocessState) {
+    public static Position start(long shuffleState, long augmentState) {
+      return new Position(0, 0, shuffleState, new double[0], new double[0], new double[0], augmentState, new double[0]);
     }
   }
 
@@ -60,6 +61,8 @@ public final class Checkpoint {
         writeDoubles(out, position.scheduleState());
         writeDoubles(out, position.stopperState());
         writeDoubles(out, position.bestParams());
+        out.writeLong(position.augmentState());
+        writeDoubles(out, position.preprocessState());
         out.flush();
         out.writeLong(crc.getValue());
       }
@@ -122,7 +125,8 @@ public final class Checkpoint {
       double[] opt = readArena(in, net.optimizerState().size(), p, path, "optimizer state");
       int optSteps = in.readInt();
       long noise = in.readLong();
-      Position pos = new Position(in.readInt(), in.readLong(), in.readLong(), readDoubles(in, path), readDoubles(in, path), readDoubles(in, path));
+      Position pos = new Position(in.readInt(), in.readLong(), in.readLong(), readDoubles(in, path), readDoubles(in, path), readDoubles(in, path),
+          in.readLong(), readDoubles(in, path));
       long expected = crc.getValue(); // the buffer sits below the checksum, so only bytes read so far count
       long stored = in.readLong();
       if (expected != stored) throw new NnetException(path + " is corrupt (checksum mismatch)", "use an earlier checkpoint or train again");

@@ -24,7 +24,7 @@ public final class DataLoader {
     Dataset train = read(data.train(), dir, spec);
     Dataset validation = null;
     if (data.validation() > 0) {
-      Dataset[] parts = train.split(data.validation(), Rng.derive(spec.plan().seed(), 2));
+      Dataset[] parts = train.split(data.validation(), Rng.derive(spec.plan().seed(), 2), data.stratify());
       train = parts[0];
       validation = parts[1];
     }
@@ -52,12 +52,15 @@ public final class DataLoader {
       }
       case "csv" -> CsvReader.read(dir.resolve(source.paths().get(0)), source.options().get("label"),
           source.options().get("header"), regression);
+      case "npy", "npz" -> numpy(source, dir, regression);
       default -> throw new DataException("unknown data format " + source.format(), null);
     };
     String file = dir.resolve(source.paths().get(0)).toString();
-    if (d.featureSize() != spec.inputSize()) {
+    int raw = 1;
+    for (int s : spec.inputShape()) raw *= s;
+    if (d.featureSize() != raw) {
       throw new DataException(file + ": each sample has " + d.featureSize() + " features but the network's input is "
-          + java.util.Arrays.toString(spec.inputShape()) + " (" + spec.inputSize() + ")", "change 'input' to match the data, or use other data");
+          + java.util.Arrays.toString(spec.inputShape()) + " (" + raw + ")", "change 'input' to match the data, or use other data");
     }
     if (d.hasLabels()) { // classes; a regression loss trains on their one-hot vectors
       for (int i = 0; i < d.rows(); i++) {
@@ -70,6 +73,58 @@ public final class DataLoader {
       throw new DataException(file + ": " + d.targetSize() + " target values per row but the network has " + spec.outputSize() + " outputs", null);
     }
     return d;
+  }
+
+  /** npy(features, labels) or npz(file, x: name, y: name): features of any shape (flattened per sample), labels or targets. */
+  private static Dataset numpy(TrainingPlan.Source source, Path dir, boolean regression) {
+    Npz.Array x, y;
+    String name;
+    if (source.format().equals("npy")) {
+      x = npy(dir.resolve(source.paths().get(0)));
+      y = npy(dir.resolve(source.paths().get(1)));
+      name = source.paths().get(0);
+    } else {
+      Path p = dir.resolve(source.paths().get(0));
+      if (!java.nio.file.Files.exists(p)) throw missing(p);
+      java.util.Map<String, Npz.Array> all = Npz.read(p);
+      x = all.get(source.options().get("x"));
+      y = all.get(source.options().get("y"));
+      if (x == null || y == null) {
+        throw new DataException(p + " has no array named '" + (x == null ? source.options().get("x") : source.options().get("y")) + "'",
+            "it holds: " + String.join(", ", all.keySet()) + "; name them with npz(\"file\", x: \"...\", y: \"...\")");
+      }
+      name = p.getFileName().toString();
+    }
+    int n = x.shape().length == 0 ? 0 : x.shape()[0];
+    if (n == 0 || y.shape().length == 0 || y.shape()[0] != n) {
+      throw new DataException(name + ": " + n + " samples of features but labels of shape " + y.shapeText(), "the first dimension counts samples in both");
+    }
+    int features = x.data().length / n;
+    float[] f = new float[x.data().length];
+    for (int i = 0; i < f.length; i++) {
+      f[i] = (float) x.data()[i];
+      if (!Float.isFinite(f[i])) throw new DataException(name + ": sample " + (i / features) + " holds a value that is not a finite number", null);
+    }
+    boolean whole = java.util.Arrays.stream(y.data()).allMatch(v -> v == Math.rint(v) && v >= 0);
+    if (y.shape().length == 1 && whole && !(regression && !whole)) {
+      int[] l = new int[n];
+      int max = 0;
+      for (int i = 0; i < n; i++) max = Math.max(max, l[i] = (int) y.data()[i]);
+      return Dataset.classification(name, features, f, l, max + 1);
+    }
+    float[] t = new float[y.data().length];
+    for (int i = 0; i < t.length; i++) t[i] = (float) y.data()[i];
+    return Dataset.regression(name, features, f, t, t.length / n);
+  }
+
+  private static Npz.Array npy(Path p) {
+    try {
+      return Npz.parse(java.nio.file.Files.readAllBytes(p), p.toString());
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw missing(p);
+    } catch (java.io.IOException e) {
+      throw new DataException("cannot read " + p + " (" + e.getMessage() + ")", null, e);
+    }
   }
 
   static DataException missing(Path path) {

@@ -36,17 +36,74 @@ public record Dataset(String name, int rows, int featureSize, float[] features, 
   }
 
   /**
-   * Splits off the last {@code fraction} of a seeded permutation as validation. Returns {train, validation}.
+   * Splits off {@code fraction} of a seeded permutation as validation; with {@code stratify}, that fraction
+   * of each class, so both parts keep the classes' shares. Returns {train, validation}.
    */
-  public Dataset[] split(double fraction, long seed) {
+  public Dataset[] split(double fraction, long seed, boolean stratify) {
+    int[] order = stratifiedOrder(seed, stratify);
+    boolean[] held = new boolean[rows];
+    if (stratify && labels != null) {
+      // order groups each class's rows; hold out the first share of each group
+      int start = 0;
+      while (start < rows) {
+        int end = start, c = labels[order[start]];
+        while (end < rows && labels[order[end]] == c) end++;
+        int n = (int) Math.round((end - start) * fraction);
+        for (int i = start; i < start + n; i++) held[order[i]] = true;
+        start = end;
+      }
+    } else {
+      int nVal = (int) Math.round(rows * fraction);
+      for (int i = rows - nVal; i < rows; i++) held[order[i]] = true;
+    }
+    int nVal = 0;
+    for (boolean h : held) if (h) nVal++;
+    int[] tr = new int[rows - nVal], va = new int[nVal];
+    for (int i = 0, a = 0, b = 0; i < rows; i++) {
+      if (held[i]) va[b++] = i;
+      else tr[a++] = i;
+    }
+    return new Dataset[] {select(name + " (train part)", tr), select(name + " (validation part)", va)};
+  }
+
+  /**
+   * k folds for cross-validation: fold f of the result lists the rows it holds out. Seeded; with
+   * {@code stratify}, each class is dealt round-robin so every fold keeps the classes' shares.
+   */
+  public int[][] folds(int k, long seed, boolean stratify) {
+    int[] order = stratifiedOrder(seed, stratify);
+    int[] count = new int[k];
+    int[] fold = new int[rows];
+    for (int i = 0; i < rows; i++) {
+      fold[order[i]] = i % k;
+      count[i % k]++;
+    }
+    int[][] out = new int[k][];
+    for (int f = 0; f < k; f++) out[f] = new int[count[f]];
+    int[] fill = new int[k];
+    for (int r = 0; r < rows; r++) out[fold[r]][fill[fold[r]]++] = r;
+    return out;
+  }
+
+  /** A seeded permutation; stratified, the rows of each class together, each class shuffled. */
+  private int[] stratifiedOrder(long seed, boolean stratify) {
     int[] order = identity(rows);
     new Rng(seed).shuffle(order);
-    int nVal = (int) Math.round(rows * fraction);
-    int[] tr = Arrays.copyOfRange(order, 0, rows - nVal);
-    int[] va = Arrays.copyOfRange(order, rows - nVal, rows);
-    Arrays.sort(tr);
-    Arrays.sort(va);
-    return new Dataset[] {select(name + " (train part)", tr), select(name + " (validation part)", va)};
+    if (!stratify || labels == null) return order;
+    Integer[] boxed = new Integer[rows];
+    for (int i = 0; i < rows; i++) boxed[i] = order[i];
+    Arrays.sort(boxed, (a, b) -> Integer.compare(labels[a], labels[b])); // stable: keeps the shuffle within a class
+    for (int i = 0; i < rows; i++) order[i] = boxed[i];
+    return order;
+  }
+
+  /** All rows except those listed (sorted or not). */
+  public Dataset without(String newName, int[] excluded) {
+    boolean[] out = new boolean[rows];
+    for (int r : excluded) out[r] = true;
+    int[] keep = new int[rows - excluded.length];
+    for (int r = 0, i = 0; r < rows; r++) if (!out[r]) keep[i++] = r;
+    return select(newName, keep);
   }
 
   public static int[] identity(int n) {

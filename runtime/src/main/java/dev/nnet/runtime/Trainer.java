@@ -17,7 +17,7 @@ import java.util.List;
  * }</pre>
  */
 public final class Trainer {
-  private static final long SHUFFLE_STREAM = 1;
+  private static final long SHUFFLE_STREAM = 1, AUGMENT_STREAM = 4;
 
   private final Network net;
   private final NetworkSpec spec;
@@ -27,13 +27,21 @@ public final class Trainer {
   private int epochs;
   private long maxSteps = Long.MAX_VALUE;
   private Checkpoint.Position position;
+  // the batch pipeline, used when the file preprocesses or augments: rows → augment → scale → preprocess → stage
+  private Preprocessor preprocessor;
+  private final Augmenter augmenter;
+  private Rng augmentRng;
+  private float[] row, batchX;
+  private double[] work;
+  private Dataset batch;
 
   public Trainer(Network net) {
     this.net = net;
     this.spec = net.spec();
     this.epochs = spec.plan().epochs();
     net.initialize(spec.plan().seed());
-    this.position = Checkpoint.Position.start(Rng.derive(spec.plan().seed(), SHUFFLE_STREAM));
+    this.position = Checkpoint.Position.start(Rng.derive(spec.plan().seed(), SHUFFLE_STREAM), Rng.derive(spec.plan().seed(), AUGMENT_STREAM));
+    this.augmenter = new Augmenter(spec.plan().data().augment(), spec.inputShape());
   }
 
   public Network network() {
@@ -77,7 +85,8 @@ public final class Trainer {
   /** Re-initializes the parameters from another seed (the file's seed is the default). */
   public Trainer reinitialize(long seed) {
     net.initialize(seed);
-    position = Checkpoint.Position.start(Rng.derive(seed, SHUFFLE_STREAM));
+    position = Checkpoint.Position.start(Rng.derive(seed, SHUFFLE_STREAM), Rng.derive(seed, AUGMENT_STREAM));
+    preprocessor = null;
     return this;
   }
 
@@ -101,7 +110,10 @@ public final class Trainer {
       throw new DataException("early stopping monitors " + stopping.monitor() + " but there is no validation set",
           "add  validation 0.1  to the data block, or monitor loss");
     }
-    float scale = (float) plan.data().scale();
+    if (preprocessor == null && !plan.data().preprocess().kind().equals("none")) {
+      preprocessor = Preprocessor.fit(plan.data().preprocess(), train.features(), train.rows(), train.featureSize(), (float) plan.data().scale());
+    }
+    augmentRng = new Rng(position.augmentState());
     Schedule schedule = new Schedule(plan.schedule(), plan.learningRate(), stepsPerEpoch, epochs);
     schedule.restore(position.scheduleState());
     Stopper stopper = stopping == null ? null : new Stopper(stopping, position);
@@ -124,7 +136,7 @@ public final class Trainer {
       int done = 0;
       for (int s = 0; s < stepsPerEpoch && step < maxSteps; s++, step++) {
         lr = schedule.rate(step);
-        net.stage(train, order, s * batch, batch, scale);
+        stage(train, order, s * batch, batch, true);
         double loss = net.trainStep(lr);
         if (!Double.isFinite(loss)) throw nonFinite(step, epoch, loss);
         lossSum += loss;
@@ -151,7 +163,8 @@ public final class Trainer {
       schedule.endEpoch(metrics);
       if (stopper != null) stoppedEarly = stopper.endEpoch(epoch, metrics);
       position = new Checkpoint.Position(epoch, step, shuffle.state(), schedule.state(),
-          stopper == null ? new double[0] : stopper.state(), stopper == null ? new double[0] : stopper.best);
+          stopper == null ? new double[0] : stopper.state(), stopper == null ? new double[0] : stopper.best, augmentRng.state(),
+          preprocessor == null ? new double[0] : preprocessor.state());
       listener.onEpoch(r);
       boolean last = epoch == epochs || stoppedEarly || step >= maxSteps;
       if (checkpointPath != null && (last || epoch % Math.max(1, plan.checkpointEvery()) == 0)) save(checkpointPath);
@@ -213,6 +226,33 @@ public final class Trainer {
     }
   }
 
+  /**
+   * k-fold cross-validation on the file's training data (k from {@code folds} in the data block): every fold
+   * trains from fresh weights (a seed derived from the file's and the fold's) on the other folds, with its
+   * own preprocessing fitted on them, and is evaluated on the rows it held out. The trainer is reset
+   * afterwards, ready to train the final model.
+   */
+  public CrossValidation crossValidate() {
+    DataLoader.Splits s = DataLoader.load(spec, dataDirectory);
+    return crossValidate(s.train(), spec.plan().data().folds());
+  }
+
+  public CrossValidation crossValidate(Dataset data, int k) {
+    TrainingPlan plan = spec.plan();
+    int[][] folds = data.folds(k, Rng.derive(plan.seed(), 5), plan.data().stratify());
+    java.util.List<Metrics> results = new java.util.ArrayList<>();
+    for (int f = 0; f < k; f++) {
+      reinitialize(Rng.derive(plan.seed(), 100 + f));
+      Dataset held = data.select(data.name() + " (fold " + (f + 1) + ")", folds[f]);
+      fit(data.without(data.name() + " (without fold " + (f + 1) + ")", folds[f]), held, null);
+      Metrics m = evaluate(held);
+      results.add(m);
+      listener.onFold(f + 1, k, m);
+    }
+    reinitialize(plan.seed());
+    return CrossValidation.of(results, spec.task() == NetworkSpec.Task.CLASSIFICATION);
+  }
+
   private TrainingException nonFinite(long step, int epoch, double loss) {
     String layer = net.firstNonFinite();
     String where = layer == null ? "" : "; the first layer with non-finite values is '" + layer + "'";
@@ -225,13 +265,12 @@ public final class Trainer {
   /** Loss and accuracy over every sample of {@code data}, in evaluation mode. */
   public Metrics evaluate(Dataset data) {
     int batch = spec.batchSize();
-    float scale = (float) spec.plan().data().scale();
     int[] order = Dataset.identity(data.rows());
     double loss = 0;
     long correct = 0;
     for (int from = 0; from < data.rows(); from += batch) {
       int count = Math.min(batch, data.rows() - from);
-      net.stage(data, order, from, count, scale);
+      stage(data, order, from, count, false);
       loss += net.evaluate(count);
       correct += net.correct(count);
     }
@@ -246,7 +285,8 @@ public final class Trainer {
 
   /** Outputs for many samples. */
   public float[][] predict(float[][] samples) {
-    int in = spec.inputSize();
+    int in = 1;
+    for (int d : spec.inputShape()) in *= d;
     float[] flat = new float[samples.length * in];
     for (int i = 0; i < samples.length; i++) {
       if (samples[i].length != in) {
@@ -260,12 +300,48 @@ public final class Trainer {
     int[] order = Dataset.identity(samples.length);
     for (int from = 0; from < samples.length; from += batch) {
       int count = Math.min(batch, samples.length - from);
-      net.stage(d, order, from, count, (float) spec.plan().data().scale());
+      stage(d, order, from, count, false);
       net.evaluate(count);
       for (int r = 0; r < count; r++) net.output(r, out[from + r]);
     }
     return out;
   }
+
+  /**
+   * Stages rows {@code order[from..from+count)} into the network. Without preprocessing or augmentation the
+   * network copies and scales them itself; otherwise each row goes through the pipeline into a reused batch.
+   */
+  private void stage(Dataset data, int[] order, int from, int count, boolean training) {
+    float scale = (float) spec.plan().data().scale();
+    boolean augment = training && augmenter.active();
+    if (preprocessor == null && !augment) {
+      net.stage(data, order, from, count, scale);
+      return;
+    }
+    int raw = data.featureSize(), in = spec.inputSize(), b = spec.batchSize();
+    if (batch == null) {
+      row = new float[raw];
+      work = new double[raw];
+      batchX = new float[b * in];
+      batch = spec.task() == NetworkSpec.Task.CLASSIFICATION || data.hasLabels()
+          ? Dataset.classification("batch", in, batchX, new int[b], spec.outputSize())
+          : Dataset.regression("batch", in, batchX, new float[b * spec.outputSize()], spec.outputSize());
+    }
+    for (int r = 0; r < count; r++) {
+      int s = order[from + r];
+      for (int j = 0; j < raw; j++) row[j] = data.features()[s * raw + j] * scale;
+      if (augment) augmenter.apply(row, 0, augmentRng);
+      if (preprocessor != null) preprocessor.apply(row, 0, batchX, r * in, work);
+      else System.arraycopy(row, 0, batchX, r * in, in);
+      if (batch.labels() != null) batch.labels()[r] = data.labels() == null ? 0 : data.labels()[s];
+      if (batch.targets() != null && data.targets() != null) {
+        System.arraycopy(data.targets(), s * data.targetSize(), batch.targets(), r * data.targetSize(), data.targetSize());
+      }
+    }
+    net.stage(batch, IDENTITY.length >= count ? IDENTITY : Dataset.identity(count), 0, count, 1f);
+  }
+
+  private static final int[] IDENTITY = Dataset.identity(1 << 16);
 
   public void save(Path path) {
     Checkpoint.save(net, position, path);
@@ -274,6 +350,7 @@ public final class Trainer {
   /** Loads weights, optimizer state and training position; a later {@link #fit} resumes from there. */
   public Trainer load(Path path) {
     position = Checkpoint.load(net, path);
+    preprocessor = position.preprocessState().length == 0 ? null : Preprocessor.restore(spec.plan().data().preprocess(), position.preprocessState());
     return this;
   }
 

@@ -31,5 +31,8 @@ public interface TrainingListener {
 
   default void onTest(Metrics test) {}
 
+  /** After each fold of cross-validation: its metrics on the rows it held out. */
+  default void onFold(int fold, int folds, Metrics heldOut) {}
+
   TrainingListener NONE = new TrainingListener() {};
 }

@@ -38,8 +38,25 @@ public record TrainingPlan(int epochs, long seed, boolean shuffle, double learni
    * @param test       the test set, used once after training, or null
    * @param scale      each feature is multiplied by it when read (1/255 for bytes to [0, 1])
    * @param validation fraction of the training set held out for validation, 0 for none
+   * @param stratify   whether splits keep each class's share
+   * @param folds      k of k-fold cross-validation, 0 for none
+   * @param preprocess the transform fitted on the training split
+   * @param augment    the random changes made to training samples, in order
    */
-  public record Data(String directory, Source train, Source test, double scale, double validation) {}
+  public record Data(String directory, Source train, Source test, double scale, double validation, boolean stratify, int folds,
+                     Preprocessor.Spec preprocess, List<Augment> augment) {}
+
+  /**
+   * One augmentation: noise(std), mirror, crop(pad), rotate(degrees), zoom(amount).
+   *
+   * @param amount its one number (std, pad, degrees or amount; unused by mirror)
+   */
+  public record Augment(String kind, double amount) {}
+
+  /** Augmentations, for generated code. */
+  public static List<Augment> augments(Augment... a) {
+    return List.of(a);
+  }
 
   /**
    * A data source: {@code idx(images, labels)} or {@code csv(path, label: ..., header: ...)}.

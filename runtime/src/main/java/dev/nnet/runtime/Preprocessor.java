@@ -1,0 +1,185 @@
+package dev.nnet.runtime;
+
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
+import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
+
+/**
+ * A per-feature transform fitted on the training split only and applied identically to every later
+ * sample (validation, test, eval, predict): its statistics travel in the checkpoint.
+ * <ul>
+ *   <li>{@code center}: x − μ
+ *   <li>{@code standardize}: (x − μ) / σ, σ of 0 taken as 1
+ *   <li>{@code pca(k)}: Uₖᵀ(x − μ), onto the k eigenvectors of the covariance with the largest eigenvalues
+ *   <li>{@code whiten(k, eps)}: PCA, each component divided by √(λ + ε): covariance ≈ I
+ *   <li>{@code zca(eps)}: U·diag(1/√(λ + ε))·Uᵀ(x − μ): whitened, then rotated back to the features' axes
+ * </ul>
+ * Statistics are computed in double precision over the scaled features.
+ */
+public final class Preprocessor {
+
+  /** What the .nnet file asked for: kind, number of components (0: all), ε. */
+  public record Spec(String kind, int components, double eps) {
+    public static final Spec NONE = new Spec("none", 0, 0);
+
+    /** Features out for {@code in} features in. */
+    public int outputSize(int in) {
+      return (kind.equals("pca") || kind.equals("whiten")) && components > 0 ? components : in;
+    }
+  }
+
+  private final Spec spec;
+  private final int in, out;
+  private final double[] mean;
+  private final double[] stdOrNull;
+  private final double[] projection; // [in][out], row-major; null for center/standardize
+
+  private Preprocessor(Spec spec, int in, double[] mean, double[] std, double[] projection) {
+    this.spec = spec;
+    this.in = in;
+    this.out = spec.outputSize(in);
+    this.mean = mean;
+    this.stdOrNull = std;
+    this.projection = projection;
+  }
+
+  public Spec spec() {
+    return spec;
+  }
+
+  public int outputSize() {
+    return out;
+  }
+
+  /** Fits the transform on {@code rows} samples of {@code x} (row-major), each feature multiplied by {@code scale}. */
+  public static Preprocessor fit(Spec spec, float[] x, int rows, int features, float scale) {
+    double[] mean = new double[features];
+    for (int r = 0; r < rows; r++) for (int j = 0; j < features; j++) mean[j] += (double) (x[r * features + j] * scale);
+    for (int j = 0; j < features; j++) mean[j] /= rows;
+    switch (spec.kind()) {
+      case "center" -> {
+        return new Preprocessor(spec, features, mean, null, null);
+      }
+      case "standardize" -> {
+        double[] var = new double[features];
+        for (int r = 0; r < rows; r++) {
+          for (int j = 0; j < features; j++) {
+            double d = x[r * features + j] * scale - mean[j];
+            var[j] += d * d;
+          }
+        }
+        double[] std = new double[features];
+        for (int j = 0; j < features; j++) {
+          std[j] = Math.sqrt(var[j] / rows);
+          if (std[j] < 1e-12) std[j] = 1; // a constant feature: centred, not blown up
+        }
+        return new Preprocessor(spec, features, mean, std, null);
+      }
+      case "pca", "whiten", "zca" -> {
+        return new Preprocessor(spec, features, mean, null, projection(spec, x, rows, features, scale, mean));
+      }
+      default -> throw new IllegalArgumentException("unknown preprocessing " + spec.kind());
+    }
+  }
+
+  /** Eigenvectors of the covariance, largest eigenvalues first, turned into the transform's matrix. */
+  private static double[] projection(Spec spec, float[] x, int rows, int n, float scale, double[] mean) {
+    DMatrixRMaj cov = new DMatrixRMaj(n, n);
+    double[] c = cov.data, d = new double[n];
+    for (int r = 0; r < rows; r++) {
+      for (int j = 0; j < n; j++) d[j] = x[r * n + j] * scale - mean[j];
+      for (int i = 0; i < n; i++) {
+        double di = d[i];
+        if (di == 0) continue;
+        int row = i * n;
+        for (int j = i; j < n; j++) c[row + j] += di * d[j];
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      for (int j = i; j < n; j++) {
+        c[i * n + j] /= Math.max(1, rows - 1);
+        c[j * n + i] = c[i * n + j];
+      }
+    }
+    EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(n, true, true);
+    if (!eig.decompose(cov)) throw new NnetException("the covariance of the training data could not be decomposed", "try standardize instead");
+    Integer[] order = new Integer[n];
+    double[] lambda = new double[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+      lambda[i] = Math.max(0, eig.getEigenvalue(i).getReal());
+    }
+    java.util.Arrays.sort(order, (a, b) -> Double.compare(lambda[b], lambda[a]));
+    int k = spec.outputSize(n);
+    double eps = spec.eps();
+    boolean zca = spec.kind().equals("zca"), whiten = !spec.kind().equals("pca");
+    double[] u = new double[n * n]; // columns: eigenvectors in order
+    for (int c2 = 0; c2 < (zca ? n : k); c2++) {
+      DMatrixRMaj v = eig.getEigenVector(order[c2]);
+      // a deterministic sign: the largest component positive
+      int big = 0;
+      for (int i = 1; i < n; i++) if (Math.abs(v.data[i]) > Math.abs(v.data[big])) big = i;
+      double sign = v.data[big] < 0 ? -1 : 1;
+      double f = whiten ? 1 / Math.sqrt(lambda[order[c2]] + eps) : 1;
+      for (int i = 0; i < n; i++) u[i * n + c2] = sign * v.data[i] * f;
+    }
+    if (!zca) {
+      double[] p = new double[n * k];
+      for (int i = 0; i < n; i++) System.arraycopy(u, i * n, p, i * k, k);
+      return p;
+    }
+    // ZCA: U diag(1/sqrt(λ+ε)) Uᵀ — u already holds U·diag; multiply by Uᵀ
+    double[] plain = new double[n * n];
+    for (int c2 = 0; c2 < n; c2++) {
+      DMatrixRMaj v = eig.getEigenVector(order[c2]);
+      for (int i = 0; i < n; i++) plain[i * n + c2] = v.data[i];
+    }
+    double[] z = new double[n * n];
+    for (int i = 0; i < n; i++) {
+      for (int m = 0; m < n; m++) {
+        double a = u[i * n + m];
+        if (a == 0) continue;
+        for (int j = 0; j < n; j++) z[i * n + j] += a * plain[j * n + m];
+      }
+    }
+    return z; // symmetric, so [in][out] as stored
+  }
+
+  /** Transforms one scaled sample {@code src[srcOff..srcOff+in)} into {@code dst[dstOff..dstOff+out)}; {@code work} holds {@code in} doubles. */
+  public void apply(float[] src, int srcOff, float[] dst, int dstOff, double[] work) {
+    for (int j = 0; j < in; j++) work[j] = src[srcOff + j] - mean[j];
+    if (projection == null) {
+      for (int j = 0; j < in; j++) dst[dstOff + j] = (float) (stdOrNull == null ? work[j] : work[j] / stdOrNull[j]);
+      return;
+    }
+    for (int o = 0; o < out; o++) dst[dstOff + o] = 0;
+    for (int j = 0; j < in; j++) {
+      double w = work[j];
+      if (w == 0) continue;
+      int row = j * out;
+      for (int o = 0; o < out; o++) dst[dstOff + o] += (float) (w * projection[row + o]);
+    }
+  }
+
+  /** The fitted statistics, for checkpoints: in, out, mean, std (or nothing), projection (or nothing). */
+  public double[] state() {
+    int s = stdOrNull == null ? 0 : in, p = projection == null ? 0 : projection.length;
+    double[] st = new double[4 + in + s + p];
+    st[0] = in;
+    st[1] = out;
+    st[2] = s;
+    st[3] = p;
+    System.arraycopy(mean, 0, st, 4, in);
+    if (s > 0) System.arraycopy(stdOrNull, 0, st, 4 + in, s);
+    if (p > 0) System.arraycopy(projection, 0, st, 4 + in + s, p);
+    return st;
+  }
+
+  public static Preprocessor restore(Spec spec, double[] st) {
+    int in = (int) st[0], s = (int) st[2], p = (int) st[3];
+    double[] mean = java.util.Arrays.copyOfRange(st, 4, 4 + in);
+    double[] std = s == 0 ? null : java.util.Arrays.copyOfRange(st, 4 + in, 4 + in + s);
+    double[] proj = p == 0 ? null : java.util.Arrays.copyOfRange(st, 4 + in + s, 4 + in + s + p);
+    return new Preprocessor(spec, in, mean, std, proj);
+  }
+}
