@@ -45,6 +45,7 @@ final class PredictCommand implements Callable<Integer> {
     float[][] rows = read(ns.inputSize());
     float[][] outputs = trainer.predict(rows);
     boolean classes = ns.task() == NetworkSpec.Task.CLASSIFICATION;
+    java.util.List<String> names = trainer.classNames();
     for (float[] o : outputs) {
       StringBuilder values = new StringBuilder();
       int best = 0;
@@ -52,10 +53,12 @@ final class PredictCommand implements Callable<Integer> {
         values.append(j > 0 ? (json ? "," : " ") : "").append(String.format(Locale.ROOT, "%.6g", o[j]));
         if (o[j] > o[best]) best = j;
       }
+      String name = classes && best < names.size() ? names.get(best) : null;
       if (json) {
-        out.printf("{%s\"%s\":[%s]}%n", classes ? "\"class\":" + best + "," : "", classes ? "probabilities" : "values", values);
+        String label = name == null ? "" : "\"label\":\"" + name.replace("\\", "\\\\").replace("\"", "\\\"") + "\",";
+        out.printf("{%s%s\"%s\":[%s]}%n", classes ? "\"class\":" + best + "," : "", label, classes ? "probabilities" : "values", values);
       } else {
-        out.println(classes ? best + "  " + values : values.toString());
+        out.println(classes ? (name == null ? Integer.toString(best) : best + " " + name) + "  " + values : values.toString());
       }
     }
     out.flush();

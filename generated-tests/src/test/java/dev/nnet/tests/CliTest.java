@@ -81,8 +81,8 @@ class CliTest {
     assertEquals(0, predict.code, predict.err);
     String[] rows = predict.out.strip().split("\n");
     assertEquals(2, rows.length);
-    assertTrue(rows[0].startsWith("{\"class\":0,"), "a setosa: " + rows[0]);
-    assertTrue(rows[1].startsWith("{\"class\":2,"), "a virginica: " + rows[1]);
+    assertTrue(rows[0].startsWith("{\"class\":0,\"label\":\"setosa\","), "a setosa, named from the training CSV: " + rows[0]);
+    assertTrue(rows[1].startsWith("{\"class\":2,\"label\":\"virginica\","), "a virginica: " + rows[1]);
 
     Files.writeString(input, "5.1,3.5,1.4\n");
     Run narrow = nnet("predict", iris(), "--weights", ckpt.toString(), "--input", input.toString());

@@ -70,7 +70,7 @@ abstract class AbstractNnetMojo extends AbstractMojo {
     SourceGeneration.Result r;
     try {
       r = SourceGeneration.run(sourceDirectory().toPath(), outputDirectory().toPath(), status,
-          new SourceGeneration.Options(k, inference, force, pluginVersion));
+          new SourceGeneration.Options(k, inference, force, pluginVersion + "@" + SourceGeneration.generatorFingerprint()));
     } catch (IOException e) {
       throw new MojoExecutionException("nnet: " + e.getMessage(), e);
     }

@@ -95,6 +95,28 @@ public final class SourceGeneration {
     return new Result(generated, upToDate, deleted, errors, warnings);
   }
 
+  /**
+   * Identifies the generator's own code: the jar's size and time, or the newest class file of a classes
+   * folder. A snapshot plugin whose version string stays the same still regenerates when its code changes.
+   */
+  public static String generatorFingerprint() {
+    try {
+      Path code = Path.of(NnetCompiler.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      if (Files.isRegularFile(code)) return Files.size(code) + "-" + Files.getLastModifiedTime(code).toMillis();
+      try (Stream<Path> s = Files.walk(code)) {
+        return Long.toString(s.filter(Files::isRegularFile).mapToLong(p -> {
+          try {
+            return Files.getLastModifiedTime(p).toMillis();
+          } catch (IOException e) {
+            return 0;
+          }
+        }).max().orElse(0));
+      }
+    } catch (Exception e) { // no code source: the version alone decides
+      return "unknown";
+    }
+  }
+
   /** The Java package of a file: its folder below the source root, each part a Java identifier. */
   private static String packageOf(String key, Path file, List<Diagnostic> errors) {
     int slash = key.lastIndexOf('/');

@@ -2,6 +2,7 @@ package dev.nnet.runtime;
 
 import java.io.*;
 import java.nio.channels.FileChannel;
+import java.util.List;
 import java.nio.file.*;
 import java.util.zip.CRC32;
 import java.util.zip.CheckedInputStream;
@@ -15,7 +16,7 @@ import java.util.zip.CheckedOutputStream;
  * <p>Layout (big-endian): magic "NNETCKP2", model name, signature, precision, parameter count and values,
  * optimizer-state count and values, optimizer steps, noise state, epochs done, steps done, shuffle state,
  * schedule state, early-stopping state, the best weights so far (for restore_best), augmentation state, the
- * fitted preprocessing, CRC32.
+ * fitted preprocessing, the class names, CRC32.
  */
 public final class Checkpoint {
   private static final long MAGIC = 0x4E4E4554434B5032L; // "NNETCKP2"
@@ -29,9 +30,9 @@ public final class Checkpoint {
    * @param bestParams    the weights of the best epoch so far when early stopping restores them; may be empty
    */
   public record Position(int epochsDone, long stepsDone, long shuffleState, double[] scheduleState, double[] stopperState,
-                         double[] bestParams, long augmentState, double[] preprocessState) {
+                         double[] bestParams, long augmentState, double[] preprocessState, List<String> classNames) {
     public static Position start(long shuffleState, long augmentState) {
-      return new Position(0, 0, shuffleState, new double[0], new double[0], new double[0], augmentState, new double[0]);
+      return new Position(0, 0, shuffleState, new double[0], new double[0], new double[0], augmentState, new double[0], List.of());
     }
   }
 
@@ -63,6 +64,8 @@ public final class Checkpoint {
         writeDoubles(out, position.bestParams());
         out.writeLong(position.augmentState());
         writeDoubles(out, position.preprocessState());
+        out.writeInt(position.classNames().size());
+        for (String c : position.classNames()) out.writeUTF(c);
         out.flush();
         out.writeLong(crc.getValue());
       }
@@ -96,6 +99,14 @@ public final class Checkpoint {
     return v;
   }
 
+  private static List<String> readNames(DataInputStream in, Path path) throws IOException {
+    int n = in.readInt();
+    if (n < 0 || n > 1 << 20) throw new NnetException(path + " is corrupt (bad length)", "use an earlier checkpoint or train again");
+    List<String> names = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) names.add(in.readUTF());
+    return List.copyOf(names);
+  }
+
   private static void writeArena(DataOutputStream out, Arena a, Precision p) throws IOException {
     out.writeInt(a.size());
     for (int i = 0; i < a.size(); i++) {
@@ -126,7 +137,7 @@ public final class Checkpoint {
       int optSteps = in.readInt();
       long noise = in.readLong();
       Position pos = new Position(in.readInt(), in.readLong(), in.readLong(), readDoubles(in, path), readDoubles(in, path), readDoubles(in, path),
-          in.readLong(), readDoubles(in, path));
+          in.readLong(), readDoubles(in, path), readNames(in, path));
       long expected = crc.getValue(); // the buffer sits below the checksum, so only bytes read so far count
       long stored = in.readLong();
       if (expected != stored) throw new NnetException(path + " is corrupt (checksum mismatch)", "use an earlier checkpoint or train again");

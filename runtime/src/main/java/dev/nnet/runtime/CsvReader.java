@@ -26,6 +26,14 @@ public final class CsvReader {
    *                    which a regression loss sees one-hot)
    */
   public static Dataset read(Path path, String labelColumn, String header, boolean regression) {
+    return read(path, labelColumn, header, regression, null);
+  }
+
+  /**
+   * @param knownClasses the class names of the training file, which a test file must use (its words map to
+   *                     the same numbers); null to take this file's words in sorted order
+   */
+  public static Dataset read(Path path, String labelColumn, String header, boolean regression, java.util.List<String> knownClasses) {
     List<String[]> rows = new ArrayList<>();
     try (BufferedReader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
       for (String line; (line = r.readLine()) != null; ) {
@@ -80,10 +88,17 @@ public final class CsvReader {
       for (int i = 0; i < n; i++) max = Math.max(max, y[i] = Integer.parseInt(rawLabels[i]));
       classes = max + 1;
     } else {
-      Map<String, Integer> ids = new TreeMap<>();
-      for (String s : new TreeSet<>(Arrays.asList(rawLabels))) ids.put(s, ids.size());
-      for (int i = 0; i < n; i++) y[i] = ids.get(rawLabels[i]);
-      classes = ids.size();
+      Map<String, Integer> ids = new java.util.LinkedHashMap<>();
+      for (String s : knownClasses != null ? knownClasses : new TreeSet<>(Arrays.asList(rawLabels))) ids.put(s, ids.size());
+      for (int i = 0; i < n; i++) {
+        Integer id = ids.get(rawLabels[i]);
+        if (id == null) {
+          throw new DataException(path + ":" + (i + 1 + (hasHeader ? 1 : 0)) + ": class '" + rawLabels[i] + "' does not occur in the training data",
+              "the training data's classes are: " + String.join(", ", ids.keySet()));
+        }
+        y[i] = id;
+      }
+      return Dataset.classification(name, features, x, y, ids.size()).withClassNames(List.copyOf(ids.keySet()));
     }
     return Dataset.classification(name, features, x, y, classes);
   }

@@ -21,19 +21,19 @@ public final class DataLoader {
     }
     Path dir = base == null ? Path.of("") : base;
     if (data.directory() != null && !data.directory().isEmpty()) dir = dir.resolve(data.directory());
-    Dataset train = read(data.train(), dir, spec);
+    Dataset train = read(data.train(), dir, spec, null);
     Dataset validation = null;
     if (data.validation() > 0) {
       Dataset[] parts = train.split(data.validation(), Rng.derive(spec.plan().seed(), 2), data.stratify());
       train = parts[0];
       validation = parts[1];
     }
-    Dataset test = data.test() == null ? null : read(data.test(), dir, spec);
+    Dataset test = data.test() == null ? null : read(data.test(), dir, spec, train.classNames());
     return new Splits(train, validation, test);
   }
 
-  /** Reads one source and checks it fits the network. */
-  public static Dataset read(TrainingPlan.Source source, Path dir, NetworkSpec spec) {
+  /** Reads one source and checks it fits the network; a test source maps class names as the training source did. */
+  public static Dataset read(TrainingPlan.Source source, Path dir, NetworkSpec spec, java.util.List<String> trainingClasses) {
     boolean regression = spec.task() == NetworkSpec.Task.REGRESSION;
     Dataset d = switch (source.format()) {
       case "idx" -> {
@@ -51,7 +51,7 @@ public final class DataLoader {
         yield Dataset.classification(images.getFileName().toString(), x.itemSize(), x.values(), lab, max + 1);
       }
       case "csv" -> CsvReader.read(dir.resolve(source.paths().get(0)), source.options().get("label"),
-          source.options().get("header"), regression);
+          source.options().get("header"), regression, trainingClasses);
       case "npy", "npz" -> numpy(source, dir, regression);
       default -> throw new DataException("unknown data format " + source.format(), null);
     };

@@ -5,16 +5,23 @@ import java.util.Arrays;
 /**
  * Samples in memory, row-major: {@code features[row * featureSize + j]}, raw (unscaled) as read.
  * Classification sets have {@code labels}; regression sets have {@code targets} ({@code targetSize} per row).
+ *
+ * @param classNames the names of the classes, when the data named them (a CSV's words); else null
  */
 public record Dataset(String name, int rows, int featureSize, float[] features, int[] labels, int classes,
-                      float[] targets, int targetSize) {
+                      float[] targets, int targetSize, java.util.List<String> classNames) {
 
   public static Dataset classification(String name, int featureSize, float[] features, int[] labels, int classes) {
-    return new Dataset(name, labels.length, featureSize, features, labels, classes, null, 0);
+    return new Dataset(name, labels.length, featureSize, features, labels, classes, null, 0, null);
   }
 
   public static Dataset regression(String name, int featureSize, float[] features, float[] targets, int targetSize) {
-    return new Dataset(name, targets.length / targetSize, featureSize, features, null, 0, targets, targetSize);
+    return new Dataset(name, targets.length / targetSize, featureSize, features, null, 0, targets, targetSize, null);
+  }
+
+  /** The same set with names for its classes. */
+  public Dataset withClassNames(java.util.List<String> names) {
+    return new Dataset(name, rows, featureSize, features, labels, classes, targets, targetSize, names == null ? null : java.util.List.copyOf(names));
   }
 
   public boolean hasLabels() {
@@ -28,11 +35,11 @@ public record Dataset(String name, int rows, int featureSize, float[] features, 
     if (labels != null) {
       int[] l = new int[index.length];
       for (int i = 0; i < index.length; i++) l[i] = labels[index[i]];
-      return new Dataset(newName, index.length, featureSize, f, l, classes, null, 0);
+      return new Dataset(newName, index.length, featureSize, f, l, classes, null, 0, classNames);
     }
     float[] t = new float[index.length * targetSize];
     for (int i = 0; i < index.length; i++) System.arraycopy(targets, index[i] * targetSize, t, i * targetSize, targetSize);
-    return new Dataset(newName, index.length, featureSize, f, null, 0, t, targetSize);
+    return new Dataset(newName, index.length, featureSize, f, null, 0, t, targetSize, null);
   }
 
   /**

@@ -164,7 +164,7 @@ public final class Trainer {
       if (stopper != null) stoppedEarly = stopper.endEpoch(epoch, metrics);
       position = new Checkpoint.Position(epoch, step, shuffle.state(), schedule.state(),
           stopper == null ? new double[0] : stopper.state(), stopper == null ? new double[0] : stopper.best, augmentRng.state(),
-          preprocessor == null ? new double[0] : preprocessor.state());
+          preprocessor == null ? new double[0] : preprocessor.state(), train.classNames() != null ? train.classNames() : position.classNames());
       listener.onEpoch(r);
       boolean last = epoch == epochs || stoppedEarly || step >= maxSteps;
       if (checkpointPath != null && (last || epoch % Math.max(1, plan.checkpointEvery()) == 0)) save(checkpointPath);
@@ -368,6 +368,11 @@ public final class Trainer {
   /** Loads a checkpoint, or a .npz state_dict when the name ends in .npz. */
   public Trainer loadWeights(Path path) {
     return path.toString().endsWith(".npz") ? importWeights(path) : load(path);
+  }
+
+  /** The names of the classes, when the training data named them (a CSV's words), in output order; else empty. */
+  public java.util.List<String> classNames() {
+    return position.classNames();
   }
 
   /** Epochs completed so far (after {@link #load}, the checkpoint's). */

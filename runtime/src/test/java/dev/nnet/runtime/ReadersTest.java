@@ -67,6 +67,13 @@ class ReadersTest {
     assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, d.features());
     assertArrayEquals(new int[] {0, 1, 0}, d.labels(), "classes in sorted order of their names");
     assertEquals(2, d.classes());
+    assertEquals(java.util.List.of("cat", "dog"), d.classNames());
+    Path test = dir.resolve("t.csv");
+    Files.writeString(test, "a,b,kind\n1,2,dog\n");
+    assertArrayEquals(new int[] {1}, CsvReader.read(test, "kind", null, false, d.classNames()).labels(), "a test file maps names as the training file did");
+    Files.writeString(test, "a,b,kind\n1,2,bird\n");
+    DataException e = assertThrows(DataException.class, () -> CsvReader.read(test, "kind", null, false, d.classNames()));
+    assertTrue(e.getMessage().contains("t.csv:2: class 'bird' does not occur in the training data"), e.getMessage());
   }
 
   @Test
