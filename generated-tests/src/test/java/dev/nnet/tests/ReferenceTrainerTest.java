@@ -208,6 +208,7 @@ class ReferenceTrainerTest {
             case RELU -> Math.max(0, x[i]);
             case SIGMOID -> 1 / (1 + Math.exp(-x[i]));
             case TANH -> Math.tanh(x[i]);
+            default -> throw new IllegalArgumentException("the reference has no " + a.kind());
           };
         }
       } else {
@@ -237,6 +238,7 @@ class ReferenceTrainerTest {
             case RELU -> x[i] > 0 ? 1 : 0;
             case SIGMOID -> y[i] * (1 - y[i]);
             case TANH -> 1 - y[i] * y[i];
+            default -> throw new IllegalArgumentException("the reference has no " + a.kind());
           };
         }
       }

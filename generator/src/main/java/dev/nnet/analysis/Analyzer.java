@@ -22,13 +22,12 @@ public final class Analyzer {
   static final long MAX_BUFFER = 1L << 28;
 
   private static final List<String> TOP_LEVEL = List.of("model", "input", "loss", "precision", "network", "training", "data", "let", "search", "freeze", "from");
-  private static final List<String> LAYERS = List.of("dense", "relu", "sigmoid", "tanh", "dropout");
+  private static final List<String> LAYERS = List.of("dense", "relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "dropout");
   /** Operations of the language whose compilation comes in a later version: named, so they are never silently ignored. */
   private static final Map<String, String> LAYERS_LATER = Map.ofEntries(
       Map.entry("batchnorm", "normalization layers"), Map.entry("layernorm", "normalization layers"),
       Map.entry("groupnorm", "normalization layers"), Map.entry("residual", "residual blocks"),
-      Map.entry("leaky_relu", "the ReLU variants"), Map.entry("prelu", "the ReLU variants"), Map.entry("elu", "the ReLU variants"),
-      Map.entry("maxout", "the ReLU variants"), Map.entry("gelu", "more activations"), Map.entry("silu", "more activations"),
+      Map.entry("prelu", "learned activations"), Map.entry("maxout", "learned activations"),
       Map.entry("softmax", "a softmax layer (softmax_cross_entropy already applies softmax to the last layer)"),
       Map.entry("conv", "convolutions"), Map.entry("maxpool", "pooling"), Map.entry("avgpool", "pooling"),
       Map.entry("flatten", "multi-dimensional inputs"));
@@ -267,9 +266,19 @@ public final class Analyzer {
           ops.add(new Dense(name, line, size, units, a.get("init"), a.get("bias_init")).op);
           size = Math.max(units, 1);
         }
-        case "relu", "sigmoid", "tanh" -> {
+        case "relu", "gelu", "silu", "sigmoid", "tanh" -> {
           args(l.arguments(), l.opSpan(), op);
-          ops.add(new Op.Activation(name, line, size, Op.Activation.Kind.valueOf(op.toUpperCase(Locale.ROOT))));
+          ops.add(new Op.Activation(name, line, size, Op.Activation.Kind.valueOf(op.toUpperCase(Locale.ROOT)), 0));
+        }
+        case "leaky_relu", "elu" -> {
+          Args a = args(l.arguments(), l.opSpan(), op, "alpha");
+          double alpha = a.number("alpha", op.equals("elu") ? 1.0 : 0.01);
+          if (alpha <= 0 || (op.equals("leaky_relu") && alpha >= 1)) {
+            error(a.span("alpha", null).known() && a.has("alpha") ? a.get("alpha").span() : l.span(),
+                op + "'s alpha must be " + (op.equals("elu") ? "positive" : "in (0, 1)") + ", got " + Num.fmt(alpha),
+                op.equals("elu") ? "the usual value is 1.0" : "the usual value is 0.01");
+          }
+          ops.add(new Op.Activation(name, line, size, Op.Activation.Kind.valueOf(op.toUpperCase(Locale.ROOT)), alpha));
         }
         case "dropout" -> {
           Args a = args(l.arguments(), l.opSpan(), "dropout", "p");
@@ -316,7 +325,7 @@ public final class Analyzer {
         if (out.get(j) instanceof Op.Activation a) next = a.kind();
         else if (out.get(j) instanceof Op.Dense) break;
       }
-      Init w = next == Op.Activation.Kind.RELU ? heNormal(d.inputSize()) : xavierUniform(d.inputSize(), d.outputSize());
+      Init w = next != null && next.reluFamily ? heNormal(d.inputSize()) : xavierUniform(d.inputSize(), d.outputSize());
       out.set(i, new Op.Dense(d.name(), d.line(), d.inputSize(), d.outputSize(), w, d.biasInit()));
     }
     return out;

@@ -37,15 +37,23 @@ public sealed interface Op {
     }
   }
 
-  /** An elementwise activation. */
-  record Activation(String name, int line, int inputSize, Kind kind) implements Op {
+  /**
+   * An elementwise activation.
+   *
+   * @param alpha leaky_relu's negative slope, elu's saturation; unused by the others
+   */
+  record Activation(String name, int line, int inputSize, Kind kind, double alpha) implements Op {
     public enum Kind {
-      RELU("relu"), SIGMOID("sigmoid"), TANH("tanh");
+      RELU("relu", true), LEAKY_RELU("leaky_relu", true), ELU("elu", true), GELU("gelu", true), SILU("silu", true),
+      SIGMOID("sigmoid", false), TANH("tanh", false);
 
       public final String keyword;
+      /** Whether it belongs to the ReLU family, which He initialization suits (sigmoid and tanh suit Xavier). */
+      public final boolean reluFamily;
 
-      Kind(String keyword) {
+      Kind(String keyword, boolean reluFamily) {
         this.keyword = keyword;
+        this.reluFamily = reluFamily;
       }
     }
 
@@ -56,7 +64,7 @@ public sealed interface Op {
 
     @Override
     public String describe() {
-      return kind.keyword;
+      return kind == Kind.LEAKY_RELU || kind == Kind.ELU ? kind.keyword + "(alpha: " + Num.fmt(alpha) + ")" : kind.keyword;
     }
   }
 

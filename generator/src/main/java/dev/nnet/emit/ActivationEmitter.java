@@ -5,8 +5,10 @@ import dev.nnet.analysis.Op;
 import java.util.List;
 
 /**
- * relu, sigmoid, tanh: elementwise over the batch. Backward uses the output y, which all three can:
- * relu' = [y > 0], sigmoid' = y(1 − y), tanh' = 1 − y².
+ * Elementwise activations over the batch. Backward uses the output y where it can (relu' = [y > 0],
+ * leaky_relu' = y > 0 ? 1 : α, elu' = y > 0 ? 1 : y + α, sigmoid' = y(1 − y), tanh' = 1 − y²) and the
+ * input x where it must: gelu (the tanh approximation, PyTorch's approximate='tanh')
+ * y = x·(1 + tanh(u))/2 with u = √(2/π)(x + 0.044715x³); silu y = x·σ(x), y' = σ(x)(1 + x(1 − σ(x))).
  */
 final class ActivationEmitter extends LayerEmitter {
   private final Op.Activation a;
@@ -23,11 +25,16 @@ final class ActivationEmitter extends LayerEmitter {
 
   @Override
   List<MethodSpec> forward() {
-    String one = ctx.lit(1);
+    String one = ctx.lit(1), x = in + "[i]", n = ctx.narrow(), alpha = ctx.lit(a.alpha());
     String body = switch (a.kind()) {
-      case RELU -> out + "[i] = Math.max(" + in + "[i], " + ctx.lit(0) + ")";
-      case SIGMOID -> out + "[i] = " + one + " / (" + one + " + " + ctx.narrow() + "Math.exp(-" + in + "[i]))";
-      case TANH -> out + "[i] = " + ctx.narrow() + "Math.tanh(" + in + "[i])";
+      case RELU -> out + "[i] = Math.max(" + x + ", " + ctx.lit(0) + ")";
+      case LEAKY_RELU -> out + "[i] = " + x + " > 0 ? " + x + " : " + alpha + " * " + x;
+      case ELU -> out + "[i] = " + x + " > 0 ? " + x + " : " + alpha + " * (" + n + "Math.exp(" + x + ") - " + one + ")";
+      case GELU -> out + "[i] = " + ctx.lit(0.5) + " * " + x + " * (" + one + " + " + n + "Math.tanh(" + ctx.lit(Math.sqrt(2 / Math.PI)) + " * ("
+          + x + " + " + ctx.lit(0.044715) + " * " + x + " * " + x + " * " + x + ")))";
+      case SILU -> out + "[i] = " + x + " / (" + one + " + " + n + "Math.exp(-" + x + "))";
+      case SIGMOID -> out + "[i] = " + one + " / (" + one + " + " + n + "Math.exp(-" + x + "))";
+      case TANH -> out + "[i] = " + n + "Math.tanh(" + x + ")";
     };
     return List.of(method(a.name() + "Forward", "$L forward: $L = $L($L), elementwise over [$L][$L].", a.name(), out,
         a.kind().keyword, in, ctx.batch(), a.outputSize())
@@ -37,13 +44,25 @@ final class ActivationEmitter extends LayerEmitter {
   @Override
   List<MethodSpec> backward() {
     if (inGrad == null) return List.of();
-    String y = out + "[i]", dy = outGrad + "[i]";
-    String body = switch (a.kind()) {
-      case RELU -> inGrad + "[i] = " + y + " > 0 ? " + dy + " : 0";
-      case SIGMOID -> inGrad + "[i] = " + dy + " * " + y + " * (" + ctx.lit(1) + " - " + y + ")";
-      case TANH -> inGrad + "[i] = " + dy + " * (" + ctx.lit(1) + " - " + y + " * " + y + ")";
-    };
-    return List.of(method(a.name() + "Backward", "$L backward: $L = $L · $L'(x), from the output.", a.name(), inGrad, outGrad,
-        a.kind().keyword).addStatement("for (int i = 0; i < $L; i++) $L", size(), body).build());
+    String y = out + "[i]", dy = outGrad + "[i]", x = in + "[i]", one = ctx.lit(1), alpha = ctx.lit(a.alpha()), n = ctx.narrow();
+    MethodSpec.Builder mb = method(a.name() + "Backward", "$L backward: $L = $L · $L'(x).", a.name(), inGrad, outGrad, a.kind().keyword);
+    switch (a.kind()) {
+      case RELU -> mb.addStatement("for (int i = 0; i < $L; i++) $L[i] = $L > 0 ? $L : 0", size(), inGrad, y, dy);
+      case LEAKY_RELU -> mb.addStatement("for (int i = 0; i < $L; i++) $L[i] = $L > 0 ? $L : $L * $L", size(), inGrad, y, dy, alpha, dy);
+      case ELU -> mb.addStatement("for (int i = 0; i < $L; i++) $L[i] = $L > 0 ? $L : $L * ($L + $L)", size(), inGrad, y, dy, dy, y, alpha);
+      case SIGMOID -> mb.addStatement("for (int i = 0; i < $L; i++) $L[i] = $L * $L * ($L - $L)", size(), inGrad, dy, y, one, y);
+      case TANH -> mb.addStatement("for (int i = 0; i < $L; i++) $L[i] = $L * ($L - $L * $L)", size(), inGrad, dy, one, y, y);
+      case GELU -> mb.beginControlFlow("for (int i = 0; i < $L; i++)", size())
+          .addStatement("$T v = $L", ctx.elem(), x)
+          .addStatement("$T t = $LMath.tanh($L * (v + $L * v * v * v))", ctx.elem(), n, ctx.lit(Math.sqrt(2 / Math.PI)), ctx.lit(0.044715))
+          .addStatement("$L[i] = $L * ($L * ($L + t) + $L * v * ($L - t * t) * $L * ($L + $L * v * v))", inGrad, dy, ctx.lit(0.5), one,
+              ctx.lit(0.5), one, ctx.lit(Math.sqrt(2 / Math.PI)), one, ctx.lit(3 * 0.044715))
+          .endControlFlow();
+      case SILU -> mb.beginControlFlow("for (int i = 0; i < $L; i++)", size())
+          .addStatement("$T s = $L / ($L + $LMath.exp(-$L))", ctx.elem(), one, one, n, x)
+          .addStatement("$L[i] = $L * s * ($L + $L * ($L - s))", inGrad, dy, one, x, one)
+          .endControlFlow();
+    }
+    return List.of(mb.build());
   }
 }
