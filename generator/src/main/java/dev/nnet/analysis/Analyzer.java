@@ -41,9 +41,9 @@ public final class Analyzer {
   private static final List<String> DATA_LATER = List.of();
   private static final List<String> PREPROCESS = List.of("none", "center", "standardize", "pca", "whiten", "zca");
   private static final List<String> AUGMENT = List.of("noise", "mirror", "crop", "rotate", "zoom");
-  private static final List<String> INITS = List.of("zeros", "normal", "uniform", "xavier_uniform", "he_normal");
-  private static final List<String> INITS_LATER = List.of("constant", "identity", "xavier_normal", "glorot", "lecun_normal",
-      "he_uniform", "kaiming", "orthogonal");
+  private static final List<String> INITS = List.of("zeros", "constant", "identity", "normal", "uniform", "xavier_normal", "xavier_uniform",
+      "glorot", "lecun_normal", "he_normal", "kaiming", "he_uniform", "orthogonal");
+  private static final List<String> INITS_LATER = List.of();
   private static final Set<String> JAVA_KEYWORDS = Set.of("abstract", "assert", "boolean", "break", "byte", "case", "catch",
       "char", "class", "const", "continue", "default", "do", "double", "else", "enum", "extends", "final", "finally", "float",
       "for", "goto", "if", "implements", "import", "instanceof", "int", "interface", "long", "native", "new", "package",
@@ -350,14 +350,21 @@ public final class Analyzer {
       return null;
     }
     switch (name) {
-      case "zeros" -> {
-        args(args, e.span(), name);
-        if (weights) {
-          error(e.span(), "zero weights keep every unit of a layer identical: they receive the same gradient and never differ",
-              "use a random init (the default: he_normal before relu, xavier_uniform otherwise); zeros suits biases");
+      case "zeros", "constant" -> {
+        Args a = name.equals("zeros") ? args(args, e.span(), name, "force") : args(args, e.span(), name, "value", "force");
+        double v = a.number("value", 0);
+        if (name.equals("constant") && !a.has("value")) error(e.span(), "constant needs its value", "e.g.  bias_init: constant(0.1)");
+        if (weights && !(a.has("force") && bool(a.get("force")))) {
+          error(e.span(), "a constant weight matrix keeps every unit of a layer identical: they receive the same gradient and never differ",
+              "use a random init (the default: he_normal before relu, xavier_uniform otherwise); constants suit biases; force: true if you mean it");
           return null;
         }
-        return Init.zeros();
+        return v == 0 ? Init.zeros() : new Init("constant", Init.Distribution.CONSTANT, v, 0);
+      }
+      case "identity" -> {
+        args(args, e.span(), name);
+        if (in != out) error(e.span(), "identity needs a square layer; this one is " + in + " → " + out, "use orthogonal for non-square layers");
+        return new Init("identity", Init.Distribution.IDENTITY, 0, 0);
       }
       case "normal" -> {
         Args a = args(args, e.span(), name, "mean", "std");
@@ -371,13 +378,30 @@ public final class Analyzer {
         if (hi <= lo) error(e.span(), "uniform(low, high) needs low < high", null);
         return new Init("uniform", Init.Distribution.UNIFORM, lo, hi);
       }
-      case "xavier_uniform" -> {
+      case "xavier_uniform", "glorot" -> {
         args(args, e.span(), name);
         return xavierUniform(in, out);
       }
-      case "he_normal" -> {
+      case "xavier_normal" -> {
+        args(args, e.span(), name);
+        return new Init("xavier_normal", Init.Distribution.NORMAL, 0, Math.sqrt(2.0 / (in + out)));
+      }
+      case "lecun_normal" -> {
+        args(args, e.span(), name);
+        return new Init("lecun_normal", Init.Distribution.NORMAL, 0, Math.sqrt(1.0 / in));
+      }
+      case "he_normal", "kaiming" -> {
         args(args, e.span(), name);
         return heNormal(in);
+      }
+      case "he_uniform" -> {
+        args(args, e.span(), name);
+        double limit = Math.sqrt(6.0 / in);
+        return new Init("he_uniform", Init.Distribution.UNIFORM, -limit, limit);
+      }
+      case "orthogonal" -> {
+        Args a = args(args, e.span(), name, "gain");
+        return new Init("orthogonal", Init.Distribution.ORTHOGONAL, a.number("gain", 1), 0);
       }
       default -> {
         error(e.span(), "unknown initializer '" + name + "'", suggest(name, INITS, "the initializers are: " + String.join(", ", INITS)));

@@ -6,8 +6,8 @@ package dev.nnet.analysis;
  */
 public record Init(String name, Distribution distribution, double a, double b) {
 
-  /** normal(mean a, std b), uniform(low a, high b), or constant(a). */
-  public enum Distribution { NORMAL, UNIFORM, CONSTANT }
+  /** normal(mean a, std b), uniform(low a, high b), constant(a), the identity matrix, or orthogonal(gain a). */
+  public enum Distribution { NORMAL, UNIFORM, CONSTANT, IDENTITY, ORTHOGONAL }
 
   public static Init zeros() {
     return new Init("zeros", Distribution.CONSTANT, 0, 0);
@@ -18,6 +18,8 @@ public record Init(String name, Distribution distribution, double a, double b) {
       case NORMAL -> "N(" + Num.fmt(a) + ", " + Num.fmt(b) + "²)";
       case UNIFORM -> "U(" + Num.fmt(a) + ", " + Num.fmt(b) + ")";
       case CONSTANT -> a == 0 ? "0" : Num.fmt(a);
+      case IDENTITY -> "I";
+      case ORTHOGONAL -> "orthonormal × " + Num.fmt(a);
     };
     return name.equals("zeros") ? "zeros" : name + " " + d;
   }

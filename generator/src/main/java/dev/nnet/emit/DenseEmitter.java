@@ -168,6 +168,8 @@ final class DenseEmitter extends LayerEmitter {
       case NORMAL -> init.addStatement("$T.normal(params, $L, $L, $L, $L, rng)", RuntimeTypes.INITIALIZERS, t.offset(), t.size(), i.a(), i.b());
       case UNIFORM -> init.addStatement("$T.uniform(params, $L, $L, $L, $L, rng)", RuntimeTypes.INITIALIZERS, t.offset(), t.size(), i.a(), i.b());
       case CONSTANT -> init.addStatement("$T.constant(params, $L, $L, $L)", RuntimeTypes.INITIALIZERS, t.offset(), t.size(), i.a());
+      case IDENTITY -> init.addStatement("$T.identity(params, $L, $L, $L)", RuntimeTypes.INITIALIZERS, t.offset(), t.rows(), t.cols());
+      case ORTHOGONAL -> init.addStatement("$T.orthogonal(params, $L, $L, $L, $L, rng)", RuntimeTypes.INITIALIZERS, t.offset(), t.rows(), t.cols(), i.a());
     }
   }
 
