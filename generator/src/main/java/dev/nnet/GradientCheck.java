@@ -117,7 +117,8 @@ public final class GradientCheck {
       return Dataset.classification("random", in, x, y, out);
     }
     float[] t = new float[b * out];
-    for (int i = 0; i < t.length; i++) t[i] = (float) rng.nextGaussian();
+    boolean yesNo = spec.task() == NetworkSpec.Task.MULTILABEL;
+    for (int i = 0; i < t.length; i++) t[i] = yesNo ? (rng.nextFloat() < 0.5f ? 1 : 0) : (float) rng.nextGaussian();
     return Dataset.regression("random", in, x, t, out);
   }
 }

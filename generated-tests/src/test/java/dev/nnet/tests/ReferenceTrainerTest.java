@@ -69,7 +69,9 @@ class ReferenceTrainerTest {
   static Stream<Arguments> cases() {
     return Stream.of(ADAM_CE, SGD_MSE, classifier("sgd(lr: 0.05, momentum: 0.9)"), classifier("sgd(lr: 0.05, momentum: 0.8, nesterov: true)"),
         classifier("nesterov(lr: 0.02)"), classifier("adagrad(lr: 0.1, eps: 1e-7)"), classifier("rmsprop(lr: 0.01, rho: 0.9)"),
-        classifier("adamw(lr: 0.01, weight_decay: 0.1)")).flatMap(text -> Samples.kernels().stream().map(k -> Arguments.of(text.lines().filter(l -> l.contains("optimizer")).findFirst().orElseThrow().strip(), text, k)));
+        classifier("adamw(lr: 0.01, weight_decay: 0.1)"),
+        classifier("adam(lr: 0.01)").replace("loss softmax_cross_entropy", "loss softmax_cross_entropy(label_smoothing: 0.2)"),
+        classifier("adam(lr: 0.01)").replace("loss softmax_cross_entropy", "loss sigmoid_cross_entropy")).flatMap(text -> Samples.kernels().stream().map(k -> Arguments.of(text.lines().filter(l -> l.contains("optimizer") || l.startsWith("loss")).map(String::strip).reduce((x, y) -> x + ", " + y).orElseThrow(), text, k)));
   }
 
   @ParameterizedTest(name = "{0} {2}")
@@ -85,7 +87,7 @@ class ReferenceTrainerTest {
     float[] x = new float[rows * spec.inputSize()];
     for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
     Dataset data;
-    if (spec.task() == NetworkSpec.Task.CLASSIFICATION) {
+    if (spec.task() != NetworkSpec.Task.REGRESSION) {
       int[] y = new int[rows];
       for (int i = 0; i < rows; i++) y[i] = rng.nextInt(spec.outputSize());
       data = Dataset.classification("random", spec.inputSize(), x, y, spec.outputSize());
@@ -141,12 +143,24 @@ class ReferenceTrainerTest {
       double loss = 0;
       for (int r = 0; r < b; r++) {
         if (spec.task() == NetworkSpec.Task.CLASSIFICATION) {
+          double eps = model.loss().smoothing();
           double max = Double.NEGATIVE_INFINITY, sum = 0;
           for (int j = 0; j < n; j++) max = Math.max(max, z[r * n + j]);
           for (int j = 0; j < n; j++) sum += Math.exp(z[r * n + j] - max);
           int label = data.labels()[from + r];
-          loss += (Math.log(sum) + max - z[r * n + label]) / b;
-          for (int j = 0; j < n; j++) g[r * n + j] = (Math.exp(z[r * n + j] - max) / sum - (j == label ? 1 : 0)) / b;
+          for (int j = 0; j < n; j++) {
+            double t = (1 - eps) * (j == label ? 1 : 0) + eps / n; // the smoothed target
+            double logP = z[r * n + j] - max - Math.log(sum);
+            loss -= t * logP / b;
+            g[r * n + j] = (Math.exp(logP) - t) / b;
+          }
+        } else if (spec.task() == NetworkSpec.Task.MULTILABEL) {
+          int label = data.labels()[from + r];
+          for (int j = 0; j < n; j++) {
+            double t = j == label ? 1 : 0, p = 1 / (1 + Math.exp(-z[r * n + j]));
+            loss -= (t * Math.log(p) + (1 - t) * Math.log(1 - p)) / (b * n);
+            g[r * n + j] = (p - t) / (b * n);
+          }
         } else {
           for (int j = 0; j < n; j++) {
             double d = z[r * n + j] - data.targets()[(from + r) * n + j];

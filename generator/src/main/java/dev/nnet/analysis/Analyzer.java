@@ -429,20 +429,21 @@ public final class Analyzer {
     switch (name) {
       case "softmax_cross_entropy", "cross_entropy" -> {
         Args a = args(args, e.span(), name, "label_smoothing");
-        if (a.has("label_smoothing") && a.number("label_smoothing", 0) != 0) later(a.get("label_smoothing").span(), "label smoothing", "label smoothing");
-        return new Model.Loss(Model.Loss.Kind.SOFTMAX_CROSS_ENTROPY, s.span().line());
+        double eps = a.number("label_smoothing", 0);
+        if (eps < 0 || eps >= 1) error(a.span("label_smoothing", e), "label_smoothing must be in [0, 1), got " + Num.fmt(eps), "the usual value is 0.1");
+        return new Model.Loss(Model.Loss.Kind.SOFTMAX_CROSS_ENTROPY, eps, s.span().line());
       }
       case "mse" -> {
         args(args, e.span(), name);
-        return new Model.Loss(Model.Loss.Kind.MSE, s.span().line());
+        return new Model.Loss(Model.Loss.Kind.MSE, 0, s.span().line());
       }
       case "binary_cross_entropy", "sigmoid_cross_entropy" -> {
-        later(e.span(), "'" + name + "'", "more losses");
-        return null;
+        args(args, e.span(), name);
+        return new Model.Loss(Model.Loss.Kind.SIGMOID_CROSS_ENTROPY, 0, s.span().line());
       }
       default -> {
-        error(e.span(), "unknown loss '" + name + "'", suggest(name, List.of("softmax_cross_entropy", "mse"),
-            "the losses are softmax_cross_entropy (classes) and mse (values)"));
+        error(e.span(), "unknown loss '" + name + "'", suggest(name, List.of("softmax_cross_entropy", "mse", "sigmoid_cross_entropy"),
+            "the losses are softmax_cross_entropy (classes), mse (values) and sigmoid_cross_entropy (yes/no outputs)"));
         return null;
       }
     }
@@ -456,9 +457,12 @@ public final class Analyzer {
         error(lineSpan(last.line()), "softmax_cross_entropy needs at least 2 outputs (one per class); the last layer has " + last.outputSize(),
             "end the network with dense(<number of classes>)");
       }
+    }
+    if (loss.kind() != Model.Loss.Kind.MSE) {
       if (last instanceof Op.Activation a) {
-        warning(lineSpan(a.line()), "the network ends in " + a.kind().keyword + " before softmax_cross_entropy",
-            "the loss applies softmax to raw scores itself; a final activation squeezes them and slows learning");
+        warning(lineSpan(a.line()), "the network ends in " + a.kind().keyword + " before " + loss.kind().keyword,
+            "the loss applies " + (loss.kind() == Model.Loss.Kind.SOFTMAX_CROSS_ENTROPY ? "softmax" : "the sigmoid")
+                + " to raw scores itself; a final activation squeezes them and slows learning");
       }
     }
     for (int i = 0; i + 1 < layers.size(); i++) {

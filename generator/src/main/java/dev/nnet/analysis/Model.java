@@ -38,10 +38,13 @@ public record Model(String name, SourceFile source, int[] inputShape, List<Op> l
     return n;
   }
 
-  /** The loss: softmax cross-entropy over class logits, or mean squared error. */
-  public record Loss(Kind kind, int line) {
+  /**
+   * The loss: softmax cross-entropy over class scores (with optional label smoothing ε), mean squared
+   * error, or sigmoid + binary cross-entropy over independent outputs.
+   */
+  public record Loss(Kind kind, double smoothing, int line) {
     public enum Kind {
-      SOFTMAX_CROSS_ENTROPY("softmax_cross_entropy"), MSE("mse");
+      SOFTMAX_CROSS_ENTROPY("softmax_cross_entropy"), MSE("mse"), SIGMOID_CROSS_ENTROPY("sigmoid_cross_entropy");
 
       public final String keyword;
 

@@ -12,8 +12,11 @@ import javax.lang.model.element.Modifier;
 /**
  * The loss over the last layer's output z, fused with its gradient (as llm.c fuses the classifier):
  * <ul>
- *   <li>softmax cross-entropy: loss = log Σ exp(z) − z[label]; dz = (softmax(z) − onehot) / batch
+ *   <li>softmax cross-entropy against t = (1 − ε)·onehot + ε/K (label smoothing ε, 0 by default):
+ *       loss = log Σ exp(z) − Σ_j t_j z_j; dz = (softmax(z) − t) / batch
  *   <li>mse (PyTorch's mean over all elements): loss = Σ_j (z_j − t_j)² / n per sample; dz = 2(z − t) / (batch·n)
+ *   <li>sigmoid cross-entropy (PyTorch's BCEWithLogitsLoss, mean over all elements), in the stable form
+ *       max(z, 0) − z·t + log(1 + e^−|z|) per element; dz = (σ(z) − t) / (batch·n)
  * </ul>
  * Also emits {@code correct}, {@code output} and the label/target staging these need.
  */
@@ -36,8 +39,25 @@ final class LossEmitter {
     return loss.kind() == Model.Loss.Kind.SOFTMAX_CROSS_ENTROPY;
   }
 
+  boolean binary() {
+    return loss.kind() == Model.Loss.Kind.SIGMOID_CROSS_ENTROPY;
+  }
+
   String methodName() {
-    return classification() ? "softmaxCrossEntropy" : "meanSquaredError";
+    return switch (loss.kind()) {
+      case SOFTMAX_CROSS_ENTROPY -> "softmaxCrossEntropy";
+      case MSE -> "meanSquaredError";
+      case SIGMOID_CROSS_ENTROPY -> "sigmoidCrossEntropy";
+    };
+  }
+
+  /** The runtime's name for what the outputs mean. */
+  String task() {
+    return switch (loss.kind()) {
+      case SOFTMAX_CROSS_ENTROPY -> "CLASSIFICATION";
+      case MSE -> "REGRESSION";
+      case SIGMOID_CROSS_ENTROPY -> "MULTILABEL";
+    };
   }
 
   void declare(TypeSpec.Builder cls) {
@@ -60,7 +80,8 @@ final class LossEmitter {
       mb.beginControlFlow("if (t != null)");
       mb.addStatement("for (int j = 0; j < $L; j++) targets[r * $L + j] = t[s * $L + j]", n, n, n);
       mb.nextControlFlow("else");
-      mb.addStatement("for (int j = 0; j < $L; j++) targets[r * $L + j] = y != null && y[s] == j ? 1 : 0", n, n);
+      if (binary() && n == 1) mb.addComment("one yes/no output: the label itself").addStatement("targets[r] = y != null && y[s] == 1 ? 1 : 0");
+      else mb.addStatement("for (int j = 0; j < $L; j++) targets[r * $L + j] = y != null && y[s] == j ? 1 : 0", n, n);
       mb.endControlFlow();
     }
   }
@@ -84,13 +105,29 @@ final class LossEmitter {
       mb.addStatement("sum += p");
       mb.endControlFlow();
       mb.addStatement("int label = labels[r]");
-      mb.addStatement("total += Math.log(sum) - ($L[o + label] - max)", z);
+      double eps = loss.smoothing();
+      if (eps == 0) {
+        mb.addStatement("total += Math.log(sum) - ($L[o + label] - max)", z);
+      } else {
+        mb.addComment("label smoothing: the target is (1 − ε)·onehot + ε/K, ε = $L", eps);
+        mb.addStatement("double mean = 0");
+        mb.addStatement("for (int j = 0; j < $L; j++) mean += $L[o + j] - max", n, z);
+        mb.addStatement("total += Math.log(sum) - $L * ($L[o + label] - max) - $L * mean", 1 - eps, z, eps / n);
+      }
       mb.addStatement("$T inv = $L(1.0 / sum)", e, ctx.narrow());
       mb.addStatement("for (int j = 0; j < $L; j++) probs[o + j] *= inv", n);
       mb.beginControlFlow("if (gradient)");
-      mb.addStatement("for (int j = 0; j < $L; j++) $L[o + j] = probs[o + j] * $L", n, dz, ctx.lit(1.0 / batch));
-      mb.addStatement("$L[o + label] -= $L", dz, ctx.lit(1.0 / batch));
+      mb.addStatement("for (int j = 0; j < $L; j++) $L[o + j] = (probs[o + j] - $L) * $L", n, dz, ctx.lit(eps / n), ctx.lit(1.0 / batch));
+      mb.addStatement("$L[o + label] -= $L", dz, ctx.lit((1 - eps) / batch));
       mb.endControlFlow();
+    } else if (binary()) {
+      mb.addStatement("double sum = 0");
+      mb.beginControlFlow("for (int j = 0; j < $L; j++)", n);
+      mb.addStatement("$T v = $L[o + j], t = targets[o + j]", e, z);
+      mb.addStatement("sum += Math.max(v, 0) - v * t + Math.log1p(Math.exp(-Math.abs(v)))");
+      mb.addStatement("if (gradient) $L[o + j] = ($L(1 / (1 + Math.exp(-v))) - t) * $L", dz, ctx.narrow(), ctx.lit(1.0 / ((double) batch * n)));
+      mb.endControlFlow();
+      mb.addStatement("total += sum / $L", n);
     } else {
       mb.addStatement("double sum = 0");
       mb.beginControlFlow("for (int j = 0; j < $L; j++)", n);
@@ -113,6 +150,15 @@ final class LossEmitter {
           .addStatement("if (best == labels[r]) hits++")
           .endControlFlow()
           .addStatement("return hits");
+    } else if (binary()) {
+      correct.addJavadoc("A row is right when every output is on the right side of 1/2 (exact match).\n")
+          .addStatement("int hits = 0")
+          .beginControlFlow("for (int r = 0; r < count; r++)")
+          .addStatement("boolean right = true")
+          .addStatement("for (int j = 0; j < $L; j++) right &= ($L[r * $L + j] > 0) == (targets[r * $L + j] > 0.5)", n, z, n, n)
+          .addStatement("if (right) hits++")
+          .endControlFlow()
+          .addStatement("return hits");
     } else {
       correct.addStatement("return 0");
     }
@@ -133,6 +179,9 @@ final class LossEmitter {
           .addStatement("double sum = 0")
           .addStatement("for (int j = 0; j < $L; j++) sum += Math.exp($L[o + j] - max)", n, z)
           .addStatement("for (int j = 0; j < $L; j++) dst[j] = (float) (Math.exp($L[o + j] - max) / sum)", n, z);
+    } else if (binary()) {
+      cb.add("// the probability of each output: the sigmoid of its score\n")
+          .addStatement("for (int j = 0; j < $L; j++) dst[j] = (float) (1 / (1 + Math.exp(-$L[row * $L + j])))", n, z, n);
     } else {
       cb.addStatement("for (int j = 0; j < $L; j++) dst[j] = (float) $L[row * $L + j]", n, z, n);
     }

@@ -170,7 +170,7 @@ public final class NetworkEmitter {
     for (int s : model.inputShape()) dims.append(dims.length() > 0 ? ", " : "").append(s);
     return CodeBlock.builder().add("new $T($S, $S, new int[] {$L}, $L, $L, $L, $T.$L, $T.$L,\n", NETWORK_SPEC, model.name(),
             model.source().name(), dims, model.inputSize(), model.outputSize(), ctx.batch(), PRECISION, model.precision().name(),
-            TASK, loss.classification() ? "CLASSIFICATION" : "REGRESSION")
+            TASK, loss.task())
         .indent().add("$T.asList(new $T[] {\n", java.util.Arrays.class, PARAM_TENSOR).indent().add(tensors.build()).unindent().add("}),\n")
         .add("$L, $S, $S,\n", ctx.layout().arenaSize(), ctx.vector() ? "vector:" + ctx.lanes() : "plain", ctx.layout().signature())
         .add("new $T($L, $LL, $L, $L, $S, $L,\n", PLAN, plan.epochs(), plan.seed(), plan.shuffle(), plan.learningRate(), plan.optimizer(), data)

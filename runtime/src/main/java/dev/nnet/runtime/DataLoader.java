@@ -62,7 +62,15 @@ public final class DataLoader {
       throw new DataException(file + ": each sample has " + d.featureSize() + " features but the network's input is "
           + java.util.Arrays.toString(spec.inputShape()) + " (" + raw + ")", "change 'input' to match the data, or use other data");
     }
-    if (d.hasLabels()) { // classes; a regression loss trains on their one-hot vectors
+    boolean binary = spec.task() == NetworkSpec.Task.MULTILABEL && spec.outputSize() == 1;
+    if (d.hasLabels() && binary) { // one yes/no output: labels 0 and 1
+      for (int i = 0; i < d.rows(); i++) {
+        if (d.labels()[i] > 1) {
+          throw new DataException(file + ": record " + (i + 1) + " has label " + d.labels()[i] + " but a single sigmoid output takes 0 or 1",
+              "use as many outputs as classes, with softmax_cross_entropy");
+        }
+      }
+    } else if (d.hasLabels()) { // classes; MSE and binary cross-entropy train on their one-hot vectors
       for (int i = 0; i < d.rows(); i++) {
         if (d.labels()[i] < 0 || d.labels()[i] >= spec.outputSize()) {
           throw new DataException(file + ": record " + (i + 1) + " has label " + d.labels()[i] + " but the network has "

@@ -13,8 +13,11 @@ public record NetworkSpec(String modelName, String sourceName, int[] inputShape,
                           int batchSize, Precision precision, Task task, List<ParamTensor> tensors,
                           int parameterCount, String kernels, String signature, TrainingPlan plan) {
 
-  /** What the output and loss mean: classes (softmax cross-entropy) or values (MSE). */
-  public enum Task { CLASSIFICATION, REGRESSION }
+  /**
+   * What the output and loss mean: one class per sample (softmax cross-entropy), values (MSE), or
+   * independent yes/no outputs (sigmoid + binary cross-entropy: binary or multi-label).
+   */
+  public enum Task { CLASSIFICATION, REGRESSION, MULTILABEL }
 
   public ParamTensor tensor(String name) {
     for (ParamTensor t : tensors) if (t.name().equals(name)) return t;

@@ -149,7 +149,7 @@ public final class Trainer {
       }
       double seconds = (System.nanoTime() - epochStart) * 1e-9;
       Metrics val = validation == null ? null : evaluate(validation);
-      boolean classes = spec.task() == NetworkSpec.Task.CLASSIFICATION;
+      boolean classes = spec.task() != NetworkSpec.Task.REGRESSION;
       EpochResult r = new EpochResult(epoch, step, lossSum / Math.max(1, done),
           classes ? correct / (double) Math.max(1, done * batch) : Double.NaN, val, lr, done * batch / Math.max(seconds, 1e-9), seconds);
       results.add(r);
@@ -250,7 +250,7 @@ public final class Trainer {
       listener.onFold(f + 1, k, m);
     }
     reinitialize(plan.seed());
-    return CrossValidation.of(results, spec.task() == NetworkSpec.Task.CLASSIFICATION);
+    return CrossValidation.of(results, spec.task() != NetworkSpec.Task.REGRESSION);
   }
 
   private TrainingException nonFinite(long step, int epoch, double loss) {
@@ -274,7 +274,7 @@ public final class Trainer {
       loss += net.evaluate(count);
       correct += net.correct(count);
     }
-    double acc = spec.task() == NetworkSpec.Task.CLASSIFICATION ? correct / (double) data.rows() : Double.NaN;
+    double acc = spec.task() != NetworkSpec.Task.REGRESSION ? correct / (double) data.rows() : Double.NaN;
     return new Metrics(data.rows(), loss / data.rows(), acc);
   }
 
