@@ -66,7 +66,7 @@ public final class NnetCompiler {
     Ast.File tree = Parsing.parse(source);
     Model m = Analyzer.analyze(tree);
     if (precision != null && precision != m.precision()) {
-      m = new Model(m.name(), m.source(), m.inputShape(), m.layers(), m.loss(), m.optimizer(), m.batchSize(), precision, m.plan(), m.warnings());
+      m = new Model(m.name(), m.source(), m.inputShape(), m.layers(), m.loss(), m.optimizer(), m.batchSize(), precision, m.plan(), m.regularization(), m.warnings());
     }
     return m;
   }

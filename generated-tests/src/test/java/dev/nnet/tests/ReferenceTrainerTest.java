@@ -71,7 +71,11 @@ class ReferenceTrainerTest {
         classifier("nesterov(lr: 0.02)"), classifier("adagrad(lr: 0.1, eps: 1e-7)"), classifier("rmsprop(lr: 0.01, rho: 0.9)"),
         classifier("adamw(lr: 0.01, weight_decay: 0.1)"),
         classifier("adam(lr: 0.01)").replace("loss softmax_cross_entropy", "loss softmax_cross_entropy(label_smoothing: 0.2)"),
-        classifier("adam(lr: 0.01)").replace("loss softmax_cross_entropy", "loss sigmoid_cross_entropy")).flatMap(text -> Samples.kernels().stream().map(k -> Arguments.of(text.lines().filter(l -> l.contains("optimizer") || l.startsWith("loss")).map(String::strip).reduce((x, y) -> x + ", " + y).orElseThrow(), text, k)));
+        classifier("adam(lr: 0.01)").replace("loss softmax_cross_entropy", "loss sigmoid_cross_entropy"),
+        classifier("sgd(lr: 0.05, momentum: 0.9)\n  weight_decay 0.01\n  l1 0.001\n  clip_norm 0.5"),
+        classifier("adam(lr: 0.01)\n  weight_decay 0.02\n  clip_value 0.05")
+            .replace("dense(21) -> relu", "dense(21, frozen: true) -> relu").replace("dense(3)", "dense(3, decay: 3, bias_decay: true)")).flatMap(text -> Samples.kernels().stream().map(k -> Arguments.of(text.lines().filter(l -> l.contains("optimizer") || l.startsWith("loss") || l.matches(" *(weight_decay|l1|clip_\\w+) .*|.*frozen.*"))
+            .map(String::strip).reduce((x, y) -> x + ", " + y).orElseThrow(), text, k)));
   }
 
   @ParameterizedTest(name = "{0} {2}")
@@ -116,6 +120,8 @@ class ReferenceTrainerTest {
     final NetworkSpec spec;
     final double[] params, m, v;
     final boolean[] decayed;
+    final double[] multiplier; // the layer's decay multiplier where decay applies, else 0
+    final boolean[] frozen;
     int t;
 
     Reference(Model model, Network net) {
@@ -127,7 +133,16 @@ class ReferenceTrainerTest {
       m = new double[params.length];
       v = new double[params.length];
       decayed = new boolean[params.length];
-      for (ParamTensor pt : spec.tensors()) for (int i = 0; i < pt.size(); i++) decayed[pt.offset() + i] = pt.decayed();
+      multiplier = new double[params.length];
+      frozen = new boolean[params.length];
+      for (ParamTensor pt : spec.tensors()) {
+        Op.Dense layer = (Op.Dense) model.layers().stream().filter(o -> pt.name().startsWith(o.name() + ".")).findFirst().orElseThrow();
+        for (int i = 0; i < pt.size(); i++) {
+          decayed[pt.offset() + i] = pt.decayed();
+          multiplier[pt.offset() + i] = pt.decayed() || layer.biasDecay() ? layer.decay() : 0;
+          frozen[pt.offset() + i] = layer.frozen();
+        }
+      }
     }
 
     double step(Dataset data, int from, double lr) {
@@ -173,8 +188,16 @@ class ReferenceTrainerTest {
       for (int l = nLayers - 1; l >= 0; l--) g = backward(model.layers().get(l), acts[l], acts[l + 1], g, grads, b);
       t++;
       Model.Optimizer o = model.optimizer();
+      Model.Regularization reg = model.regularization();
+      double norm = 0;
+      for (double gr : grads) norm += gr * gr;
+      norm = Math.sqrt(norm);
       for (int i = 0; i < params.length; i++) {
+        if (frozen[i]) continue;
         double gi = grads[i];
+        if (reg.clipValue() > 0) gi = Math.max(-reg.clipValue(), Math.min(reg.clipValue(), gi)); // clip, then regularize
+        if (reg.clipNorm() > 0 && norm > reg.clipNorm()) gi *= reg.clipNorm() / norm;
+        gi += multiplier[i] * (reg.weightDecay() * params[i] + reg.l1() * Math.signum(params[i]));
         switch (o.kind()) {
           case SGD -> {
             if (o.momentum() == 0) {

@@ -32,8 +32,8 @@ public final class Analyzer {
       Map.entry("conv", "convolutions"), Map.entry("maxpool", "pooling"), Map.entry("avgpool", "pooling"),
       Map.entry("flatten", "multi-dimensional inputs"));
   private static final List<String> TRAINING = List.of("batch", "epochs", "seed", "optimizer", "shuffle", "schedule",
-      "early_stopping", "checkpoint_every");
-  private static final List<String> TRAINING_LATER = List.of("weight_decay", "l1", "clip_norm", "clip_value");
+      "early_stopping", "checkpoint_every", "weight_decay", "l1", "clip_value", "clip_norm");
+  private static final List<String> TRAINING_LATER = List.of();
   private static final List<String> SCHEDULES = List.of("constant", "step", "multistep", "exponential", "cosine", "cosine_restarts",
       "warmup", "plateau");
   private static final List<String> MONITORS = List.of("val_loss", "val_accuracy", "loss", "accuracy");
@@ -150,7 +150,7 @@ public final class Analyzer {
     String className = name != null ? name : defaultName();
     TrainingPlan plan = new TrainingPlan(t.epochs, t.seed, t.shuffle, t.optimizer.lr(), t.optimizer.describe(), d, t.schedule,
         t.stopping, t.checkpointEvery);
-    return new Model(className, src, input, List.copyOf(layers), loss, t.optimizer, t.batch, precision, plan, List.copyOf(warnings));
+    return new Model(className, src, input, List.copyOf(layers), loss, t.optimizer, t.batch, precision, plan, t.regularization, List.copyOf(warnings));
   }
 
   private void failOnErrors() {
@@ -259,11 +259,14 @@ public final class Analyzer {
       int line = l.span().line();
       switch (op) {
         case "dense" -> {
-          Args a = args(l.arguments(), l.opSpan(), "dense", "units", "init", "bias_init");
+          Args a = args(l.arguments(), l.opSpan(), "dense", "units", "init", "bias_init", "decay", "bias_decay", "frozen");
           int units = a.has("units") ? integer(a.get("units"), 1, MAX_UNITS, "the number of units") : 0;
           if (!a.has("units")) error(l.span(), "dense needs its number of units", "e.g.  dense(128)");
           checkBuffer(l.span(), (long) size * units, "weights");
-          ops.add(new Dense(name, line, size, units, a.get("init"), a.get("bias_init")).op);
+          double decay = a.number("decay", 1);
+          if (decay < 0) error(a.get("decay").span(), "decay multiplies the weight decay: it must not be negative", "decay: 0 exempts the layer");
+          ops.add(new Dense(name, line, size, units, a.get("init"), a.get("bias_init"), decay,
+              a.has("bias_decay") && bool(a.get("bias_decay")), a.has("frozen") && bool(a.get("frozen"))).op);
           size = Math.max(units, 1);
         }
         case "relu", "gelu", "silu", "sigmoid", "tanh" -> {
@@ -308,10 +311,10 @@ public final class Analyzer {
   private final class Dense {
     final Op.Dense op;
 
-    Dense(String name, int line, int in, int out, Ast.Expr init, Ast.Expr biasInit) {
+    Dense(String name, int line, int in, int out, Ast.Expr init, Ast.Expr biasInit, double decay, boolean biasDecay, boolean frozen) {
       Init w = init == null ? null : init(init, in, out, true);
       Init b = biasInit == null ? Init.zeros() : init(biasInit, in, out, false);
-      op = new Op.Dense(name, line, in, out, w, b == null ? Init.zeros() : b);
+      op = new Op.Dense(name, line, in, out, w, b == null ? Init.zeros() : b, decay, biasDecay, frozen);
     }
   }
 
@@ -326,7 +329,7 @@ public final class Analyzer {
         else if (out.get(j) instanceof Op.Dense) break;
       }
       Init w = next != null && next.reluFamily ? heNormal(d.inputSize()) : xavierUniform(d.inputSize(), d.outputSize());
-      out.set(i, new Op.Dense(d.name(), d.line(), d.inputSize(), d.outputSize(), w, d.biasInit()));
+      out.set(i, new Op.Dense(d.name(), d.line(), d.inputSize(), d.outputSize(), w, d.biasInit(), d.decay(), d.biasDecay(), d.frozen()));
     }
     return out;
   }
@@ -483,14 +486,16 @@ public final class Analyzer {
   // ====================================================================== training
 
   private record Training(int batch, int epochs, long seed, boolean shuffle, Model.Optimizer optimizer,
-                          List<TrainingPlan.Stage> schedule, TrainingPlan.EarlyStopping stopping, int checkpointEvery) {}
+                          List<TrainingPlan.Stage> schedule, TrainingPlan.EarlyStopping stopping, int checkpointEvery,
+                          Model.Regularization regularization) {}
 
   private Training training(Ast.Block block) {
     int batch = 32, epochs = 10;
     long seed = 1;
     boolean shuffle = true;
     Model.Optimizer opt = Model.Optimizer.adam(1e-3, 0.9, 0.999, 1e-8, 0);
-    if (block == null) return new Training(batch, epochs, seed, shuffle, opt, List.of(), null, 1);
+    if (block == null) return new Training(batch, epochs, seed, shuffle, opt, List.of(), null, 1, Model.Regularization.NONE);
+    double l2 = 0, l1 = 0, clipValue = 0, clipNorm = 0;
     Ast.Expr scheduleExpr = null;
     TrainingPlan.EarlyStopping stopping = null;
     int checkpointEvery = 1;
@@ -512,6 +517,10 @@ public final class Analyzer {
         }
         case "early_stopping" -> stopping = earlyStopping(s);
         case "checkpoint_every" -> checkpointEvery = integer(single(s), 1, 1_000_000, "checkpoint_every (epochs)");
+        case "weight_decay" -> l2 = nonNegative(single(s), "weight_decay", "e.g.  weight_decay 5e-4");
+        case "l1" -> l1 = nonNegative(single(s), "l1", "e.g.  l1 1e-5");
+        case "clip_value" -> clipValue = nonNegative(single(s), "clip_value", "e.g.  clip_value 1.0");
+        case "clip_norm" -> clipNorm = nonNegative(single(s), "clip_norm", "e.g.  clip_norm 5.0");
         default -> {
           if (TRAINING_LATER.contains(s.key())) later(s.keySpan(), "'" + s.key() + "'", "regularization and the training loop's options");
           else error(s.keySpan(), "unknown training setting '" + s.key() + "'", suggest(s.key(), TRAINING,
@@ -520,7 +529,19 @@ public final class Analyzer {
       }
     }
     List<TrainingPlan.Stage> schedule = scheduleExpr == null ? List.of() : schedule(scheduleExpr, opt.lr());
-    return new Training(batch, epochs, seed, shuffle, opt, schedule, stopping, checkpointEvery);
+    if (clipValue > 0 && clipNorm > 0) error(block.span(), "clip_value and clip_norm both clip the gradient; choose one", null);
+    if (l2 > 0 && opt.kind() == Model.Optimizer.Kind.ADAMW) {
+      warning(block.span(), "weight_decay adds L2 to the gradient, and adamw decays the weights too",
+          "with adamw, set its weight_decay only: the decoupled form is what AdamW is for");
+    }
+    return new Training(batch, epochs, seed, shuffle, opt, schedule, stopping, checkpointEvery, new Model.Regularization(l2, l1, clipValue, clipNorm));
+  }
+
+  private double nonNegative(Ast.Expr e, String what, String example) {
+    Double v = number(e);
+    if (v == null) return 0;
+    if (v < 0) error(e.span(), what + " must not be negative, got " + Num.fmt(v), example);
+    return Math.max(0, v);
   }
 
   /** {@code early_stopping(monitor: val_loss, patience: 5, min_delta: 0, restore_best: true)}. */

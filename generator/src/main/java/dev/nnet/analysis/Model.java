@@ -14,7 +14,21 @@ import java.util.List;
  * @param warnings advice about the file that does not stop compilation
  */
 public record Model(String name, SourceFile source, int[] inputShape, List<Op> layers, Loss loss, Optimizer optimizer,
-                    int batchSize, Precision precision, TrainingPlan plan, List<Diagnostic> warnings) {
+                    int batchSize, Precision precision, TrainingPlan plan, Regularization regularization, List<Diagnostic> warnings) {
+
+  /**
+   * Regularization of the update, in PyTorch's order: the loss gradient g is clipped (each component to
+   * ±clipValue, then all of it scaled so its global L2 norm is at most clipNorm), then the optimizer steps
+   * on g + weightDecay·W + l1·sign(W) for weights (layer multipliers apply; biases only when asked).
+   * 0 disables each.
+   */
+  public record Regularization(double weightDecay, double l1, double clipValue, double clipNorm) {
+    public static final Regularization NONE = new Regularization(0, 0, 0, 0);
+
+    public boolean decays() {
+      return weightDecay != 0 || l1 != 0;
+    }
+  }
 
   /** Features per sample as read from the data: the input shape flattened. */
   public int rawInputSize() {

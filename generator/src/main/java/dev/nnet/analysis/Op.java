@@ -24,8 +24,15 @@ public sealed interface Op {
   /** How {@code nnet check} shows the operation, with defaults filled in. */
   String describe();
 
-  /** {@code dense(units)}: y = x·W + b. */
-  record Dense(String name, int line, int inputSize, int outputSize, Init weightInit, Init biasInit) implements Op {
+  /**
+   * {@code dense(units)}: y = x·W + b.
+   *
+   * @param decay     multiplies the training block's weight_decay and l1 for this layer (1 by default; 0 exempts it)
+   * @param biasDecay whether the bias is decayed too (not by default, as the notes say)
+   * @param frozen    its parameters are not updated (transfer learning)
+   */
+  record Dense(String name, int line, int inputSize, int outputSize, Init weightInit, Init biasInit, double decay, boolean biasDecay,
+               boolean frozen) implements Op {
     @Override
     public long parameterCount() {
       return (long) inputSize * outputSize + outputSize;
@@ -33,7 +40,8 @@ public sealed interface Op {
 
     @Override
     public String describe() {
-      return "dense(" + outputSize + ", init: " + weightInit.describe() + ", bias_init: " + biasInit.describe() + ")";
+      return "dense(" + outputSize + ", init: " + weightInit.describe() + ", bias_init: " + biasInit.describe()
+          + (decay != 1 ? ", decay: " + Num.fmt(decay) : "") + (biasDecay ? ", bias_decay: true" : "") + (frozen ? ", frozen: true" : "") + ")";
     }
   }
 

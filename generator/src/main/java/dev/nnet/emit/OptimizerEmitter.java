@@ -18,6 +18,8 @@ import javax.lang.model.element.Modifier;
  *   <li>adam: m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; p ← p − (η / (1−β1ᵗ))·m / (√v / √(1−β2ᵗ) + ε)
  *   <li>adamw: p ← p·(1 − η·λ) on weights (not biases), then adam
  * </ul>
+ * Before the rule, as PyTorch orders it, the gradient is clipped (clip_value, clip_norm) and the
+ * regularization terms are added: g + λ2·W + λ1·sign(W) on weights (biases when asked), layer by layer.
  * The momentum convention is PyTorch's (v accumulates gradients; η applies when stepping), so a changing
  * η scales the whole step, not only the newest gradient. Each rule is one loop over a range of the flat
  * arena, every array indexed by the same i, which C2 vectorizes; {@code update} calls it with literal
@@ -70,6 +72,7 @@ final class OptimizerEmitter {
   }
 
   private MethodSpec update() {
+    Model.Regularization reg = ctx.model().regularization();
     MethodSpec.Builder mb = MethodSpec.methodBuilder("update").addModifiers(Modifier.PRIVATE).addParameter(double.class, "lr")
         .addJavadoc("$L over all $L parameters.\n", opt.describe(), size);
     if (opt.line() > 0) mb.addJavadoc("<p>From $L\n", ctx.sourceLine(opt.line()));
@@ -82,28 +85,59 @@ final class OptimizerEmitter {
       }
       default -> mb.addStatement("$T rate = $Llr", ctx.elem(), e);
     }
-    String args = switch (opt.kind()) {
-      case ADAM, ADAMW -> "stepSize, correction2";
-      default -> "rate";
-    };
-    if (opt.kind() == Model.Optimizer.Kind.ADAMW) {
-      mb.addStatement("$T decay = $L(1 - lr * $L)", ctx.elem(), e, opt.weightDecay());
-      for (Layout.Tensor t : ctx.layout().tensors()) {
-        mb.addComment("$L: $L", t.name(), t.weight() ? "decayed" : "not decayed");
-        mb.addStatement("updateRange($L, $L, $L, $L)", t.offset(), t.offset() + t.size(), t.weight() ? "decay" : ctx.lit(1), args);
-      }
+    if (reg.clipNorm() > 0) {
+      mb.addComment("clip_norm $L: scale the gradient so its global L2 norm is at most that", reg.clipNorm());
+      mb.addStatement("double norm = gradientNorm()");
+      mb.addStatement("$T clip = $L(norm > $L ? $L / norm : 1)", ctx.elem(), e, reg.clipNorm(), reg.clipNorm());
+    }
+    if (opt.kind() == Model.Optimizer.Kind.ADAMW) mb.addStatement("$T decay = $L(1 - lr * $L)", ctx.elem(), e, opt.weightDecay());
+    if (!perTensor()) {
+      mb.addStatement("updateRange(0, $L$L)", size, arguments(null));
     } else {
-      mb.addStatement("updateRange(0, $L, $L)", size, args);
+      for (Layout.Tensor t : ctx.layout().tensors()) {
+        if (t.layer().frozen()) {
+          mb.addComment("$L: frozen", t.name());
+          continue;
+        }
+        mb.addStatement("updateRange($L, $L$L)", t.offset(), t.offset() + t.size(), arguments(t));
+      }
     }
     mb.addComment("the input gradients read copies of the weights: keep them in step");
     mb.addStatement("parametersChanged()");
     return mb.build();
   }
 
+  /** Whether tensors are treated differently (frozen layers, decay on weights only, decay multipliers). */
+  private boolean perTensor() {
+    if (opt.kind() == Model.Optimizer.Kind.ADAMW || ctx.model().regularization().decays()) return true;
+    for (Layout.Tensor t : ctx.layout().tensors()) if (t.layer().frozen()) return true;
+    return false;
+  }
+
+  /** The arguments after from and to: AdamW's decay factor, L2 and L1 strengths, the clip factor, the rule's scalars. */
+  private String arguments(Layout.Tensor t) {
+    Model.Regularization reg = ctx.model().regularization();
+    StringBuilder sb = new StringBuilder();
+    if (opt.kind() == Model.Optimizer.Kind.ADAMW) sb.append(", ").append(t != null && t.weight() ? "decay" : ctx.lit(1));
+    if (reg.decays()) {
+      double m = t == null ? 0 : (t.weight() || t.layer().biasDecay() ? t.layer().decay() : 0);
+      sb.append(", ").append(ctx.lit(reg.weightDecay() * m)).append(", ").append(ctx.lit(reg.l1() * m));
+    }
+    if (reg.clipNorm() > 0) sb.append(", clip");
+    sb.append(switch (opt.kind()) {
+      case ADAM, ADAMW -> ", stepSize, correction2";
+      default -> ", rate";
+    });
+    return sb.toString();
+  }
+
   private MethodSpec range() {
+    Model.Regularization reg = ctx.model().regularization();
     MethodSpec.Builder mb = MethodSpec.methodBuilder("updateRange").addModifiers(Modifier.PRIVATE)
         .addParameter(int.class, "from").addParameter(int.class, "to");
     if (opt.kind() == Model.Optimizer.Kind.ADAMW) mb.addParameter(ctx.elem(), "decay");
+    if (reg.decays()) mb.addParameter(ctx.elem(), "l2").addParameter(ctx.elem(), "l1");
+    if (reg.clipNorm() > 0) mb.addParameter(ctx.elem(), "clip");
     switch (opt.kind()) {
       case ADAM, ADAMW -> mb.addParameter(ctx.elem(), "stepSize").addParameter(ctx.elem(), "correction2");
       default -> mb.addParameter(ctx.elem(), "rate");
@@ -111,6 +145,9 @@ final class OptimizerEmitter {
     mb.addJavadoc("The $L rule on parameters from..to−1.\n", opt.kind().name().toLowerCase(java.util.Locale.ROOT));
     mb.beginControlFlow("for (int i = from; i < to; i++)");
     mb.addStatement("$T g = grads[i]", ctx.elem());
+    if (reg.clipValue() > 0) mb.addStatement("g = Math.max($L, Math.min($L, g))", ctx.lit(-reg.clipValue()), ctx.lit(reg.clipValue()));
+    if (reg.clipNorm() > 0) mb.addStatement("g *= clip");
+    if (reg.decays()) mb.addStatement("g += l2 * params[i] + l1 * Math.signum(params[i])");
     String sqrt = ctx.narrow() + "Math.sqrt";
     switch (opt.kind()) {
       case SGD -> {

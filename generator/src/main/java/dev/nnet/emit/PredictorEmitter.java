@@ -28,7 +28,7 @@ public final class PredictorEmitter {
           "use the trainer (Trainer.predict applies the fitted preprocessing), or drop preprocess from the file");
     }
     Model one = new Model(model.name(), model.source(), model.inputShape(), model.layers(), model.loss(), model.optimizer(), 1,
-        model.precision(), model.plan(), model.warnings());
+        model.precision(), model.plan(), model.regularization(), model.warnings());
     EmitContext ctx = new EmitContext(one, layout, 0, true);
     List<LayerEmitter> layers = new ArrayList<>();
     String in = "input";
