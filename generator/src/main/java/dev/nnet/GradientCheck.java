@@ -16,9 +16,10 @@ import java.util.List;
  * parameter p the numeric derivative is the fourth-order central stencil
  * (−L(p+2h) + 8L(p+h) − 8L(p−h) + L(p−2h)) / 12h with h = 1e-3, the dropout masks held fixed: its
  * truncation error is O(h⁴), so h can be large enough that rounding in L (about 1e-13 here) stays far
- * below the gradients. The error is |analytic − numeric| / max(|analytic|, |numeric|, 1e-6): relative for
- * gradients above 1e-6 in magnitude, absolute (in units of 1e-6) below, where exact zeros (dead ReLUs,
- * dropped units) meet rounding noise.
+ * below the gradients. The error is |analytic − numeric| / max(|analytic|, |numeric|, 1e-5): relative for
+ * gradients above 1e-5 in magnitude, absolute (in units of 1e-5) below, where exact zeros (dead ReLUs,
+ * dropped units) and tiny gradients meet the rounding noise of the loss (about 1e-12 for a 784-input
+ * network), so a tolerance of 1e-6 means 1e-11 absolute there. (PyTorch's gradcheck: atol 1e-5, rtol 1e-3.)
  *
  * <p>Where the loss is not smooth within ±2h of p (a ReLU input crossing zero), no finite difference is
  * meaningful: the stencil at h and at h/2 then disagree, and the element is skipped and counted in
@@ -28,17 +29,23 @@ public final class GradientCheck {
   private GradientCheck() {}
 
   /** The worst relative error over the checked elements of one parameter tensor. */
-  public record TensorResult(String tensor, int checked, int skipped, double worstError, double analytic, double numeric) {}
+  public record TensorResult(String tensor, int checked, int skipped, double worstError, double analytic, double numeric) {
+    /** Within {@code tolerance}, with at most one element in twenty (or one) skipped as non-smooth. */
+    public boolean passes(double tolerance) {
+      return worstError <= tolerance && skipped <= Math.max(1, checked / 20);
+    }
+  }
 
   /** Gradients smaller than this are compared absolutely. */
-  public static final double FLOOR = 1e-6;
+  public static final double FLOOR = 1e-5;
 
   /**
-   * Compiles {@code source} in float64 with the given kernels and checks up to {@code perTensor} elements of
+   * Compiles {@code source} in float64 with the given kernels, and at most 8 rows per batch (the math does not
+   * depend on it, and fewer rows cross fewer ReLU kinks), then checks up to {@code perTensor} elements of
    * every parameter tensor (all of them when the tensor is smaller).
    */
   public static List<TensorResult> run(SourceFile source, NnetCompiler.Kernels kernels, long seed, int perTensor) {
-    NnetCompiler.Compiled c = NnetCompiler.defaults().kernels(kernels).precision(Precision.FLOAT64).compile(source);
+    NnetCompiler.Compiled c = NnetCompiler.defaults().kernels(kernels).precision(Precision.FLOAT64).maxBatch(8).compile(source);
     return run(c.newNetwork(), seed, perTensor);
   }
 

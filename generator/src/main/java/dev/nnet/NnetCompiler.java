@@ -36,37 +36,46 @@ public final class NnetCompiler {
   private final Kernels kernels;
   private final String packageName;
   private final Precision precision;
+  private final int maxBatch;
 
-  private NnetCompiler(Kernels kernels, String packageName, Precision precision) {
+  private NnetCompiler(Kernels kernels, String packageName, Precision precision, int maxBatch) {
     this.kernels = kernels;
     this.packageName = packageName;
     this.precision = precision;
+    this.maxBatch = maxBatch;
   }
 
   /** Vector API kernels when this JVM has the module, plain Java otherwise; the file's precision. */
   public static NnetCompiler defaults() {
-    return new NnetCompiler(Kernels.AUTO, EmitOptions.DEFAULT_PACKAGE, null);
+    return new NnetCompiler(Kernels.AUTO, EmitOptions.DEFAULT_PACKAGE, null, 0);
   }
 
   public NnetCompiler kernels(Kernels k) {
-    return new NnetCompiler(k, packageName, precision);
+    return new NnetCompiler(k, packageName, precision, maxBatch);
   }
 
   public NnetCompiler packageName(String pkg) {
-    return new NnetCompiler(kernels, pkg, precision);
+    return new NnetCompiler(kernels, pkg, precision, maxBatch);
   }
 
   /** Overrides the file's precision (gradient checks compile any model in float64). */
   public NnetCompiler precision(Precision p) {
-    return new NnetCompiler(kernels, packageName, p);
+    return new NnetCompiler(kernels, packageName, p, maxBatch);
+  }
+
+  /** Compiles with at most {@code n} rows per batch (gradient checks: fewer rows, fewer ReLU kinks crossed). */
+  public NnetCompiler maxBatch(int n) {
+    return new NnetCompiler(kernels, packageName, precision, n);
   }
 
   /** Parses and checks; the model lists its warnings. Throws {@link CompileException} with positioned errors. */
   public Model check(SourceFile source) {
     Ast.File tree = Parsing.parse(source);
     Model m = Analyzer.analyze(tree);
-    if (precision != null && precision != m.precision()) {
-      m = new Model(m.name(), m.source(), m.inputShape(), m.layers(), m.loss(), m.optimizer(), m.batchSize(), precision, m.plan(), m.regularization(), m.warnings());
+    Precision p = precision != null ? precision : m.precision();
+    int batch = maxBatch > 0 ? Math.min(maxBatch, m.batchSize()) : m.batchSize();
+    if (p != m.precision() || batch != m.batchSize()) {
+      m = new Model(m.name(), m.source(), m.inputShape(), m.layers(), m.loss(), m.optimizer(), batch, p, m.plan(), m.regularization(), m.warnings());
     }
     return m;
   }

@@ -19,11 +19,12 @@ import picocli.CommandLine.Command;
         "  nnet predict samples/iris.nnet --weights iris.ckpt --input flowers.csv",
         "  nnet generate samples/fashion-mlp.nnet -o src/generated/java",
         "  nnet bench samples/fashion-mlp.nnet         samples/s and GFLOP/s of the generated trainer",
+        "  nnet gradcheck samples/gradcheck/relu-family.nnet   gradients against finite differences",
         "  nnet schedule samples/fashion-cosine.nnet --plot lr.png   the learning rate of every epoch",
         ""},
     footer = {"", "Exit codes: 0 success, 1 error in the file, the data or a checkpoint, 2 bad command line, 3 internal error.",
         "The language is described in docs/language.md."},
-    subcommands = {CheckCommand.class, GenerateCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, BenchCommand.class, ScheduleCommand.class,
+    subcommands = {CheckCommand.class, GenerateCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, BenchCommand.class, ScheduleCommand.class, GradcheckCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

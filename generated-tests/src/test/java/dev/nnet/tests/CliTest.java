@@ -112,6 +112,16 @@ class CliTest {
   }
 
   @Test
+  void gradcheckCommand() {
+    Run ok = nnet("gradcheck", Samples.sample("gradcheck/relu-family.nnet").toString(), "--elements", "30");
+    assertEquals(0, ok.code, ok.out + ok.err);
+    assertTrue(ok.out.contains("dense1.weight") && ok.out.contains("all gradients agree with finite differences"), ok.out);
+    Run strict = nnet("gradcheck", Samples.sample("gradcheck/relu-family.nnet").toString(), "--tolerance", "1e-300", "--elements", "5");
+    assertEquals(1, strict.code, "exit 1 above the tolerance");
+    assertTrue(strict.out.contains("FAILED"), strict.out);
+  }
+
+  @Test
   void missingDataSaysWhatToDo() throws IOException {
     Path file = dir.resolve("m.nnet");
     Files.writeString(file, Files.readString(Samples.sample("iris.nnet")).replace("data/iris.csv", "nowhere/iris.csv"));
