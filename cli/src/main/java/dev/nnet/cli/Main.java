@@ -45,7 +45,10 @@ public final class Main implements Runnable {
     CommandLine cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
     cli.setOut(out).setErr(err);
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> report(e, cmd.getErr(), parsed.hasMatchedOption("--stacktrace")));
-    return cli.execute(args);
+    int code = cli.execute(args);
+    out.flush(); // print() does not flush an autoflushing PrintWriter, and System.exit would drop the rest
+    err.flush();
+    return code;
   }
 
   static int report(Exception e, PrintWriter err, boolean trace) {

@@ -112,6 +112,15 @@ class CliTest {
   }
 
   @Test
+  void warningsReachTheUser() throws IOException {
+    Path file = dir.resolve("w.nnet");
+    Files.writeString(file, "input [4]\nnetwork {\n  dense(8, init: he_normal) -> tanh\n  dense(3)\n}\nloss softmax_cross_entropy\n");
+    Run r = nnet("check", file.toString());
+    assertEquals(0, r.code);
+    assertTrue(r.err.contains("w.nnet:3:3: warning: he_normal before tanh"), "a warning printed with print() must not be lost: " + r.err);
+  }
+
+  @Test
   void gradcheckCommand() {
     Run ok = nnet("gradcheck", Samples.sample("gradcheck/relu-family.nnet").toString(), "--elements", "30");
     assertEquals(0, ok.code, ok.out + ok.err);

@@ -54,6 +54,8 @@ public final class Analyzer {
   private final List<Diagnostic> errors = new ArrayList<>();
   private final List<Diagnostic> warnings = new ArrayList<>();
   private final Map<String, Double> lets = new HashMap<>();
+  /** Dense layers whose weight init the file chose (the defaults never earn an init warning). */
+  private final Set<String> explicitInits = new HashSet<>();
   /** Where an image augmentation was asked for: the input must have a height and a width. */
   private final List<Span> imageNeeded = new ArrayList<>();
   /** Where a val_ metric is monitored (explicitly or by default): each needs a validation split. */
@@ -263,6 +265,7 @@ public final class Analyzer {
           int units = a.has("units") ? integer(a.get("units"), 1, MAX_UNITS, "the number of units") : 0;
           if (!a.has("units")) error(l.span(), "dense needs its number of units", "e.g.  dense(128)");
           checkBuffer(l.span(), (long) size * units, "weights");
+          if (a.has("init")) explicitInits.add(name);
           double decay = a.number("decay", 1);
           if (decay < 0) error(a.get("decay").span(), "decay multiplies the weight decay: it must not be negative", "decay: 0 exempts the layer");
           ops.add(new Dense(name, line, size, units, a.get("init"), a.get("bias_init"), decay,
@@ -473,6 +476,34 @@ public final class Analyzer {
         warning(lineSpan(d.line()), "dropout before " + a.kind().keyword,
             "the notes place dropout after the activation, before the next linear layer");
       }
+    }
+    int sigmoids = 0;
+    for (int i = 0; i < layers.size(); i++) {
+      Op op = layers.get(i);
+      if (op instanceof Op.Dense d && explicitInits.contains(d.name())) {
+        Op.Activation next = null;
+        for (int j = i + 1; j < layers.size() && next == null && !(layers.get(j) instanceof Op.Dense); j++) {
+          if (layers.get(j) instanceof Op.Activation a) next = a;
+        }
+        String init = d.weightInit().name();
+        if (next != null && !next.kind().reluFamily && init.startsWith("he_")) {
+          warning(lineSpan(d.line()), init + " before " + next.kind().keyword,
+              "He initialization is derived for ReLU; for tanh and sigmoid the notes use Xavier (xavier_uniform, the default here)");
+        } else if (next != null && next.kind().reluFamily && (init.startsWith("xavier") || init.equals("lecun_normal"))) {
+          warning(lineSpan(d.line()), init + " before " + next.kind().keyword,
+              "half of a ReLU's inputs are zeroed, so Xavier/LeCun lets the signal shrink layer by layer; He (he_normal, the default here) keeps it");
+        }
+      }
+      if (op instanceof Op.Activation a && a.kind() == Op.Activation.Kind.SIGMOID && i < layers.size() - 1) sigmoids++;
+      if (op instanceof Op.Dropout d && d.p() >= 0.5 && d.inputSize() <= 64) {
+        warning(lineSpan(d.line()), "dropout(" + Num.fmt(d.p()) + ") drops " + Math.round(d.p() * 100) + "% of only " + d.inputSize() + " units",
+            "dropout(p) takes the probability of DROPPING a unit; if you meant to keep " + Num.fmt(d.p()) + ", write dropout(" + Num.fmt(1 - d.p()) + ")");
+      }
+    }
+    if (sigmoids >= 3) {
+      Op first = layers.stream().filter(o -> o instanceof Op.Activation a && a.kind() == Op.Activation.Kind.SIGMOID).findFirst().orElseThrow();
+      warning(lineSpan(first.line()), sigmoids + " sigmoid hidden layers: gradients shrink by at least 4× through each",
+          "σ' ≤ 1/4 and σ is not zero-centred; prefer relu (or tanh) in hidden layers, as the notes advise");
     }
   }
 
