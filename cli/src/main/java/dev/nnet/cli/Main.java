@@ -24,7 +24,7 @@ import picocli.CommandLine.Command;
         ""},
     footer = {"", "Exit codes: 0 success, 1 error in the file, the data or a checkpoint, 2 bad command line, 3 internal error.",
         "The language is described in docs/language.md."},
-    subcommands = {CheckCommand.class, GenerateCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, BenchCommand.class, ScheduleCommand.class, GradcheckCommand.class,
+    subcommands = {CheckCommand.class, GenerateCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, BenchCommand.class, ScheduleCommand.class, GradcheckCommand.class, DiagnoseCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -174,8 +174,18 @@ public final class NetworkEmitter {
         .indent().add("$T.asList(new $T[] {\n", java.util.Arrays.class, PARAM_TENSOR).indent().add(tensors.build()).unindent().add("}),\n")
         .add("$L, $S, $S,\n", ctx.layout().arenaSize(), ctx.vector() ? "vector:" + ctx.lanes() : "plain", ctx.layout().signature())
         .add("new $T($L, $LL, $L, $L, $S, $L,\n", PLAN, plan.epochs(), plan.seed(), plan.shuffle(), plan.learningRate(), plan.optimizer(), data)
-        .add("$L, $L, $L))", schedule(plan), stopping(plan), plan.checkpointEvery())
+        .add("$L, $L, $L),\n", schedule(plan), stopping(plan), plan.checkpointEvery())
+        .add("$L)", layerList())
         .unindent().build();
+  }
+
+  private CodeBlock layerList() {
+    CodeBlock.Builder b = CodeBlock.builder();
+    for (Op op : model.layers()) {
+      String kind = op instanceof Op.Dense ? "dense" : op instanceof Op.Dropout ? "dropout" : ((Op.Activation) op).kind().keyword;
+      b.add(b.isEmpty() ? "" : ", ").add("new $T($S, $S, $L)", LAYER, op.name(), kind, op.outputSize());
+    }
+    return CodeBlock.of("$T.layers($L)", NETWORK_SPEC, b.build());
   }
 
   private static CodeBlock schedule(TrainingPlan plan) {
@@ -311,6 +321,17 @@ public final class NetworkEmitter {
     m.add(MethodSpec.methodBuilder("setOptimizerSteps").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
         .addParameter(int.class, "steps").addStatement("step = steps").build());
     m.add(getter("noiseState", TypeName.LONG, CodeBlock.of("noise.state()")));
+    MethodSpec.Builder out = MethodSpec.methodBuilder("layerOutput").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+        .returns(ARENA).addParameter(int.class, "i").beginControlFlow("switch (i)");
+    MethodSpec.Builder grad = MethodSpec.methodBuilder("layerGradient").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+        .returns(ARENA).addParameter(int.class, "i").beginControlFlow("switch (i)");
+    for (int i = 0; i < layers.size(); i++) {
+      LayerEmitter l = layers.get(i);
+      out.addStatement("case $L: return $T.of($L)", i, ARENAS, l.out);
+      if (gradBuffers.contains(l.outGrad)) grad.addStatement("case $L: return $T.of($L)", i, ARENAS, l.outGrad);
+    }
+    m.add(out.addStatement("default: return null").endControlFlow().build());
+    m.add(grad.addStatement("default: return null").endControlFlow().build());
     m.add(MethodSpec.methodBuilder("setNoiseState").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
         .addParameter(long.class, "state").addStatement("noise.setState(state)").build());
     return m;

@@ -10,6 +10,7 @@ final class RuntimeTypes {
   static final ClassName NETWORK = ClassName.get(PKG, "Network");
   static final ClassName NETWORK_SPEC = ClassName.get(PKG, "NetworkSpec");
   static final ClassName TASK = ClassName.get(PKG, "NetworkSpec", "Task");
+  static final ClassName LAYER = ClassName.get(PKG, "NetworkSpec", "Layer");
   static final ClassName PARAM_TENSOR = ClassName.get(PKG, "ParamTensor");
   static final ClassName PRECISION = ClassName.get(PKG, "Precision");
   static final ClassName PLAN = ClassName.get(PKG, "TrainingPlan");

@@ -59,6 +59,12 @@ public interface Network {
 
   void setNoiseState(long state);
 
+  /** The output of layer {@code i} (in forward order) for the whole batch, [batch][size]; for diagnostics. */
+  Arena layerOutput(int i);
+
+  /** The gradient of the loss with respect to layer {@code i}'s output, or null when nothing needs it. */
+  Arena layerGradient(int i);
+
   /** After a non-finite loss: the name of the first layer, in forward then backward order, whose output or gradient holds NaN or infinity. */
   String firstNonFinite();
 }

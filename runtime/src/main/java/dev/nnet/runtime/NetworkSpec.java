@@ -11,7 +11,20 @@ import java.util.List;
  */
 public record NetworkSpec(String modelName, String sourceName, int[] inputShape, int inputSize, int outputSize,
                           int batchSize, Precision precision, Task task, List<ParamTensor> tensors,
-                          int parameterCount, String kernels, String signature, TrainingPlan plan) {
+                          int parameterCount, String kernels, String signature, TrainingPlan plan, List<Layer> layers) {
+
+  /**
+   * One layer, in forward order.
+   *
+   * @param operation dense, relu, tanh, dropout, ... as the .nnet file names it
+   * @param size      its output size per sample
+   */
+  public record Layer(String name, String operation, int size) {}
+
+  /** The layers, for generated code. */
+  public static List<Layer> layers(Layer... layers) {
+    return List.of(layers);
+  }
 
   /**
    * What the output and loss mean: one class per sample (softmax cross-entropy), values (MSE), or

@@ -253,6 +253,35 @@ public final class Trainer {
     return CrossValidation.of(results, spec.task() != NetworkSpec.Task.REGRESSION);
   }
 
+  /**
+   * Runs the first batch of {@code data} forward (training mode) and backward, measures every layer, and
+   * with {@code steps} > 0 trains that many steps on {@code data} and measures the same batch again.
+   * Returns one list of statistics per measurement.
+   */
+  public List<List<Diagnosis.LayerStats>> diagnose(Dataset data, int steps) {
+    if (preprocessor == null && !spec.plan().data().preprocess().kind().equals("none")) {
+      preprocessor = Preprocessor.fit(spec.plan().data().preprocess(), data.features(), data.rows(), data.featureSize(), (float) spec.plan().data().scale());
+    }
+    int b = spec.batchSize();
+    if (data.rows() < b) throw new DataException(data.name() + " has fewer samples than one batch (" + b + ")", null);
+    int[] order = Dataset.identity(data.rows());
+    List<List<Diagnosis.LayerStats>> out = new ArrayList<>();
+    stage(data, order, 0, b, false);
+    net.computeGradients();
+    out.add(Diagnosis.measure(net));
+    if (steps > 0) {
+      Schedule schedule = new Schedule(spec.plan().schedule(), spec.plan().learningRate(), Math.max(1, data.rows() / b), epochs);
+      for (int s = 0; s < steps; s++) {
+        stage(data, order, (s % (data.rows() / b)) * b, b, false);
+        net.trainStep(schedule.rate(s));
+      }
+      stage(data, order, 0, b, false);
+      net.computeGradients();
+      out.add(Diagnosis.measure(net));
+    }
+    return out;
+  }
+
   private TrainingException nonFinite(long step, int epoch, double loss) {
     String layer = net.firstNonFinite();
     String where = layer == null ? "" : "; the first layer with non-finite values is '" + layer + "'";
