@@ -24,7 +24,9 @@ class WarningsTest {
       "dense(32, init: xavier_uniform) -> relu; dense(3)               | 3:3 | xavier_uniform before relu",
       "dense(32) -> relu -> dropout(0.8); dense(3)                     | 3:3 | dropout(0.8) drops 80% of only 32 units",
       "dense(8) -> sigmoid; dense(8) -> sigmoid; dense(8) -> sigmoid; dense(3) | 3:3 | 3 sigmoid hidden layers",
-      "dense(32) -> relu; dense(3) -> relu                             | 4:3 | the network ends in relu before softmax_cross_entropy"})
+      "dense(32) -> relu; dense(3) -> relu                             | 4:3 | the network ends in relu before softmax_cross_entropy",
+      "dense(32) -> relu -> batchnorm; dense(3)                        | 3:3 | batchnorm after relu",
+      "dense(32) -> relu -> dropout(0.2) -> batchnorm; dense(3)         | 3:3 | dropout before batchnorm"})
   void warns(String layers, String position, String message) {
     List<Diagnostic> w = warnings(layers);
     assertEquals(1, w.size(), () -> "one warning, got " + w);
@@ -34,7 +36,8 @@ class WarningsTest {
 
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {"dense(32) -> relu -> dropout(0.2); dense(3)", "dense(32) -> tanh; dense(3)",
-      "dense(128) -> relu -> dropout(0.5); dense(3)", "dense(32, init: he_normal) -> relu; dense(3)"})
+      "dense(128) -> relu -> dropout(0.5); dense(3)", "dense(32, init: he_normal) -> relu; dense(3)",
+      "dense(32) -> batchnorm -> relu -> dropout(0.2); dense(3)"})
   void staysQuietOnGoodPractice(String layers) {
     assertEquals(List.of(), warnings(layers));
   }

@@ -22,10 +22,10 @@ public final class Analyzer {
   static final long MAX_BUFFER = 1L << 28;
 
   private static final List<String> TOP_LEVEL = List.of("model", "input", "loss", "precision", "network", "training", "data", "let", "search", "freeze", "from");
-  private static final List<String> LAYERS = List.of("dense", "relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "dropout");
+  private static final List<String> LAYERS = List.of("dense", "batchnorm", "relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "dropout");
   /** Operations of the language whose compilation comes in a later version: named, so they are never silently ignored. */
   private static final Map<String, String> LAYERS_LATER = Map.ofEntries(
-      Map.entry("batchnorm", "normalization layers"), Map.entry("layernorm", "normalization layers"),
+      Map.entry("layernorm", "normalization layers"),
       Map.entry("groupnorm", "normalization layers"), Map.entry("residual", "residual blocks"),
       Map.entry("prelu", "learned activations"), Map.entry("maxout", "learned activations"),
       Map.entry("softmax", "a softmax layer (softmax_cross_entropy already applies softmax to the last layer)"),
@@ -54,6 +54,7 @@ public final class Analyzer {
   private final List<Diagnostic> errors = new ArrayList<>();
   private final List<Diagnostic> warnings = new ArrayList<>();
   private final Map<String, Double> lets = new HashMap<>();
+  private int batchSize;
   /** Dense layers whose weight init the file chose (the defaults never earn an init warning). */
   private final Set<String> explicitInits = new HashSet<>();
   /** Where an image augmentation was asked for: the input must have a height and a width. */
@@ -146,6 +147,7 @@ public final class Analyzer {
 
     List<Op> layers = layers(network, input, d.preprocess());
     failOnErrors();
+    batchSize = t.batch;
     checkLoss(loss, layers, input, network);
     failOnErrors();
 
@@ -285,6 +287,13 @@ public final class Analyzer {
                 op.equals("elu") ? "the usual value is 1.0" : "the usual value is 0.01");
           }
           ops.add(new Op.Activation(name, line, size, Op.Activation.Kind.valueOf(op.toUpperCase(Locale.ROOT)), alpha));
+        }
+        case "batchnorm" -> {
+          Args a = args(l.arguments(), l.opSpan(), op, "momentum", "eps");
+          double momentum = a.number("momentum", 0.1), eps = a.number("eps", 1e-5);
+          if (momentum <= 0 || momentum > 1) error(a.has("momentum") ? a.get("momentum").span() : l.span(), "momentum must be in (0, 1], got " + Num.fmt(momentum), "PyTorch's default is 0.1");
+          if (eps <= 0) error(a.has("eps") ? a.get("eps").span() : l.span(), "eps must be positive", "the usual value is 1e-5");
+          ops.add(new Op.BatchNorm(name, line, size, momentum, eps));
         }
         case "dropout" -> {
           Args a = args(l.arguments(), l.opSpan(), "dropout", "p");
@@ -476,6 +485,18 @@ public final class Analyzer {
         warning(lineSpan(d.line()), "dropout before " + a.kind().keyword,
             "the notes place dropout after the activation, before the next linear layer");
       }
+      if (layers.get(i) instanceof Op.Dropout d && layers.get(i + 1) instanceof Op.BatchNorm) {
+        warning(lineSpan(d.line()), "dropout before batchnorm",
+            "dropout changes the statistics batchnorm learns in training but not in evaluation; put dropout after the activation");
+      }
+      if (layers.get(i) instanceof Op.Activation a && layers.get(i + 1) instanceof Op.BatchNorm) {
+        warning(lineSpan(a.line()), "batchnorm after " + a.kind().keyword,
+            "the notes place batchnorm after the linear layer and before the activation: dense -> batchnorm -> relu");
+      }
+    }
+    if (layers.stream().anyMatch(o -> o instanceof Op.BatchNorm) && batchSize < 2) {
+      error(lineSpan(layers.stream().filter(o -> o instanceof Op.BatchNorm).findFirst().orElseThrow().line()),
+          "batchnorm needs batches of at least 2 samples", "raise 'batch' in the training block");
     }
     int sigmoids = 0;
     for (int i = 0; i < layers.size(); i++) {

@@ -76,6 +76,28 @@ public sealed interface Op {
     }
   }
 
+  /**
+   * Batch normalization over the batch, per feature: x̂ = (x − μ_B)/√(σ²_B + ε), y = γx̂ + β; in evaluation
+   * the running statistics replace μ_B and σ²_B. Running statistics follow PyTorch: r ← (1 − m)·r + m·stat,
+   * the variance's unbiased.
+   */
+  record BatchNorm(String name, int line, int inputSize, double momentum, double eps) implements Op {
+    @Override
+    public int outputSize() {
+      return inputSize;
+    }
+
+    @Override
+    public long parameterCount() {
+      return 2L * inputSize;
+    }
+
+    @Override
+    public String describe() {
+      return "batchnorm(momentum: " + Num.fmt(momentum) + ", eps: " + Num.fmt(eps) + ")";
+    }
+  }
+
   /** Inverted dropout: in training, zero each unit with probability {@code p} and scale survivors by 1/(1−p). */
   record Dropout(String name, int line, int inputSize, double p) implements Op {
     @Override

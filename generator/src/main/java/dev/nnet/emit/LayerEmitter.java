@@ -29,6 +29,7 @@ abstract class LayerEmitter {
     if (op instanceof Op.Dense d) return new DenseEmitter(ctx, d, in, inGrad);
     if (op instanceof Op.Activation a) return new ActivationEmitter(ctx, a, in, inGrad);
     if (op instanceof Op.Dropout d) return new DropoutEmitter(ctx, d, in, inGrad);
+    if (op instanceof Op.BatchNorm b) return new BatchNormEmitter(ctx, b, in, inGrad);
     throw new IllegalArgumentException("no emitter for " + op);
   }
 

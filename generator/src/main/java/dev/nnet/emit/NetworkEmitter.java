@@ -155,7 +155,7 @@ public final class NetworkEmitter {
       if (!tensors.isEmpty()) tensors.add(",\n");
       if (t.weight()) {
         tensors.add("new $T($S, $L, new int[] {$L, $L}, true, true)", PARAM_TENSOR, t.name(), t.offset(), t.rows(), t.cols());
-      } else {
+      } else { // biases, norm parameters and running statistics: 1-d, never decayed by default
         tensors.add("new $T($S, $L, new int[] {$L}, false, false)", PARAM_TENSOR, t.name(), t.offset(), t.cols());
       }
     }
@@ -182,7 +182,8 @@ public final class NetworkEmitter {
   private CodeBlock layerList() {
     CodeBlock.Builder b = CodeBlock.builder();
     for (Op op : model.layers()) {
-      String kind = op instanceof Op.Dense ? "dense" : op instanceof Op.Dropout ? "dropout" : ((Op.Activation) op).kind().keyword;
+      String kind = op instanceof Op.Dense ? "dense" : op instanceof Op.Dropout ? "dropout" : op instanceof Op.BatchNorm ? "batchnorm"
+          : ((Op.Activation) op).kind().keyword;
       b.add(b.isEmpty() ? "" : ", ").add("new $T($S, $S, $L)", LAYER, op.name(), kind, op.outputSize());
     }
     return CodeBlock.of("$T.layers($L)", NETWORK_SPEC, b.build());

@@ -5,6 +5,7 @@ import com.squareup.javapoet.FieldSpec;
 import com.squareup.javapoet.MethodSpec;
 import com.squareup.javapoet.TypeSpec;
 import dev.nnet.analysis.Model;
+import dev.nnet.analysis.Op;
 import dev.nnet.layout.Layout;
 import java.util.List;
 import javax.lang.model.element.Modifier;
@@ -95,8 +96,8 @@ final class OptimizerEmitter {
       mb.addStatement("updateRange(0, $L$L)", size, arguments(null));
     } else {
       for (Layout.Tensor t : ctx.layout().tensors()) {
-        if (t.layer().frozen()) {
-          mb.addComment("$L: frozen", t.name());
+        if (skipped(t)) {
+          mb.addComment("$L: $L", t.name(), t.role() == Layout.Role.STATE ? "running statistics, not trained" : "frozen");
           continue;
         }
         mb.addStatement("updateRange($L, $L$L)", t.offset(), t.offset() + t.size(), arguments(t));
@@ -110,8 +111,13 @@ final class OptimizerEmitter {
   /** Whether tensors are treated differently (frozen layers, decay on weights only, decay multipliers). */
   private boolean perTensor() {
     if (opt.kind() == Model.Optimizer.Kind.ADAMW || ctx.model().regularization().decays()) return true;
-    for (Layout.Tensor t : ctx.layout().tensors()) if (t.layer().frozen()) return true;
+    for (Layout.Tensor t : ctx.layout().tensors()) if (skipped(t)) return true;
     return false;
+  }
+
+  /** Tensors the update leaves alone: frozen layers' and running statistics. */
+  private static boolean skipped(Layout.Tensor t) {
+    return t.role() == Layout.Role.STATE || (t.dense() != null && t.dense().frozen());
   }
 
   /** The arguments after from and to: AdamW's decay factor, L2 and L1 strengths, the clip factor, the rule's scalars. */
@@ -120,7 +126,8 @@ final class OptimizerEmitter {
     StringBuilder sb = new StringBuilder();
     if (opt.kind() == Model.Optimizer.Kind.ADAMW) sb.append(", ").append(t != null && t.weight() ? "decay" : ctx.lit(1));
     if (reg.decays()) {
-      double m = t == null ? 0 : (t.weight() || t.layer().biasDecay() ? t.layer().decay() : 0);
+      Op.Dense d = t == null ? null : t.dense();
+      double m = d == null ? 0 : (t.weight() || d.biasDecay() ? d.decay() : 0); // norm parameters are never decayed
       sb.append(", ").append(ctx.lit(reg.weightDecay() * m)).append(", ").append(ctx.lit(reg.l1() * m));
     }
     if (reg.clipNorm() > 0) sb.append(", clip");

@@ -14,7 +14,8 @@ import java.util.List;
  * state mirror it), so the optimizer update and checkpointing are single loops. Each tensor starts on a
  * 64-byte boundary so vector loads of a row start aligned when the row length allows it.
  *
- * @param tensors   in forward order: each dense layer's weight then its bias
+ * @param tensors   in forward order: each dense layer's weight then its bias; a batchnorm's γ, β, running mean
+ *                  and running variance
  * @param arenaSize elements in the parameter arena, padding included
  * @param signature a digest of names, shapes, offsets and precision; checkpoints are matched against it
  */
@@ -22,14 +23,26 @@ public record Layout(Model model, List<Tensor> tensors, int arenaSize, String si
 
   static final int ALIGN = 16;
 
+  /** What a tensor is: a dense weight (decayed by default), a bias or norm parameter (not), or state the optimizer never touches. */
+  public enum Role { WEIGHT, BIAS, NORM, STATE }
+
   /**
-   * One parameter tensor.
+   * One tensor of the arena.
    *
-   * @param rows,cols the stored matrix: a dense weight is [in][out]; a bias is [1][out]
+   * @param rows,cols the stored matrix: a dense weight is [in][out]; the others are [1][size]
    */
-  public record Tensor(String name, Op.Dense layer, boolean weight, int offset, int rows, int cols) {
+  public record Tensor(String name, Op layer, Role role, int offset, int rows, int cols) {
     public int size() {
       return rows * cols;
+    }
+
+    public boolean weight() {
+      return role == Role.WEIGHT;
+    }
+
+    /** The dense layer it belongs to, or null. */
+    public Op.Dense dense() {
+      return layer instanceof Op.Dense d ? d : null;
     }
   }
 
@@ -38,10 +51,16 @@ public record Layout(Model model, List<Tensor> tensors, int arenaSize, String si
     long offset = 0;
     for (Op op : model.layers()) {
       if (op instanceof Op.Dense d) {
-        tensors.add(new Tensor(d.name() + ".weight", d, true, (int) offset, d.inputSize(), d.outputSize()));
+        tensors.add(new Tensor(d.name() + ".weight", d, Role.WEIGHT, (int) offset, d.inputSize(), d.outputSize()));
         offset = align(offset + (long) d.inputSize() * d.outputSize());
-        tensors.add(new Tensor(d.name() + ".bias", d, false, (int) offset, 1, d.outputSize()));
+        tensors.add(new Tensor(d.name() + ".bias", d, Role.BIAS, (int) offset, 1, d.outputSize()));
         offset = align(offset + d.outputSize());
+      } else if (op instanceof Op.BatchNorm b) {
+        String[] names = {".weight", ".bias", ".running_mean", ".running_var"};
+        for (int i = 0; i < 4; i++) {
+          tensors.add(new Tensor(b.name() + names[i], b, i < 2 ? Role.NORM : Role.STATE, (int) offset, 1, b.outputSize()));
+          offset = align(offset + b.outputSize());
+        }
       }
       if (offset > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("more parameters than one Java array holds");
     }
@@ -49,16 +68,17 @@ public record Layout(Model model, List<Tensor> tensors, int arenaSize, String si
   }
 
   public Tensor weight(Op.Dense d) {
-    return find(d, true);
+    return tensor(d, ".weight");
   }
 
   public Tensor bias(Op.Dense d) {
-    return find(d, false);
+    return tensor(d, ".bias");
   }
 
-  private Tensor find(Op.Dense d, boolean weight) {
-    for (Tensor t : tensors) if (t.layer() == d && t.weight() == weight) return t;
-    throw new IllegalArgumentException(d.name());
+  /** The tensor of {@code op} named {@code op.name() + suffix}. */
+  public Tensor tensor(Op op, String suffix) {
+    for (Tensor t : tensors) if (t.layer() == op && t.name().equals(op.name() + suffix)) return t;
+    throw new IllegalArgumentException(op.name() + suffix);
   }
 
   private static long align(long n) {

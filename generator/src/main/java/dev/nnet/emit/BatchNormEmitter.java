@@ -1,0 +1,128 @@
+package dev.nnet.emit;
+
+import com.squareup.javapoet.FieldSpec;
+import com.squareup.javapoet.MethodSpec;
+import com.squareup.javapoet.TypeSpec;
+import dev.nnet.analysis.Op;
+import dev.nnet.layout.Layout;
+import java.util.List;
+import javax.lang.model.element.Modifier;
+
+/**
+ * batchnorm: per feature j over the batch, μ = mean(x), σ² = mean((x − μ)²), x̂ = (x − μ)/√(σ² + ε),
+ * y = γ·x̂ + β; the running statistics move toward μ and the unbiased σ² by the momentum m (PyTorch's
+ * convention) and replace them in evaluation. Backward (B rows):
+ * dγ = Σ dy·x̂, dβ = Σ dy, dx = γ/(B·√(σ² + ε)) · (B·dy − dβ − x̂·dγ).
+ */
+final class BatchNormEmitter extends LayerEmitter {
+  private final Op.BatchNorm bn;
+  private final Layout.Tensor gamma, beta, runMean, runVar;
+  private final String mean, invStd, norm;
+
+  BatchNormEmitter(EmitContext ctx, Op.BatchNorm bn, String in, String inGrad) {
+    super(ctx, bn, in, inGrad);
+    this.bn = bn;
+    Layout l = ctx.layout();
+    this.gamma = l.tensor(bn, ".weight");
+    this.beta = l.tensor(bn, ".bias");
+    this.runMean = l.tensor(bn, ".running_mean");
+    this.runVar = l.tensor(bn, ".running_var");
+    this.mean = bn.name() + "Mean";
+    this.invStd = bn.name() + "InvStd";
+    this.norm = bn.name() + "Normalized";
+  }
+
+  @Override
+  Op op() {
+    return bn;
+  }
+
+  @Override
+  void declare(TypeSpec.Builder cls) {
+    if (ctx.inference()) return;
+    int n = bn.outputSize();
+    cls.addField(FieldSpec.builder(ctx.array(), mean, Modifier.PRIVATE, Modifier.FINAL).addJavadoc("μ of the last batch, per feature.\n")
+        .initializer("new $T[$L]", ctx.elem(), n).build());
+    cls.addField(FieldSpec.builder(ctx.array(), invStd, Modifier.PRIVATE, Modifier.FINAL).addJavadoc("1/√(σ² + ε) of the last batch, per feature.\n")
+        .initializer("new $T[$L]", ctx.elem(), n).build());
+    cls.addField(FieldSpec.builder(ctx.array(), norm, Modifier.PRIVATE, Modifier.FINAL).addJavadoc("x̂ of the last batch, [$L][$L], for backward.\n", ctx.batch(), n)
+        .initializer("new $T[$L]", ctx.elem(), size()).build());
+  }
+
+  @Override
+  String forwardCall() {
+    return bn.name() + (ctx.inference() ? "Forward()" : "Forward(training)");
+  }
+
+  @Override
+  List<MethodSpec> forward() {
+    int n = bn.outputSize(), b = ctx.batch();
+    String eps = ctx.lit(bn.eps()), one = ctx.lit(1);
+    MethodSpec.Builder mb = method(bn.name() + "Forward", "$L forward: normalizes each feature over the batch in training, with the running statistics in evaluation.", bn.name());
+    if (!ctx.inference()) mb.addParameter(boolean.class, "training").beginControlFlow("if (!training)");
+    mb.beginControlFlow("for (int r = 0; r < $L; r++)", b)
+        .beginControlFlow("for (int j = 0; j < $L; j++)", n)
+        .addStatement("$T xhat = ($L[r * $L + j] - params[$L + j]) / $LMath.sqrt(params[$L + j] + $L)", ctx.elem(), in, n, runMean.offset(),
+            ctx.narrow(), runVar.offset(), eps)
+        .addStatement("$L[r * $L + j] = params[$L + j] * xhat + params[$L + j]", out, n, gamma.offset(), beta.offset())
+        .endControlFlow().endControlFlow();
+    if (ctx.inference()) return List.of(mb.build());
+    mb.addStatement("return").endControlFlow();
+    mb.addComment("batch statistics, per feature")
+        .addStatement("java.util.Arrays.fill($L, 0)", mean)
+        .addStatement("java.util.Arrays.fill($L, 0)", invStd)
+        .addStatement("for (int r = 0; r < $L; r++) for (int j = 0; j < $L; j++) $L[j] += $L[r * $L + j]", b, n, mean, in, n)
+        .addStatement("for (int j = 0; j < $L; j++) $L[j] *= $L", n, mean, ctx.lit(1.0 / b))
+        .beginControlFlow("for (int r = 0; r < $L; r++)", b)
+        .beginControlFlow("for (int j = 0; j < $L; j++)", n)
+        .addStatement("$T d = $L[r * $L + j] - $L[j]", ctx.elem(), in, n, mean)
+        .addStatement("$L[j] += d * d", invStd)
+        .endControlFlow().endControlFlow()
+        .beginControlFlow("for (int j = 0; j < $L; j++)", n)
+        .addStatement("$T variance = $L[j] * $L", ctx.elem(), invStd, ctx.lit(1.0 / b))
+        .addStatement("params[$L + j] = $L * params[$L + j] + $L * $L[j]", runMean.offset(), ctx.lit(1 - bn.momentum()), runMean.offset(),
+            ctx.lit(bn.momentum()), mean)
+        .addStatement("params[$L + j] = $L * params[$L + j] + $L * variance", runVar.offset(), ctx.lit(1 - bn.momentum()), runVar.offset(),
+            ctx.lit(bn.momentum() * b / (b - 1.0)))
+        .addStatement("$L[j] = $L / $LMath.sqrt(variance + $L)", invStd, one, ctx.narrow(), eps)
+        .endControlFlow()
+        .beginControlFlow("for (int r = 0; r < $L; r++)", b)
+        .beginControlFlow("for (int j = 0; j < $L; j++)", n)
+        .addStatement("$T xhat = ($L[r * $L + j] - $L[j]) * $L[j]", ctx.elem(), in, n, mean, invStd)
+        .addStatement("$L[r * $L + j] = xhat", norm, n)
+        .addStatement("$L[r * $L + j] = params[$L + j] * xhat + params[$L + j]", out, n, gamma.offset(), beta.offset())
+        .endControlFlow().endControlFlow();
+    return List.of(mb.build());
+  }
+
+  @Override
+  List<MethodSpec> backward() {
+    int n = bn.outputSize(), b = ctx.batch();
+    MethodSpec.Builder mb = method(bn.name() + "Backward", "$L backward: dγ, dβ$L.", bn.name(), inGrad == null ? "" : " and the input gradient");
+    mb.addStatement("java.util.Arrays.fill(grads, $L, $L, 0)", gamma.offset(), gamma.offset() + n)
+        .addStatement("java.util.Arrays.fill(grads, $L, $L, 0)", beta.offset(), beta.offset() + n)
+        .beginControlFlow("for (int r = 0; r < $L; r++)", b)
+        .beginControlFlow("for (int j = 0; j < $L; j++)", n)
+        .addStatement("$T dy = $L[r * $L + j]", ctx.elem(), outGrad, n)
+        .addStatement("grads[$L + j] += dy * $L[r * $L + j]", gamma.offset(), norm, n)
+        .addStatement("grads[$L + j] += dy", beta.offset())
+        .endControlFlow().endControlFlow();
+    if (inGrad != null) {
+      mb.beginControlFlow("for (int r = 0; r < $L; r++)", b)
+          .beginControlFlow("for (int j = 0; j < $L; j++)", n)
+          .addStatement("$L[r * $L + j] = params[$L + j] * $L[j] * $L * ($L * $L[r * $L + j] - grads[$L + j] - $L[r * $L + j] * grads[$L + j])",
+              inGrad, n, gamma.offset(), invStd, ctx.lit(1.0 / b), ctx.lit(b), outGrad, n, beta.offset(), norm, n, gamma.offset())
+          .endControlFlow().endControlFlow();
+    }
+    return List.of(mb.build());
+  }
+
+  @Override
+  void initialize(MethodSpec.Builder init) {
+    init.addComment("$L: γ = 1, β = 0, running mean 0, running variance 1", bn.name());
+    init.addStatement("$T.constant(params, $L, $L, 1)", RuntimeTypes.INITIALIZERS, gamma.offset(), gamma.size());
+    init.addStatement("$T.constant(params, $L, $L, 0)", RuntimeTypes.INITIALIZERS, beta.offset(), beta.size());
+    init.addStatement("$T.constant(params, $L, $L, 0)", RuntimeTypes.INITIALIZERS, runMean.offset(), runMean.size());
+    init.addStatement("$T.constant(params, $L, $L, 1)", RuntimeTypes.INITIALIZERS, runVar.offset(), runVar.size());
+  }
+}
