@@ -71,4 +71,26 @@ class BatchNormTest {
     assertEquals(java.util.List.of("dense1.weight", "dense1.bias", "batchnorm1.weight", "batchnorm1.bias", "batchnorm1.running_mean",
         "batchnorm1.running_var", "dense2.weight", "dense2.bias"), java.util.List.copyOf(sd.keySet()));
   }
+
+  @Test
+  void aResidualNetworkLearnsIris() {
+    String text = IRIS_BN.replace("""
+          dense(16) -> batchnorm -> relu
+        """, """
+          dense(16) -> relu
+          residual {
+            dense(16) -> batchnorm -> relu
+            dense(16)
+          } -> relu
+          residual(shortcut: zeros) {
+            dense(24) -> tanh
+          }
+        """);
+    assertNotEquals(IRIS_BN, text, "the layers were replaced");
+    NnetCompiler.Compiled c = NnetCompiler.defaults().compile(new SourceFile("iris-res.nnet", text, Samples.repo().resolve("samples")));
+    Trainer t = c.newTrainer();
+    Dataset all = DataLoader.load(t.spec(), c.dataDirectory()).train();
+    t.fit(all, null, null);
+    assertTrue(t.evaluate(all).accuracy() >= 0.95, "residual blocks learn: " + t.evaluate(all).accuracy());
+  }
 }

@@ -22,11 +22,11 @@ public final class Analyzer {
   static final long MAX_BUFFER = 1L << 28;
 
   private static final List<String> TOP_LEVEL = List.of("model", "input", "loss", "precision", "network", "training", "data", "let", "search", "freeze", "from");
-  private static final List<String> LAYERS = List.of("dense", "batchnorm", "relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "dropout");
+  private static final List<String> LAYERS = List.of("dense", "batchnorm", "residual", "relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "dropout");
   /** Operations of the language whose compilation comes in a later version: named, so they are never silently ignored. */
   private static final Map<String, String> LAYERS_LATER = Map.ofEntries(
       Map.entry("layernorm", "normalization layers"),
-      Map.entry("groupnorm", "normalization layers"), Map.entry("residual", "residual blocks"),
+      Map.entry("groupnorm", "normalization layers"),
       Map.entry("prelu", "learned activations"), Map.entry("maxout", "learned activations"),
       Map.entry("softmax", "a softmax layer (softmax_cross_entropy already applies softmax to the last layer)"),
       Map.entry("conv", "convolutions"), Map.entry("maxpool", "pooling"), Map.entry("avgpool", "pooling"),
@@ -233,90 +233,132 @@ public final class Analyzer {
 
   // ====================================================================== the network
 
+  // the network being built: its ops so far, the size flowing out of the last one, names used
+  private List<Op> ops;
+  private int size;
+  private Map<String, Integer> counters;
+  private Set<String> names;
+  private int[] inputShape;
+
   private List<Op> layers(Ast.Network network, int[] input, Preprocessor.Spec preprocess) {
-    List<Op> ops = new ArrayList<>();
+    ops = new ArrayList<>();
     if (network.layers().isEmpty()) {
       error(network.span(), "the network has no layers", "e.g.  network { dense(128) -> relu -> dense(10) }");
       return ops;
     }
     int raw = 1;
     for (int d : input) raw *= d;
-    int size = preprocess.outputSize(raw); // a sample as the network sees it: flattened, then preprocessed
-    Map<String, Integer> counters = new HashMap<>();
-    Set<String> names = new HashSet<>();
-    for (Ast.Layer l : network.layers()) {
-      String op = l.op();
-      if (l.body().isPresent() && !op.equals("residual")) {
-        error(l.opSpan(), "'" + op + "' does not take a { } block", "only residual(...) { ... } has a body");
-        continue;
-      }
-      if (!LAYERS.contains(op)) {
-        if (LAYERS_LATER.containsKey(op)) later(l.opSpan(), "'" + op + "'", LAYERS_LATER.get(op));
-        else error(l.opSpan(), "unknown layer '" + op + "'", suggest(op, LAYERS, "the layers are: " + String.join(", ", LAYERS)));
-        continue;
-      }
-      String name = l.alias().map(Ast.Name::name).orElseGet(() -> op + counters.merge(op, 1, Integer::sum));
-      if (l.alias().isPresent() && !names.add(name)) {
-        error(l.alias().get().span(), "a second layer named '" + name + "'", "layer names must be unique");
-      }
-      names.add(name);
-      int line = l.span().line();
-      switch (op) {
-        case "dense" -> {
-          Args a = args(l.arguments(), l.opSpan(), "dense", "units", "init", "bias_init", "decay", "bias_decay", "frozen");
-          int units = a.has("units") ? integer(a.get("units"), 1, MAX_UNITS, "the number of units") : 0;
-          if (!a.has("units")) error(l.span(), "dense needs its number of units", "e.g.  dense(128)");
-          checkBuffer(l.span(), (long) size * units, "weights");
-          if (a.has("init")) explicitInits.add(name);
-          double decay = a.number("decay", 1);
-          if (decay < 0) error(a.get("decay").span(), "decay multiplies the weight decay: it must not be negative", "decay: 0 exempts the layer");
-          ops.add(new Dense(name, line, size, units, a.get("init"), a.get("bias_init"), decay,
-              a.has("bias_decay") && bool(a.get("bias_decay")), a.has("frozen") && bool(a.get("frozen"))).op);
-          size = Math.max(units, 1);
-        }
-        case "relu", "gelu", "silu", "sigmoid", "tanh" -> {
-          args(l.arguments(), l.opSpan(), op);
-          ops.add(new Op.Activation(name, line, size, Op.Activation.Kind.valueOf(op.toUpperCase(Locale.ROOT)), 0));
-        }
-        case "leaky_relu", "elu" -> {
-          Args a = args(l.arguments(), l.opSpan(), op, "alpha");
-          double alpha = a.number("alpha", op.equals("elu") ? 1.0 : 0.01);
-          if (alpha <= 0 || (op.equals("leaky_relu") && alpha >= 1)) {
-            error(a.span("alpha", null).known() && a.has("alpha") ? a.get("alpha").span() : l.span(),
-                op + "'s alpha must be " + (op.equals("elu") ? "positive" : "in (0, 1)") + ", got " + Num.fmt(alpha),
-                op.equals("elu") ? "the usual value is 1.0" : "the usual value is 0.01");
-          }
-          ops.add(new Op.Activation(name, line, size, Op.Activation.Kind.valueOf(op.toUpperCase(Locale.ROOT)), alpha));
-        }
-        case "batchnorm" -> {
-          Args a = args(l.arguments(), l.opSpan(), op, "momentum", "eps");
-          double momentum = a.number("momentum", 0.1), eps = a.number("eps", 1e-5);
-          if (momentum <= 0 || momentum > 1) error(a.has("momentum") ? a.get("momentum").span() : l.span(), "momentum must be in (0, 1], got " + Num.fmt(momentum), "PyTorch's default is 0.1");
-          if (eps <= 0) error(a.has("eps") ? a.get("eps").span() : l.span(), "eps must be positive", "the usual value is 1e-5");
-          ops.add(new Op.BatchNorm(name, line, size, momentum, eps));
-        }
-        case "dropout" -> {
-          Args a = args(l.arguments(), l.opSpan(), "dropout", "p");
-          if (!a.has("p")) {
-            error(l.span(), "dropout needs its drop probability", "e.g.  dropout(0.2)  drops 20% of the units in training");
-            continue;
-          }
-          Double p = number(a.get("p"));
-          if (p != null && (p < 0 || p >= 1)) {
-            error(a.get("p").span(), "dropout probability must be in [0, 1), got " + Num.fmt(p),
-                "dropout(p) takes the probability of DROPPING a unit; dropout(0.2) keeps 80%.");
-          } else if (p != null) {
-            ops.add(new Op.Dropout(name, line, size, p));
-          }
-        }
-        default -> throw new IllegalStateException(op);
-      }
-    }
+    size = preprocess.outputSize(raw); // a sample as the network sees it: flattened, then preprocessed
+    counters = new HashMap<>();
+    names = new HashSet<>();
+    inputShape = input;
+    for (Ast.Layer l : network.layers()) layer(l);
     for (Op op : ops) {
       if (op instanceof Op.Dense) continue;
       checkBuffer(Span.NONE, (long) op.outputSize(), "activations");
     }
     return resolveInits(ops);
+  }
+
+  /** Checks one layer and appends its ops; a residual block appends its body between a begin and an add. */
+  private void layer(Ast.Layer l) {
+    String op = l.op();
+    if (l.body().isPresent() && !op.equals("residual")) {
+      error(l.opSpan(), "'" + op + "' does not take a { } block", "only residual(...) { ... } has a body");
+      return;
+    }
+    if (!LAYERS.contains(op)) {
+      if (LAYERS_LATER.containsKey(op)) later(l.opSpan(), "'" + op + "'", LAYERS_LATER.get(op));
+      else error(l.opSpan(), "unknown layer '" + op + "'", suggest(op, LAYERS, "the layers are: " + String.join(", ", LAYERS)));
+      return;
+    }
+    String name = l.alias().map(Ast.Name::name).orElseGet(() -> op + counters.merge(op, 1, Integer::sum));
+    if (l.alias().isPresent() && !names.add(name)) {
+      error(l.alias().get().span(), "a second layer named '" + name + "'", "layer names must be unique");
+    }
+    names.add(name);
+    int line = l.span().line();
+    switch (op) {
+      case "residual" -> {
+        if (l.body().isEmpty() || l.body().get().isEmpty()) {
+          error(l.span(), "residual needs a body of layers", "e.g.  residual { dense(64) -> relu -> dense(64) } -> relu");
+          return;
+        }
+        Args a = args(l.arguments(), l.opSpan(), op, "shortcut");
+        String shortcut = "identity";
+        if (a.has("shortcut")) {
+          if (a.get("shortcut") instanceof Ast.Name n && List.of("identity", "zeros", "projection").contains(n.name())) shortcut = n.name();
+          else error(a.get("shortcut").span(), "the shortcut is identity, zeros or projection", null);
+        }
+        if (shortcut.equals("projection")) {
+          later(a.get("shortcut").span(), "a learned projection shortcut", "more residual shortcuts; use identity or zeros");
+          return;
+        }
+        int in = size;
+        String begin = name + "Input";
+        ops.add(new Op.ResidualBegin(begin, line, in, name));
+        for (Ast.Layer inner : l.body().get()) layer(inner);
+        int out = size;
+        if (shortcut.equals("identity") && out != in) {
+          error(l.opSpan(), "an identity shortcut needs the body to keep the size: " + in + " in, " + out + " out",
+              "make the body end in " + in + " units, or use residual(shortcut: zeros) when it widens");
+          return;
+        }
+        if (shortcut.equals("zeros") && out < in) {
+          error(l.opSpan(), "a zero-padding shortcut needs the body to widen or keep the size: " + in + " in, " + out + " out", null);
+          return;
+        }
+        ops.add(new Op.ResidualAdd(name, line, out, in, shortcut.equals("zeros"), begin));
+      }
+      case "dense" -> {
+        Args a = args(l.arguments(), l.opSpan(), "dense", "units", "init", "bias_init", "decay", "bias_decay", "frozen");
+        int units = a.has("units") ? integer(a.get("units"), 1, MAX_UNITS, "the number of units") : 0;
+        if (!a.has("units")) error(l.span(), "dense needs its number of units", "e.g.  dense(128)");
+        checkBuffer(l.span(), (long) size * units, "weights");
+        if (a.has("init")) explicitInits.add(name);
+        double decay = a.number("decay", 1);
+        if (decay < 0) error(a.get("decay").span(), "decay multiplies the weight decay: it must not be negative", "decay: 0 exempts the layer");
+        ops.add(new Dense(name, line, size, units, a.get("init"), a.get("bias_init"), decay,
+            a.has("bias_decay") && bool(a.get("bias_decay")), a.has("frozen") && bool(a.get("frozen"))).op);
+        size = Math.max(units, 1);
+      }
+      case "relu", "gelu", "silu", "sigmoid", "tanh" -> {
+        args(l.arguments(), l.opSpan(), op);
+        ops.add(new Op.Activation(name, line, size, Op.Activation.Kind.valueOf(op.toUpperCase(Locale.ROOT)), 0));
+      }
+      case "leaky_relu", "elu" -> {
+        Args a = args(l.arguments(), l.opSpan(), op, "alpha");
+        double alpha = a.number("alpha", op.equals("elu") ? 1.0 : 0.01);
+        if (alpha <= 0 || (op.equals("leaky_relu") && alpha >= 1)) {
+          error(a.span("alpha", null).known() && a.has("alpha") ? a.get("alpha").span() : l.span(),
+              op + "'s alpha must be " + (op.equals("elu") ? "positive" : "in (0, 1)") + ", got " + Num.fmt(alpha),
+              op.equals("elu") ? "the usual value is 1.0" : "the usual value is 0.01");
+        }
+        ops.add(new Op.Activation(name, line, size, Op.Activation.Kind.valueOf(op.toUpperCase(Locale.ROOT)), alpha));
+      }
+      case "batchnorm" -> {
+        Args a = args(l.arguments(), l.opSpan(), op, "momentum", "eps");
+        double momentum = a.number("momentum", 0.1), eps = a.number("eps", 1e-5);
+        if (momentum <= 0 || momentum > 1) error(a.has("momentum") ? a.get("momentum").span() : l.span(), "momentum must be in (0, 1], got " + Num.fmt(momentum), "PyTorch's default is 0.1");
+        if (eps <= 0) error(a.has("eps") ? a.get("eps").span() : l.span(), "eps must be positive", "the usual value is 1e-5");
+        ops.add(new Op.BatchNorm(name, line, size, momentum, eps));
+      }
+      case "dropout" -> {
+        Args a = args(l.arguments(), l.opSpan(), "dropout", "p");
+        if (!a.has("p")) {
+          error(l.span(), "dropout needs its drop probability", "e.g.  dropout(0.2)  drops 20% of the units in training");
+          return;
+        }
+        Double p = number(a.get("p"));
+        if (p != null && (p < 0 || p >= 1)) {
+          error(a.get("p").span(), "dropout probability must be in [0, 1), got " + Num.fmt(p),
+              "dropout(p) takes the probability of DROPPING a unit; dropout(0.2) keeps 80%.");
+        } else if (p != null) {
+          ops.add(new Op.Dropout(name, line, size, p));
+        }
+      }
+      default -> throw new IllegalStateException(op);
+    }
   }
 
   /** A dense layer as parsed; its default init depends on the activation after it, known only once all layers are read. */

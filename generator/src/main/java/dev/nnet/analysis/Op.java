@@ -98,6 +98,38 @@ public sealed interface Op {
     }
   }
 
+  /** Where a residual block starts: passes its input on, and in backward sums the body's and the shortcut's gradients. */
+  record ResidualBegin(String name, int line, int inputSize, String block) implements Op {
+    @Override
+    public int outputSize() {
+      return inputSize;
+    }
+
+    @Override
+    public String describe() {
+      return "residual " + block + " begins";
+    }
+  }
+
+  /**
+   * Where a residual block ends: H(x) = F(x) + shortcut(x), F the body's output, x the block's input.
+   * The shortcut is the identity (sizes equal) or x padded with zeros (the body widens).
+   *
+   * @param inputSize    the body's output size
+   * @param shortcutSize the block's input size
+   */
+  record ResidualAdd(String name, int line, int inputSize, int shortcutSize, boolean zeroPad, String begin) implements Op {
+    @Override
+    public int outputSize() {
+      return inputSize;
+    }
+
+    @Override
+    public String describe() {
+      return "residual(shortcut: " + (zeroPad ? "zeros" : "identity") + ")   # output = body + input";
+    }
+  }
+
   /** Inverted dropout: in training, zero each unit with probability {@code p} and scale survivors by 1/(1−p). */
   record Dropout(String name, int line, int inputSize, double p) implements Op {
     @Override
