@@ -22,12 +22,12 @@ public final class Analyzer {
   static final long MAX_BUFFER = 1L << 28;
 
   private static final List<String> TOP_LEVEL = List.of("model", "input", "loss", "precision", "network", "training", "data", "let", "search", "freeze", "from");
-  private static final List<String> LAYERS = List.of("dense", "batchnorm", "residual", "relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "dropout");
+  private static final List<String> LAYERS = List.of("dense", "batchnorm", "layernorm", "residual", "prelu", "relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "dropout");
   /** Operations of the language whose compilation comes in a later version: named, so they are never silently ignored. */
   private static final Map<String, String> LAYERS_LATER = Map.ofEntries(
-      Map.entry("layernorm", "normalization layers"),
+
       Map.entry("groupnorm", "normalization layers"),
-      Map.entry("prelu", "learned activations"), Map.entry("maxout", "learned activations"),
+      Map.entry("maxout", "learned activations"),
       Map.entry("softmax", "a softmax layer (softmax_cross_entropy already applies softmax to the last layer)"),
       Map.entry("conv", "convolutions"), Map.entry("maxpool", "pooling"), Map.entry("avgpool", "pooling"),
       Map.entry("flatten", "multi-dimensional inputs"));
@@ -336,6 +336,16 @@ public final class Analyzer {
         }
         ops.add(new Op.Activation(name, line, size, Op.Activation.Kind.valueOf(op.toUpperCase(Locale.ROOT)), alpha));
       }
+      case "layernorm" -> {
+        Args a = args(l.arguments(), l.opSpan(), op, "eps");
+        double eps = a.number("eps", 1e-5);
+        if (eps <= 0) error(a.has("eps") ? a.get("eps").span() : l.span(), "eps must be positive", "the usual value is 1e-5");
+        ops.add(new Op.LayerNorm(name, line, size, eps));
+      }
+      case "prelu" -> {
+        Args a = args(l.arguments(), l.opSpan(), op, "per_unit");
+        ops.add(new Op.PRelu(name, line, size, a.has("per_unit") && bool(a.get("per_unit"))));
+      }
       case "batchnorm" -> {
         Args a = args(l.arguments(), l.opSpan(), op, "momentum", "eps");
         double momentum = a.number("momentum", 0.1), eps = a.number("eps", 1e-5);
@@ -380,6 +390,7 @@ public final class Analyzer {
       Op.Activation.Kind next = null;
       for (int j = i + 1; j < out.size() && next == null; j++) {
         if (out.get(j) instanceof Op.Activation a) next = a.kind();
+        else if (out.get(j) instanceof Op.PRelu) next = Op.Activation.Kind.LEAKY_RELU; // a ReLU with a learned slope: He
         else if (out.get(j) instanceof Op.Dense) break;
       }
       Init w = next != null && next.reluFamily ? heNormal(d.inputSize()) : xavierUniform(d.inputSize(), d.outputSize());

@@ -98,6 +98,42 @@ public sealed interface Op {
     }
   }
 
+  /** Layer normalization: like batchnorm, but the statistics are each sample's, over its features; the same in training and evaluation. */
+  record LayerNorm(String name, int line, int inputSize, double eps) implements Op {
+    @Override
+    public int outputSize() {
+      return inputSize;
+    }
+
+    @Override
+    public long parameterCount() {
+      return 2L * inputSize;
+    }
+
+    @Override
+    public String describe() {
+      return "layernorm(eps: " + Num.fmt(eps) + ")";
+    }
+  }
+
+  /** PReLU: x if x > 0, else a·x with the slope a learned, one for all units or one per unit (init 0.25, as PyTorch). */
+  record PRelu(String name, int line, int inputSize, boolean perUnit) implements Op {
+    @Override
+    public int outputSize() {
+      return inputSize;
+    }
+
+    @Override
+    public long parameterCount() {
+      return perUnit ? inputSize : 1;
+    }
+
+    @Override
+    public String describe() {
+      return "prelu(" + (perUnit ? "per_unit: true" : "shared") + ")";
+    }
+  }
+
   /** Where a residual block starts: passes its input on, and in backward sums the body's and the shortcut's gradients. */
   record ResidualBegin(String name, int line, int inputSize, String block) implements Op {
     @Override

@@ -30,6 +30,8 @@ abstract class LayerEmitter {
     if (op instanceof Op.Activation a) return new ActivationEmitter(ctx, a, in, inGrad);
     if (op instanceof Op.Dropout d) return new DropoutEmitter(ctx, d, in, inGrad);
     if (op instanceof Op.BatchNorm b) return new BatchNormEmitter(ctx, b, in, inGrad);
+    if (op instanceof Op.LayerNorm n) return new LayerNormEmitter(ctx, n, in, inGrad);
+    if (op instanceof Op.PRelu p) return new PReluEmitter(ctx, p, in, inGrad);
     if (op instanceof Op.ResidualBegin r) return new ResidualEmitter.Begin(ctx, r, in, inGrad);
     if (op instanceof Op.ResidualAdd r) return new ResidualEmitter.Add(ctx, r, in, inGrad);
     throw new IllegalArgumentException("no emitter for " + op);

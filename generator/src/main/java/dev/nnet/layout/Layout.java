@@ -55,6 +55,14 @@ public record Layout(Model model, List<Tensor> tensors, int arenaSize, String si
         offset = align(offset + (long) d.inputSize() * d.outputSize());
         tensors.add(new Tensor(d.name() + ".bias", d, Role.BIAS, (int) offset, 1, d.outputSize()));
         offset = align(offset + d.outputSize());
+      } else if (op instanceof Op.LayerNorm n) {
+        tensors.add(new Tensor(n.name() + ".weight", n, Role.NORM, (int) offset, 1, n.outputSize()));
+        offset = align(offset + n.outputSize());
+        tensors.add(new Tensor(n.name() + ".bias", n, Role.NORM, (int) offset, 1, n.outputSize()));
+        offset = align(offset + n.outputSize());
+      } else if (op instanceof Op.PRelu p) {
+        tensors.add(new Tensor(p.name() + ".weight", p, Role.NORM, (int) offset, 1, (int) p.parameterCount()));
+        offset = align(offset + p.parameterCount());
       } else if (op instanceof Op.BatchNorm b) {
         String[] names = {".weight", ".bias", ".running_mean", ".running_var"};
         for (int i = 0; i < 4; i++) {
