@@ -22,11 +22,11 @@ public final class Analyzer {
   static final long MAX_BUFFER = 1L << 28;
 
   private static final List<String> TOP_LEVEL = List.of("model", "input", "loss", "precision", "network", "training", "data", "let", "search", "freeze", "from");
-  private static final List<String> LAYERS = List.of("dense", "batchnorm", "layernorm", "residual", "prelu", "relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "dropout");
+  private static final List<String> LAYERS = List.of("dense", "batchnorm", "layernorm", "groupnorm", "residual", "prelu", "relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "dropout");
   /** Operations of the language whose compilation comes in a later version: named, so they are never silently ignored. */
   private static final Map<String, String> LAYERS_LATER = Map.ofEntries(
 
-      Map.entry("groupnorm", "normalization layers"),
+
       Map.entry("maxout", "learned activations"),
       Map.entry("softmax", "a softmax layer (softmax_cross_entropy already applies softmax to the last layer)"),
       Map.entry("conv", "convolutions"), Map.entry("maxpool", "pooling"), Map.entry("avgpool", "pooling"),
@@ -336,11 +336,17 @@ public final class Analyzer {
         }
         ops.add(new Op.Activation(name, line, size, Op.Activation.Kind.valueOf(op.toUpperCase(Locale.ROOT)), alpha));
       }
-      case "layernorm" -> {
-        Args a = args(l.arguments(), l.opSpan(), op, "eps");
+      case "layernorm", "groupnorm" -> {
+        Args a = op.equals("layernorm") ? args(l.arguments(), l.opSpan(), op, "eps") : args(l.arguments(), l.opSpan(), op, "groups", "eps");
         double eps = a.number("eps", 1e-5);
         if (eps <= 0) error(a.has("eps") ? a.get("eps").span() : l.span(), "eps must be positive", "the usual value is 1e-5");
-        ops.add(new Op.LayerNorm(name, line, size, eps));
+        int groups = 1;
+        if (op.equals("groupnorm")) {
+          if (!a.has("groups")) error(l.span(), "groupnorm needs its number of groups", "e.g.  groupnorm(groups: 8)");
+          else groups = integer(a.get("groups"), 1, MAX_UNITS, "the number of groups");
+          if (size % groups != 0) error(a.get("groups").span(), "the " + size + " features do not split into " + groups + " equal groups", "choose a divisor of " + size);
+        }
+        ops.add(new Op.LayerNorm(name, line, size, eps, groups));
       }
       case "prelu" -> {
         Args a = args(l.arguments(), l.opSpan(), op, "per_unit");

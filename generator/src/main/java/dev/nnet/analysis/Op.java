@@ -98,8 +98,11 @@ public sealed interface Op {
     }
   }
 
-  /** Layer normalization: like batchnorm, but the statistics are each sample's, over its features; the same in training and evaluation. */
-  record LayerNorm(String name, int line, int inputSize, double eps) implements Op {
+  /**
+   * Layer normalization (groups = 1) and group normalization: like batchnorm, but the statistics are each
+   * sample's, over the features of each of {@code groups} equal groups; the same in training and evaluation.
+   */
+  record LayerNorm(String name, int line, int inputSize, double eps, int groups) implements Op {
     @Override
     public int outputSize() {
       return inputSize;
@@ -112,7 +115,7 @@ public sealed interface Op {
 
     @Override
     public String describe() {
-      return "layernorm(eps: " + Num.fmt(eps) + ")";
+      return groups == 1 ? "layernorm(eps: " + Num.fmt(eps) + ")" : "groupnorm(groups: " + groups + ", eps: " + Num.fmt(eps) + ")";
     }
   }
 
