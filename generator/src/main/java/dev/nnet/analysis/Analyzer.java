@@ -22,13 +22,13 @@ public final class Analyzer {
   static final long MAX_BUFFER = 1L << 28;
 
   private static final List<String> TOP_LEVEL = List.of("model", "input", "loss", "precision", "network", "training", "data", "let", "search", "freeze", "from");
-  private static final List<String> LAYERS = List.of("dense", "batchnorm", "layernorm", "groupnorm", "residual", "prelu", "relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "dropout");
+  private static final List<String> LAYERS = List.of("dense", "batchnorm", "layernorm", "groupnorm", "residual", "prelu", "maxout", "softmax", "relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "dropout");
   /** Operations of the language whose compilation comes in a later version: named, so they are never silently ignored. */
   private static final Map<String, String> LAYERS_LATER = Map.ofEntries(
 
 
-      Map.entry("maxout", "learned activations"),
-      Map.entry("softmax", "a softmax layer (softmax_cross_entropy already applies softmax to the last layer)"),
+
+
       Map.entry("conv", "convolutions"), Map.entry("maxpool", "pooling"), Map.entry("avgpool", "pooling"),
       Map.entry("flatten", "multi-dimensional inputs"));
   private static final List<String> TRAINING = List.of("batch", "epochs", "seed", "optimizer", "shuffle", "schedule",
@@ -290,10 +290,6 @@ public final class Analyzer {
           if (a.get("shortcut") instanceof Ast.Name n && List.of("identity", "zeros", "projection").contains(n.name())) shortcut = n.name();
           else error(a.get("shortcut").span(), "the shortcut is identity, zeros or projection", null);
         }
-        if (shortcut.equals("projection")) {
-          later(a.get("shortcut").span(), "a learned projection shortcut", "more residual shortcuts; use identity or zeros");
-          return;
-        }
         int in = size;
         String begin = name + "Input";
         ops.add(new Op.ResidualBegin(begin, line, in, name));
@@ -308,7 +304,7 @@ public final class Analyzer {
           error(l.opSpan(), "a zero-padding shortcut needs the body to widen or keep the size: " + in + " in, " + out + " out", null);
           return;
         }
-        ops.add(new Op.ResidualAdd(name, line, out, in, shortcut.equals("zeros"), begin));
+        ops.add(new Op.ResidualAdd(name, line, out, in, shortcut, begin));
       }
       case "dense" -> {
         Args a = args(l.arguments(), l.opSpan(), "dense", "units", "init", "bias_init", "decay", "bias_decay", "frozen");
@@ -347,6 +343,18 @@ public final class Analyzer {
           if (size % groups != 0) error(a.get("groups").span(), "the " + size + " features do not split into " + groups + " equal groups", "choose a divisor of " + size);
         }
         ops.add(new Op.LayerNorm(name, line, size, eps, groups));
+      }
+      case "softmax" -> {
+        args(l.arguments(), l.opSpan(), op);
+        ops.add(new Op.Softmax(name, line, size));
+      }
+      case "maxout" -> {
+        Args a = args(l.arguments(), l.opSpan(), op, "k");
+        int k = a.has("k") ? integer(a.get("k"), 2, MAX_UNITS, "k, the inputs per output") : 2;
+        if (size % k != 0) error(a.has("k") ? a.get("k").span() : l.span(), "maxout(" + k + ") needs a multiple of " + k + " inputs, not " + size,
+            "make the layer before it " + (size / k + 1) * k + " wide");
+        ops.add(new Op.Maxout(name, line, size, k));
+        size = size / k;
       }
       case "prelu" -> {
         Args a = args(l.arguments(), l.opSpan(), op, "per_unit");
@@ -396,7 +404,7 @@ public final class Analyzer {
       Op.Activation.Kind next = null;
       for (int j = i + 1; j < out.size() && next == null; j++) {
         if (out.get(j) instanceof Op.Activation a) next = a.kind();
-        else if (out.get(j) instanceof Op.PRelu) next = Op.Activation.Kind.LEAKY_RELU; // a ReLU with a learned slope: He
+        else if (out.get(j) instanceof Op.PRelu || out.get(j) instanceof Op.Maxout) next = Op.Activation.Kind.LEAKY_RELU; // ReLU-like: He
         else if (out.get(j) instanceof Op.Dense) break;
       }
       Init w = next != null && next.reluFamily ? heNormal(d.inputSize()) : xavierUniform(d.inputSize(), d.outputSize());
@@ -527,6 +535,10 @@ public final class Analyzer {
     if (loss == null || layers.isEmpty()) return;
     Op last = layers.get(layers.size() - 1);
     if (loss.kind() == Model.Loss.Kind.SOFTMAX_CROSS_ENTROPY) {
+      if (last instanceof Op.Softmax sm) {
+        error(lineSpan(sm.line()), "softmax before softmax_cross_entropy applies softmax twice",
+            "drop the softmax layer: the loss applies softmax to the raw scores itself (and predict prints probabilities)");
+      }
       if (last.outputSize() < 2) {
         error(lineSpan(last.line()), "softmax_cross_entropy needs at least 2 outputs (one per class); the last layer has " + last.outputSize(),
             "end the network with dense(<number of classes>)");

@@ -137,6 +137,32 @@ public sealed interface Op {
     }
   }
 
+  /** softmax as a layer: each sample's outputs become probabilities. (softmax_cross_entropy applies it itself.) */
+  record Softmax(String name, int line, int inputSize) implements Op {
+    @Override
+    public int outputSize() {
+      return inputSize;
+    }
+
+    @Override
+    public String describe() {
+      return "softmax";
+    }
+  }
+
+  /** maxout(k): each output is the largest of k consecutive inputs, so the layer narrows k times. */
+  record Maxout(String name, int line, int inputSize, int k) implements Op {
+    @Override
+    public int outputSize() {
+      return inputSize / k;
+    }
+
+    @Override
+    public String describe() {
+      return "maxout(k: " + k + ")";
+    }
+  }
+
   /** Where a residual block starts: passes its input on, and in backward sums the body's and the shortcut's gradients. */
   record ResidualBegin(String name, int line, int inputSize, String block) implements Op {
     @Override
@@ -152,20 +178,35 @@ public sealed interface Op {
 
   /**
    * Where a residual block ends: H(x) = F(x) + shortcut(x), F the body's output, x the block's input.
-   * The shortcut is the identity (sizes equal) or x padded with zeros (the body widens).
+   * The shortcut is the identity (sizes equal), x padded with zeros (the body widens), or a learned
+   * projection x·W_s (any sizes; W_s starts Xavier-uniform, like a linear layer).
    *
    * @param inputSize    the body's output size
    * @param shortcutSize the block's input size
+   * @param shortcut     identity, zeros or projection
    */
-  record ResidualAdd(String name, int line, int inputSize, int shortcutSize, boolean zeroPad, String begin) implements Op {
+  record ResidualAdd(String name, int line, int inputSize, int shortcutSize, String shortcut, String begin) implements Op {
     @Override
     public int outputSize() {
       return inputSize;
     }
 
+    public boolean zeroPad() {
+      return shortcut.equals("zeros");
+    }
+
+    public boolean projection() {
+      return shortcut.equals("projection");
+    }
+
+    @Override
+    public long parameterCount() {
+      return projection() ? (long) shortcutSize * inputSize : 0;
+    }
+
     @Override
     public String describe() {
-      return "residual(shortcut: " + (zeroPad ? "zeros" : "identity") + ")   # output = body + input";
+      return "residual(shortcut: " + shortcut + ")   # output = body + " + (projection() ? "input·W_s" : "input");
     }
   }
 

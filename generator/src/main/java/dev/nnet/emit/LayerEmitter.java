@@ -32,6 +32,8 @@ abstract class LayerEmitter {
     if (op instanceof Op.BatchNorm b) return new BatchNormEmitter(ctx, b, in, inGrad);
     if (op instanceof Op.LayerNorm n) return new LayerNormEmitter(ctx, n, in, inGrad);
     if (op instanceof Op.PRelu p) return new PReluEmitter(ctx, p, in, inGrad);
+    if (op instanceof Op.Softmax s) return new RowwiseEmitter.SoftmaxLayer(ctx, s, in, inGrad);
+    if (op instanceof Op.Maxout m) return new RowwiseEmitter.MaxoutLayer(ctx, m, in, inGrad);
     if (op instanceof Op.ResidualBegin r) return new ResidualEmitter.Begin(ctx, r, in, inGrad);
     if (op instanceof Op.ResidualAdd r) return new ResidualEmitter.Add(ctx, r, in, inGrad);
     throw new IllegalArgumentException("no emitter for " + op);

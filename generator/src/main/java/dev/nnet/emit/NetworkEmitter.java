@@ -183,7 +183,8 @@ public final class NetworkEmitter {
     CodeBlock.Builder b = CodeBlock.builder();
     for (Op op : model.layers()) {
       String kind = op instanceof Op.Dense ? "dense" : op instanceof Op.Dropout ? "dropout" : op instanceof Op.BatchNorm ? "batchnorm"
-          : op instanceof Op.LayerNorm n ? (n.groups() == 1 ? "layernorm" : "groupnorm") : op instanceof Op.PRelu ? "prelu"
+          : op instanceof Op.LayerNorm n ? (n.groups() == 1 ? "layernorm" : "groupnorm") : op instanceof Op.Softmax ? "softmax"
+          : op instanceof Op.Maxout ? "maxout" : op instanceof Op.PRelu ? "prelu"
           : op instanceof Op.ResidualBegin ? "residual_input" : op instanceof Op.ResidualAdd ? "residual" : ((Op.Activation) op).kind().keyword;
       b.add(b.isEmpty() ? "" : ", ").add("new $T($S, $S, $L)", LAYER, op.name(), kind, op.outputSize());
     }

@@ -127,7 +127,7 @@ final class OptimizerEmitter {
     if (opt.kind() == Model.Optimizer.Kind.ADAMW) sb.append(", ").append(t != null && t.weight() ? "decay" : ctx.lit(1));
     if (reg.decays()) {
       Op.Dense d = t == null ? null : t.dense();
-      double m = d == null ? 0 : (t.weight() || d.biasDecay() ? d.decay() : 0); // norm parameters are never decayed
+      double m = d == null ? (t.weight() ? 1 : 0) : (t.weight() || d.biasDecay() ? d.decay() : 0); // norm parameters are never decayed
       sb.append(", ").append(ctx.lit(reg.weightDecay() * m)).append(", ").append(ctx.lit(reg.l1() * m));
     }
     if (reg.clipNorm() > 0) sb.append(", clip");

@@ -60,6 +60,9 @@ public record Layout(Model model, List<Tensor> tensors, int arenaSize, String si
         offset = align(offset + n.outputSize());
         tensors.add(new Tensor(n.name() + ".bias", n, Role.NORM, (int) offset, 1, n.outputSize()));
         offset = align(offset + n.outputSize());
+      } else if (op instanceof Op.ResidualAdd r && r.projection()) {
+        tensors.add(new Tensor(r.name() + ".shortcut.weight", r, Role.WEIGHT, (int) offset, r.shortcutSize(), r.outputSize()));
+        offset = align(offset + (long) r.shortcutSize() * r.outputSize());
       } else if (op instanceof Op.PRelu p) {
         tensors.add(new Tensor(p.name() + ".weight", p, Role.NORM, (int) offset, 1, (int) p.parameterCount()));
         offset = align(offset + p.parameterCount());
