@@ -24,6 +24,14 @@ public sealed interface Op {
   /** How {@code nnet check} shows the operation, with defaults filled in. */
   String describe();
 
+  /** An operation whose output has as many values per sample as its input. */
+  sealed interface SameSize extends Op permits Activation, Dropout, BatchNorm, LayerNorm, PRelu, Softmax, ResidualBegin, ResidualAdd {
+    @Override
+    default int outputSize() {
+      return inputSize();
+    }
+  }
+
   /**
    * {@code dense(units)}: y = x·W + b.
    *
@@ -50,7 +58,7 @@ public sealed interface Op {
    *
    * @param alpha leaky_relu's negative slope, elu's saturation; unused by the others
    */
-  record Activation(String name, int line, int inputSize, Kind kind, double alpha) implements Op {
+  record Activation(String name, int line, int inputSize, Kind kind, double alpha) implements SameSize {
     public enum Kind {
       RELU("relu", true), LEAKY_RELU("leaky_relu", true), ELU("elu", true), GELU("gelu", true), SILU("silu", true),
       SIGMOID("sigmoid", false), TANH("tanh", false);
@@ -66,11 +74,6 @@ public sealed interface Op {
     }
 
     @Override
-    public int outputSize() {
-      return inputSize;
-    }
-
-    @Override
     public String describe() {
       return kind == Kind.LEAKY_RELU || kind == Kind.ELU ? kind.keyword + "(alpha: " + Num.fmt(alpha) + ")" : kind.keyword;
     }
@@ -81,12 +84,7 @@ public sealed interface Op {
    * the running statistics replace μ_B and σ²_B. Running statistics follow PyTorch: r ← (1 − m)·r + m·stat,
    * the variance's unbiased.
    */
-  record BatchNorm(String name, int line, int inputSize, double momentum, double eps) implements Op {
-    @Override
-    public int outputSize() {
-      return inputSize;
-    }
-
+  record BatchNorm(String name, int line, int inputSize, double momentum, double eps) implements SameSize {
     @Override
     public long parameterCount() {
       return 2L * inputSize;
@@ -102,12 +100,7 @@ public sealed interface Op {
    * Layer normalization (groups = 1) and group normalization: like batchnorm, but the statistics are each
    * sample's, over the features of each of {@code groups} equal groups; the same in training and evaluation.
    */
-  record LayerNorm(String name, int line, int inputSize, double eps, int groups) implements Op {
-    @Override
-    public int outputSize() {
-      return inputSize;
-    }
-
+  record LayerNorm(String name, int line, int inputSize, double eps, int groups) implements SameSize {
     @Override
     public long parameterCount() {
       return 2L * inputSize;
@@ -120,12 +113,7 @@ public sealed interface Op {
   }
 
   /** PReLU: x if x > 0, else a·x with the slope a learned, one for all units or one per unit (init 0.25, as PyTorch). */
-  record PRelu(String name, int line, int inputSize, boolean perUnit) implements Op {
-    @Override
-    public int outputSize() {
-      return inputSize;
-    }
-
+  record PRelu(String name, int line, int inputSize, boolean perUnit) implements SameSize {
     @Override
     public long parameterCount() {
       return perUnit ? inputSize : 1;
@@ -138,12 +126,7 @@ public sealed interface Op {
   }
 
   /** softmax as a layer: each sample's outputs become probabilities. (softmax_cross_entropy applies it itself.) */
-  record Softmax(String name, int line, int inputSize) implements Op {
-    @Override
-    public int outputSize() {
-      return inputSize;
-    }
-
+  record Softmax(String name, int line, int inputSize) implements SameSize {
     @Override
     public String describe() {
       return "softmax";
@@ -164,12 +147,7 @@ public sealed interface Op {
   }
 
   /** Where a residual block starts: passes its input on, and in backward sums the body's and the shortcut's gradients. */
-  record ResidualBegin(String name, int line, int inputSize, String block) implements Op {
-    @Override
-    public int outputSize() {
-      return inputSize;
-    }
-
+  record ResidualBegin(String name, int line, int inputSize, String block) implements SameSize {
     @Override
     public String describe() {
       return "residual " + block + " begins";
@@ -185,12 +163,7 @@ public sealed interface Op {
    * @param shortcutSize the block's input size
    * @param shortcut     identity, zeros or projection
    */
-  record ResidualAdd(String name, int line, int inputSize, int shortcutSize, String shortcut, String begin) implements Op {
-    @Override
-    public int outputSize() {
-      return inputSize;
-    }
-
+  record ResidualAdd(String name, int line, int inputSize, int shortcutSize, String shortcut, String begin) implements SameSize {
     public boolean zeroPad() {
       return shortcut.equals("zeros");
     }
@@ -211,12 +184,7 @@ public sealed interface Op {
   }
 
   /** Inverted dropout: in training, zero each unit with probability {@code p} and scale survivors by 1/(1−p). */
-  record Dropout(String name, int line, int inputSize, double p) implements Op {
-    @Override
-    public int outputSize() {
-      return inputSize;
-    }
-
+  record Dropout(String name, int line, int inputSize, double p) implements SameSize {
     @Override
     public String describe() {
       return "dropout(p: " + Num.fmt(p) + ")   # drops " + Num.fmt(p * 100) + "% of units in training";
