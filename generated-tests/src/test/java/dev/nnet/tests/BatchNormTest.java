@@ -58,9 +58,12 @@ class BatchNormTest {
     String src = PredictorEmitter.emit(g.model(), g.layout(), "p").toString();
     Class<?> type = JaninoCompiler.compile("p.IrisBnPredictor", src).type();
     Object predictor = type.getMethod("load", java.io.InputStream.class).invoke(null, new ByteArrayInputStream(Files.readAllBytes(ckpt)));
+    assertTrue(src.contains("fold batchnorm1 into dense1"), "the predictor folds batchnorm into the dense layer");
     for (int i = 0; i < 150; i += 7) {
       float[] s = java.util.Arrays.copyOfRange(all.features(), i * 4, i * 4 + 4);
-      assertArrayEquals(t.predict(s), (float[]) type.getMethod("predict", float[].class).invoke(predictor, (Object) s), "sample " + i);
+      float[] want = t.predict(s), got = (float[]) type.getMethod("predict", float[].class).invoke(predictor, (Object) s);
+      assertArrayEquals(want, got, 1e-5f, "sample " + i + ": folding only changes rounding");
+      assertEquals(CliArgmax.of(want), CliArgmax.of(got), "sample " + i + ": the same class");
     }
   }
 
@@ -92,5 +95,13 @@ class BatchNormTest {
     Dataset all = DataLoader.load(t.spec(), c.dataDirectory()).train();
     t.fit(all, null, null);
     assertTrue(t.evaluate(all).accuracy() >= 0.95, "residual blocks learn: " + t.evaluate(all).accuracy());
+  }
+
+  static final class CliArgmax {
+    static int of(float[] p) {
+      int best = 0;
+      for (int i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
+      return best;
+    }
   }
 }

@@ -17,10 +17,25 @@ import javax.lang.model.element.Modifier;
  * An inference-only class for a model: the forward pass in evaluation mode (dropout off), one sample at a
  * time, depending on nothing but the JDK; its parameters come from a checkpoint written by nnet train.
  * It is emitted by the trainer's own plain-path layer emitters with a batch of one, so it computes
- * exactly what the trainer's evaluation mode computes on the plain path.
+ * exactly what the trainer's evaluation mode computes on the plain path. A batchnorm right after a
+ * dense layer is folded into it when the checkpoint is loaded (W′ = W·γ/√(v + ε) per output,
+ * b′ = (b − μ)·γ/√(v + ε) + β) and then passes values through: one product instead of two passes.
  */
 public final class PredictorEmitter {
   private PredictorEmitter() {}
+
+  /** Folds the evaluation-mode batchnorm {@code bn} into the dense layer {@code d} before it, in the arena. */
+  private static void fold(MethodSpec.Builder mb, Layout layout, Op.Dense d, Op.BatchNorm bn, EmitContext ctx) {
+    int w = layout.weight(d).offset(), b = layout.bias(d).offset(), n = d.outputSize();
+    int g = layout.tensor(bn, ".weight").offset(), be = layout.tensor(bn, ".bias").offset();
+    int rm = layout.tensor(bn, ".running_mean").offset(), rv = layout.tensor(bn, ".running_var").offset();
+    mb.addComment("fold $L into $L: W' = W·γ/√(v + ε), b' = (b − μ)·γ/√(v + ε) + β (the batchnorm then passes values through)", bn.name(), d.name())
+        .beginControlFlow("for (int j = 0; j < $L; j++)", n)
+        .addStatement("double f = params[$L + j] / Math.sqrt(params[$L + j] + $L)", g, rv, bn.eps())
+        .addStatement("for (int i = 0; i < $L; i++) params[$L + i * $L + j] = $L(params[$L + i * $L + j] * f)", d.inputSize(), w, n, ctx.narrow(), w, n)
+        .addStatement("params[$L + j] = $L((params[$L + j] - params[$L + j]) * f + params[$L + j])", b, ctx.narrow(), b, rm, be)
+        .endControlFlow();
+  }
 
   public static JavaFile emit(Model model, Layout layout, String pkg) {
     if (!model.plan().data().preprocess().kind().equals("none")) {
@@ -88,8 +103,19 @@ public final class PredictorEmitter {
         .endControlFlow();
     MethodSpec.Builder refresh = MethodSpec.methodBuilder("parametersChanged").addModifiers(Modifier.PRIVATE);
     for (LayerEmitter l : layers) l.refresh(refresh);
+    MethodSpec.Builder folds = MethodSpec.methodBuilder("foldBatchNorms").addModifiers(Modifier.PRIVATE)
+        .addJavadoc("Folds each batchnorm that follows a dense layer into that layer's weights: called once, after loading.\n");
+    boolean anyFold = false;
+    for (int i = 0; i + 1 < one.layers().size(); i++) {
+      if (one.layers().get(i) instanceof Op.Dense d && one.layers().get(i + 1) instanceof Op.BatchNorm bn) {
+        fold(folds, layout, d, bn, ctx);
+        anyFold = true;
+      }
+    }
+    if (anyFold) read.addStatement("p.foldBatchNorms()");
     read.addStatement("p.parametersChanged()").addStatement("return p");
     cls.addMethod(read.build());
+    if (anyFold) cls.addMethod(folds.build());
     cls.addMethod(refresh.build());
 
     MethodSpec.Builder predict = MethodSpec.methodBuilder("predict").addModifiers(Modifier.PUBLIC).returns(float[].class)
@@ -104,7 +130,15 @@ public final class PredictorEmitter {
       predict.addStatement("float scale = $Lf", (float) one.plan().data().scale());
       predict.addStatement("for (int i = 0; i < $L; i++) input[i] *= scale", one.inputSize());
     }
-    for (LayerEmitter l : layers) predict.addStatement(l.forwardCall());
+    for (int i = 0; i < layers.size(); i++) {
+      LayerEmitter l = layers.get(i);
+      if (i > 0 && one.layers().get(i) instanceof Op.BatchNorm && one.layers().get(i - 1) instanceof Op.Dense) {
+        predict.addComment("$L is folded into $L", l.op().name(), one.layers().get(i - 1).name());
+        predict.addStatement("System.arraycopy($L, 0, $L, 0, $L)", l.in, l.out, l.size());
+      } else {
+        predict.addStatement(l.forwardCall());
+      }
+    }
     predict.addStatement("float[] dst = new float[$L]", one.outputSize()).addStatement("int row = 0").addCode(loss.outputStatements()).addStatement("return dst");
     cls.addMethod(predict.build());
     for (LayerEmitter l : layers) {
