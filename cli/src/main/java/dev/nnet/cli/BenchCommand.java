@@ -12,10 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "bench", description = {"Measures the generated trainer on one thread: training and inference samples/s, GFLOP/s",
-    "(2 flops per multiply-add; training counts 3x the forward multiply-adds), bytes allocated per step, and the",
-    "compile time from .nnet text to a ready class. The JIT warm-up is run first and discarded. Uses the file's",
-    "training data when it is available, otherwise random data of the right shape (and says so)."})
+@Command(name = "bench", header = "Measure samples/s and GFLOP/s of the generated trainer.", description = "Measures the generated trainer on one thread: training and inference samples/s, GFLOP/s (2 flops per multiply-add; training counts 3x the forward multiply-adds), bytes allocated per step, and the compile time from .nnet text to a ready class. The JIT warm-up is run first and discarded. Uses the file's training data when it is available, otherwise random data of the right shape (and says so).")
 final class BenchCommand implements Callable<Integer> {
   @Mixin
   Common common;

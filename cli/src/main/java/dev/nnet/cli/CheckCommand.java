@@ -15,9 +15,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "check", description = {"Checks a .nnet file and prints the resolved model: every layer with its output shape,",
-    "parameter count and initializer, and every setting with its defaults filled in.",
-    "On an error, prints file:line:col, the line with the problem underlined, and a hint; exits 1."})
+@Command(name = "check", header = "Check a .nnet file and show the resolved model.", description = "Checks a .nnet file and prints the resolved model: every layer with its output shape, parameter count and initializer, and every setting with its defaults filled in. On an error, prints file:line:col, the line with the problem underlined, and a hint; exits 1.")
 final class CheckCommand implements Callable<Integer> {
   @Mixin
   Common common;

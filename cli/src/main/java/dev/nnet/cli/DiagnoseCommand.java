@@ -11,11 +11,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "diagnose", description = {"Runs one batch forward and backward at initialization (and with --steps N again after N",
-    "training steps) and prints, per layer: the activations' mean and standard deviation, the norm of the loss",
-    "gradient at its output, the fraction of dead ReLUs and of saturated sigmoid/tanh outputs. Then it names",
-    "vanishing or exploding activations and gradients, with the remedies the notes give. Uses the file's training",
-    "data, or standard-normal inputs when it is not available (said so)."})
+@Command(name = "diagnose", header = "Show per-layer activations and gradients, with findings.", description = "Runs one batch forward and backward at initialization (and with --steps N again after N training steps) and prints, per layer: the activations' mean and standard deviation, the norm of the loss gradient at its output, the fraction of dead ReLUs and of saturated sigmoid/tanh outputs. Then it names vanishing or exploding activations and gradients, with the remedies the notes give. Uses the file's training data, or standard-normal inputs when it is not available (said so).")
 final class DiagnoseCommand implements Callable<Integer> {
   @Mixin
   Common common;

@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "eval", description = "Loads a checkpoint and reports loss and accuracy on the file's test set (or its training set when it has none).")
+@Command(name = "eval", header = "Report loss and accuracy of a checkpoint on the test set.", description = "Loads a checkpoint and reports loss and accuracy on the file's test set (or its training set when it has none).")
 final class EvalCommand implements Callable<Integer> {
   @Mixin
   Common common;

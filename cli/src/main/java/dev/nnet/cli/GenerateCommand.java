@@ -11,8 +11,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "generate", description = {"Writes the generated trainer's Java source. It compiles with javac against the",
-    "runtime jar (add --add-modules jdk.incubator.vector for Vector API kernels, or use --kernels plain)."})
+@Command(name = "generate", header = "Write the generated Java source (or the inference-only predictor).", description = "Writes the generated trainer's Java source. It compiles with javac against the runtime jar (add --add-modules jdk.incubator.vector for Vector API kernels, or use --kernels plain).")
 final class GenerateCommand implements Callable<Integer> {
   @Mixin
   Common common;

@@ -11,9 +11,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "gradcheck", description = {"Compiles the file's network in float64 and compares every parameter gradient with finite",
-    "differences on random data (fourth-order central differences, dropout masks held fixed). Prints the worst",
-    "relative error per parameter tensor; exits 1 when one is above the tolerance."})
+@Command(name = "gradcheck", header = "Compare every gradient with finite differences.", description = "Compiles the file's network in float64 and compares every parameter gradient with finite differences on random data (fourth-order central differences, dropout masks held fixed). Prints the worst relative error per parameter tensor; exits 1 when one is above the tolerance.")
 final class GradcheckCommand implements Callable<Integer> {
   @Mixin
   Common common;

@@ -9,21 +9,25 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code nnet} command: every failure a user can cause ends in a message and an exit code, never a stack trace. */
-@Command(name = "nnet", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "nnet", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, usageHelpAutoWidth = true,
     description = {
         "Compiles a .nnet network description into a Java trainer specialized for its exact shapes, and runs it.",
         "",
-        "  nnet check samples/fashion-mlp.nnet        show the resolved model: shapes, parameters, defaults",
-        "  nnet train samples/fashion-mlp.nnet        train on the file's data, write fashion-mlp.ckpt",
+        "Examples:",
+        "  nnet check samples/fashion-mlp.nnet                         the resolved model: shapes, parameters, defaults",
+        "  nnet train samples/fashion-mlp.nnet                         train; writes fashion-mlp.ckpt",
         "  nnet eval samples/fashion-mlp.nnet --weights fashion-mlp.ckpt",
         "  nnet predict samples/iris.nnet --weights iris.ckpt --input flowers.csv",
-        "  nnet generate samples/fashion-mlp.nnet -o src/generated/java",
-        "  nnet bench samples/fashion-mlp.nnet         samples/s and GFLOP/s of the generated trainer",
-        "  nnet gradcheck samples/gradcheck/relu-family.nnet   gradients against finite differences",
-        "  nnet schedule samples/fashion-cosine.nnet --plot lr.png   the learning rate of every epoch",
+        "  nnet schedule samples/fashion-cosine.nnet --plot lr.png      the learning rate, drawn",
+        "  nnet diagnose samples/depth-uniform.nnet                    vanishing signal, layer by layer",
+        "  nnet gradcheck samples/gradcheck/residual.nnet              gradients against finite differences",
+        "  nnet bench samples/fashion-mlp.nnet                         samples/s and GFLOP/s",
+        "  nnet generate samples/iris.nnet -o src/main/java --package com.example",
+        "",
+        "'nnet help COMMAND' explains a command and its options.",
         ""},
-    footer = {"", "Exit codes: 0 success, 1 error in the file, the data or a checkpoint, 2 bad command line, 3 internal error.",
-        "The language is described in docs/language.md."},
+    footer = {"", "Exit codes: 0 success, 1 an error in the file, the data or a checkpoint, 2 a bad command line, 3 an internal error.",
+        "The language: docs/language.md."},
     subcommands = {CheckCommand.class, GenerateCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, BenchCommand.class, ScheduleCommand.class, GradcheckCommand.class, DiagnoseCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

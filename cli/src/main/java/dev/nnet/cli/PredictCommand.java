@@ -18,9 +18,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "predict", description = {"Loads a checkpoint and prints the network's output for each row of a CSV of raw features",
-    "(as many columns as the input; a header row is skipped): the most likely class and the class probabilities,",
-    "or the predicted values."})
+@Command(name = "predict", header = "Print the outputs for rows of raw features in a CSV.", description = "Loads a checkpoint and prints the network's output for each row of a CSV of raw features (as many columns as the input; a header row is skipped): the most likely class and the class probabilities, or the predicted values.")
 final class PredictCommand implements Callable<Integer> {
   @Mixin
   Common common;

@@ -30,9 +30,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "schedule", description = {"Prints the learning rate the file's schedule gives each epoch (the rate of the epoch's first",
-    "step), and with --plot draws it for every step. A plateau schedule depends on validation metrics; it is",
-    "shown as if they never stopped improving."})
+@Command(name = "schedule", header = "Print (and plot) the learning rate of every epoch.", description = "Prints the learning rate the file's schedule gives each epoch (the rate of the epoch's first step), and with --plot draws it for every step. A plateau schedule depends on validation metrics; it is shown as if they never stopped improving.")
 final class ScheduleCommand implements Callable<Integer> {
   @Mixin
   Common common;

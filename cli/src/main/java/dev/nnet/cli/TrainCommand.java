@@ -15,8 +15,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "train", description = {"Compiles the file's network, trains it on the file's data, evaluates it on the test set",
-    "once at the end, and writes a checkpoint (after every epoch and at the end; atomically)."})
+@Command(name = "train", header = "Train on the file's data; write a checkpoint.", description = "Compiles the file's network, trains it on the file's data, evaluates it on the test set once at the end, and writes a checkpoint (after every epoch and at the end; atomically).")
 final class TrainCommand implements Callable<Integer> {
   @Mixin
   Common common;
