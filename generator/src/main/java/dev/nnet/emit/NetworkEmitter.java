@@ -83,14 +83,24 @@ public final class NetworkEmitter {
     sb.append(SafeText.comment(model.name())).append(": a trainer for exactly this network, batch ").append(ctx.batch())
         .append(", ").append(model.precision().keyword()).append(", ")
         .append(ctx.vector() ? "Vector API kernels (" + ctx.lanes() + " lanes)" : "plain-Java kernels").append(".\n<pre>\n");
-    sb.append(String.format("%-12s %-40s %10s %10s%n", "layer", "operation", "output", "params"));
-    sb.append(String.format("%-12s %-40s %10s %10s%n", "input", "", shape(model.inputShape()), ""));
+    int width = "operation".length(), nameWidth = "layer".length();
     for (Op op : model.layers()) {
-      sb.append(String.format("%-12s %-40s %10s %10d%n", op.name(), SafeText.comment(op.describe().replace("²", "^2")).split("#")[0].strip(),
-          "[" + op.outputSize() + "]", op.parameterCount()));
+      width = Math.max(width, describe(op).length());
+      nameWidth = Math.max(nameWidth, op.name().length());
+    }
+    String row = "%-" + nameWidth + "s  %-" + width + "s %8s %10s%n";
+    sb.append(String.format(row, "layer", "operation", "output", "params"));
+    sb.append(String.format(row, "input", "", shape(model.inputShape()), ""));
+    for (Op op : model.layers()) {
+      sb.append(String.format(row, op.name(), describe(op), "[" + op.outputSize() + "]", op.parameterCount() == 0 ? "" : op.parameterCount()));
     }
     sb.append("</pre>\nLoss ").append(model.loss().kind().keyword).append("; optimizer ").append(model.optimizer().describe()).append(".\n");
     return sb.toString().replace("$", "$$");
+  }
+
+  /** An operation as the header lists it: safe for a comment, without the explanatory tail. */
+  private static String describe(Op op) {
+    return SafeText.comment(op.describe().replace("²", "^2")).split("#")[0].strip();
   }
 
   private static String shape(int[] s) {
