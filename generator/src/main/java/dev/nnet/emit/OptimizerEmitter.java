@@ -154,7 +154,10 @@ final class OptimizerEmitter {
     mb.addStatement("$T g = grads[i]", ctx.elem());
     if (reg.clipValue() > 0) mb.addStatement("g = Math.max($L, Math.min($L, g))", ctx.lit(-reg.clipValue()), ctx.lit(reg.clipValue()));
     if (reg.clipNorm() > 0) mb.addStatement("g *= clip");
-    if (reg.decays()) mb.addStatement("g += l2 * params[i] + l1 * Math.signum(params[i])");
+    // only the terms the file asks for: Math.signum would keep C2 from vectorizing the loop for nothing
+    if (reg.weightDecay() > 0 && reg.l1() > 0) mb.addStatement("g += l2 * params[i] + l1 * Math.signum(params[i])");
+    else if (reg.weightDecay() > 0) mb.addStatement("g += l2 * params[i]");
+    else if (reg.l1() > 0) mb.addStatement("g += l1 * Math.signum(params[i])");
     String sqrt = ctx.narrow() + "Math.sqrt";
     switch (opt.kind()) {
       case SGD -> {
