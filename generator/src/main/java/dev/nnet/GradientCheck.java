@@ -59,7 +59,7 @@ public final class GradientCheck {
       for (int i = 0; i < t.size(); i++) params.set(t.offset() + i, params.get(t.offset() + i) + 0.1 * rng.nextGaussian());
     }
     net.parametersChanged();
-    Dataset data = randomBatch(spec, rng);
+    Dataset data = Dataset.random(spec, spec.batchSize(), spec.inputSize(), rng);
     net.stage(data, Dataset.identity(spec.batchSize()), 0, spec.batchSize(), 1f);
     long noise = net.noiseState();
     net.computeGradients();
@@ -111,21 +111,5 @@ public final class GradientCheck {
     net.parametersChanged();
     net.setNoiseState(noise);
     return net.computeGradients();
-  }
-
-  /** One batch of standard-normal features with random classes (or targets). */
-  static Dataset randomBatch(NetworkSpec spec, Rng rng) {
-    int b = spec.batchSize(), in = spec.inputSize(), out = spec.outputSize();
-    float[] x = new float[b * in];
-    for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
-    if (spec.task() == NetworkSpec.Task.CLASSIFICATION) {
-      int[] y = new int[b];
-      for (int i = 0; i < b; i++) y[i] = rng.nextInt(out);
-      return Dataset.classification("random", in, x, y, out);
-    }
-    float[] t = new float[b * out];
-    boolean yesNo = spec.task() == NetworkSpec.Task.MULTILABEL;
-    for (int i = 0; i < t.length; i++) t[i] = yesNo ? (rng.nextFloat() < 0.5f ? 1 : 0) : (float) rng.nextGaussian();
-    return Dataset.regression("random", in, x, t, out);
   }
 }

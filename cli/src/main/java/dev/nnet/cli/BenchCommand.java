@@ -42,7 +42,7 @@ final class BenchCommand implements Callable<Integer> {
       data = DataLoader.load(ns, c.dataDirectory()).train();
       source = data.name() + " (" + data.rows() + " samples)";
     } catch (NnetException e) {
-      data = Benchmark.synthetic(ns, Math.max(ns.batchSize() * 64, 4096), 1);
+      data = Dataset.random(ns, Math.max(ns.batchSize() * 64, 4096), ns.inputSize(), new Rng(1));
       source = "synthetic: the file's data is not available (" + e.getMessage() + ")";
     }
     long macs = 0;

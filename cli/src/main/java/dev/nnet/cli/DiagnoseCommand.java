@@ -37,12 +37,7 @@ final class DiagnoseCommand implements Callable<Integer> {
     } catch (NnetException e) {
       int raw = 1;
       for (int d : ns.inputShape()) raw *= d;
-      Rng rng = new Rng(ns.plan().seed());
-      float[] x = new float[ns.batchSize() * 8 * raw];
-      for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
-      int[] y = new int[ns.batchSize() * 8];
-      for (int i = 0; i < y.length; i++) y[i] = rng.nextInt(Math.max(1, ns.outputSize()));
-      data = Dataset.classification("standard-normal inputs", raw, x, y, ns.outputSize());
+      data = Dataset.random(ns, ns.batchSize() * 8, raw, new Rng(ns.plan().seed()));
       if (!json) err.println("note: the file's data is not available (" + e.getMessage() + "); using standard-normal inputs");
     }
     List<List<Diagnosis.LayerStats>> runs = trainer.diagnose(data, steps);

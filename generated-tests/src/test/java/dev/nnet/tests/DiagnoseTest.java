@@ -13,12 +13,7 @@ class DiagnoseTest {
   static List<Diagnosis.LayerStats> atInit(String sample) {
     Trainer t = NnetCompiler.defaults().compile(Samples.read(Samples.sample(sample))).newTrainer();
     NetworkSpec spec = t.spec();
-    Rng rng = new Rng(1);
-    float[] x = new float[spec.batchSize() * spec.inputSize()];
-    for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
-    int[] y = new int[spec.batchSize()];
-    for (int i = 0; i < y.length; i++) y[i] = rng.nextInt(spec.outputSize());
-    return t.diagnose(Dataset.classification("normal", spec.inputSize(), x, y, spec.outputSize()), 0).get(0);
+    return t.diagnose(Dataset.random(spec, spec.batchSize(), spec.inputSize(), new Rng(1)), 0).get(0);
   }
 
   static double perLayer(List<Diagnosis.LayerStats> s) {

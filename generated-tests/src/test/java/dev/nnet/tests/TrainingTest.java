@@ -59,12 +59,7 @@ class TrainingTest {
   }
 
   static Dataset randomSet(NetworkSpec spec, int rows, long seed) {
-    Rng rng = new Rng(seed);
-    float[] x = new float[rows * spec.inputSize()];
-    for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
-    int[] y = new int[rows];
-    for (int i = 0; i < rows; i++) y[i] = rng.nextInt(spec.outputSize());
-    return Dataset.classification("random", spec.inputSize(), x, y, spec.outputSize());
+    return Dataset.random(spec, rows, spec.inputSize(), new Rng(seed));
   }
 
   static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> allocationCases() {
@@ -80,8 +75,7 @@ class TrainingTest {
     NnetCompiler.Compiled c = NnetCompiler.defaults().kernels(kernels).compile(Samples.read(Samples.sample("gradcheck/" + sample + ".nnet")));
     Network net = c.newNetwork();
     net.initialize(1);
-    Dataset d = net.spec().task() == NetworkSpec.Task.REGRESSION
-        ? Benchmark.synthetic(net.spec(), 60, 1) : randomSet(net.spec(), 60, 1);
+    Dataset d = randomSet(net.spec(), 60, 1);
     int[] order = Dataset.identity(d.rows());
     int batch = net.spec().batchSize(), steps = d.rows() / batch;
     var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();

@@ -57,19 +57,4 @@ public final class Benchmark {
     return new Result(trainSps, inferSps, trainSps * 6.0 * forwardMacsPerSample * 1e-9, inferSps * 2.0 * forwardMacsPerSample * 1e-9,
         allocated, forwardMacsPerSample, trainSteps, batches);
   }
-
-  /** A random set of the network's shape, for when its data is not at hand. */
-  public static Dataset synthetic(NetworkSpec spec, int rows, long seed) {
-    Rng rng = new Rng(seed);
-    float[] x = new float[rows * spec.inputSize()];
-    for (int i = 0; i < x.length; i++) x[i] = rng.nextFloat();
-    if (spec.task() == NetworkSpec.Task.CLASSIFICATION) {
-      int[] y = new int[rows];
-      for (int i = 0; i < rows; i++) y[i] = rng.nextInt(spec.outputSize());
-      return Dataset.classification("synthetic", spec.inputSize(), x, y, spec.outputSize());
-    }
-    float[] t = new float[rows * spec.outputSize()];
-    for (int i = 0; i < t.length; i++) t[i] = (float) rng.nextGaussian();
-    return Dataset.regression("synthetic", spec.inputSize(), x, t, spec.outputSize());
-  }
 }

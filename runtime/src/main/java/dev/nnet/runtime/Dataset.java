@@ -19,6 +19,27 @@ public record Dataset(String name, int rows, int featureSize, float[] features, 
     return new Dataset(name, targets.length / targetSize, featureSize, features, null, 0, targets, targetSize, null);
   }
 
+  /**
+   * {@code rows} random samples of {@code features} standard-normal features, labelled for {@code spec}'s
+   * task: random classes, random 0/1 targets (multi-label), or standard-normal targets. Features are drawn
+   * first, then labels or targets, all from {@code rng}: for benchmarks, gradient checks and diagnostics
+   * when real data is not at hand.
+   */
+  public static Dataset random(NetworkSpec spec, int rows, int features, Rng rng) {
+    int out = spec.outputSize();
+    float[] x = new float[rows * features];
+    for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
+    if (spec.task() == NetworkSpec.Task.CLASSIFICATION) {
+      int[] y = new int[rows];
+      for (int i = 0; i < rows; i++) y[i] = rng.nextInt(out);
+      return classification("random", features, x, y, out);
+    }
+    float[] t = new float[rows * out];
+    boolean yesNo = spec.task() == NetworkSpec.Task.MULTILABEL;
+    for (int i = 0; i < t.length; i++) t[i] = yesNo ? (rng.nextFloat() < 0.5f ? 1 : 0) : (float) rng.nextGaussian();
+    return regression("random", features, x, t, out);
+  }
+
   /** The same set with names for its classes. */
   public Dataset withClassNames(java.util.List<String> names) {
     return new Dataset(name, rows, featureSize, features, labels, classes, targets, targetSize, names == null ? null : java.util.List.copyOf(names));
