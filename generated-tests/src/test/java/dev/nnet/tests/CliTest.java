@@ -121,6 +121,18 @@ class CliTest {
   }
 
   @Test
+  void benchReportsItsFiguresAndSaysWhenDataIsSynthetic() {
+    Run r = nnet("bench", Samples.sample("tabular.nnet").toString(), "--warmup", "0.3", "--seconds", "0.3", "--json");
+    assertEquals(0, r.code, r.err);
+    assertTrue(r.out.strip().matches("\\{\"model\":\"Tabular\",\"kernels\":\"vector:\\d+\",\"batch\":8,\"synthetic\":true,"
+        + "\"train_samples_per_s\":[0-9.]+,\"infer_samples_per_s\":[0-9.]+,\"gflops\":[0-9.]+,\"infer_gflops\":[0-9.]+,"
+        + "\"alloc_bytes_per_step\":\\d+,\"compile_ms\":\\d+}"), r.out);
+    Run human = nnet("bench", Samples.sample("tabular.nnet").toString(), "--warmup", "0.2", "--seconds", "0.2");
+    assertTrue(human.err.contains("data: synthetic: the file's data is not available"), human.err);
+    assertTrue(human.out.contains("train_samples_per_s") && human.out.contains("compile_ms"), human.out);
+  }
+
+  @Test
   void gradcheckCommand() {
     Run ok = nnet("gradcheck", Samples.sample("gradcheck/relu-family.nnet").toString(), "--elements", "30");
     assertEquals(0, ok.code, ok.out + ok.err);
