@@ -12,10 +12,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "bench", header = "Measure samples/s and GFLOP/s of the generated trainer.", description = "Measures the generated trainer on one thread: training and inference samples/s, GFLOP/s (2 flops per multiply-add; training counts 3x the forward multiply-adds), bytes allocated per step, and the compile time from .nnet text to a ready class. The JIT warm-up is run first and discarded. Uses the file's training data when it is available, otherwise random data of the right shape (and says so).")
+@Command(name = "bench", header = "Measure samples/s and GFLOP/s of the generated trainer.", description = "Measures the generated trainer (on --threads N threads): training and inference samples/s, GFLOP/s (2 flops per multiply-add; training counts 3x the forward multiply-adds), bytes allocated per step, and the compile time from .nnet text to a ready class. The JIT warm-up is run first and discarded. Uses the file's training data when it is available, otherwise random data of the right shape (and says so).")
 final class BenchCommand implements Callable<Integer> {
   @Mixin
   Common common;
+
+  @Mixin
+  ThreadsOption threads;
 
   @Option(names = "--seconds", paramLabel = "S", description = "how long to measure training, and then inference (default: ${DEFAULT-VALUE})")
   double seconds = 5;
@@ -34,6 +37,7 @@ final class BenchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
     NnetCompiler.Compiled c = common.compile(err);
     Network net = c.newNetwork();
+    threads.applyTo(net);
     NetworkSpec ns = net.spec();
     net.initialize(ns.plan().seed());
     Dataset data;
@@ -48,15 +52,15 @@ final class BenchCommand implements Callable<Integer> {
     long macs = 0;
     for (Op op : c.model().layers()) if (op instanceof Op.Dense d) macs += (long) d.inputSize() * d.outputSize();
     if (!json) {
-      err.printf("benchmarking %s: batch %d, %s, %s kernels, 1 thread; data: %s%n", ns.modelName(), ns.batchSize(),
-          ns.precision().keyword(), ns.kernels(), source);
+      err.printf("benchmarking %s: batch %d, %s, %s kernels, %d thread%s; data: %s%n", ns.modelName(), ns.batchSize(),
+          ns.precision().keyword(), ns.kernels(), net.threads(), net.threads() == 1 ? "" : "s", source);
       err.flush();
     }
     Benchmark.Result r = Benchmark.run(net, data, (float) ns.plan().data().scale(), macs, warmup, seconds);
     if (json) {
-      out.printf(Locale.ROOT, "{\"model\":\"%s\",\"kernels\":\"%s\",\"batch\":%d,\"synthetic\":%s,\"train_samples_per_s\":%.1f,\"infer_samples_per_s\":%.1f,"
+      out.printf(Locale.ROOT, "{\"model\":\"%s\",\"kernels\":\"%s\",\"threads\":%d,\"batch\":%d,\"synthetic\":%s,\"train_samples_per_s\":%.1f,\"infer_samples_per_s\":%.1f,"
               + "\"gflops\":%.2f,\"infer_gflops\":%.2f,\"alloc_bytes_per_step\":%d,\"compile_ms\":%d}%n",
-          ns.modelName(), ns.kernels(), ns.batchSize(), source.startsWith("synthetic"), r.trainSamplesPerSecond(), r.inferSamplesPerSecond(),
+          ns.modelName(), ns.kernels(), net.threads(), ns.batchSize(), source.startsWith("synthetic"), r.trainSamplesPerSecond(), r.inferSamplesPerSecond(),
           r.trainGflops(), r.inferGflops(), r.allocatedBytesPerStep(), c.compileMillis());
     } else {
       out.printf(Locale.ROOT, "train_samples_per_s   %,12.0f   (%.1f GFLOP/s)%n", r.trainSamplesPerSecond(), r.trainGflops());

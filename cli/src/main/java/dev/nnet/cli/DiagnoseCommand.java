@@ -16,6 +16,9 @@ final class DiagnoseCommand implements Callable<Integer> {
   @Mixin
   Common common;
 
+  @Mixin
+  ThreadsOption threads;
+
   @Option(names = "--steps", paramLabel = "N", description = "also measure after N training steps")
   int steps;
 
@@ -29,7 +32,7 @@ final class DiagnoseCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
     var c = common.compile(err);
-    Trainer trainer = c.newTrainer();
+    Trainer trainer = c.newTrainer().threads(threads.get());
     NetworkSpec ns = trainer.spec();
     Dataset data;
     try {

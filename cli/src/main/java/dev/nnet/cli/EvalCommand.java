@@ -19,6 +19,9 @@ final class EvalCommand implements Callable<Integer> {
   @Mixin
   Common common;
 
+  @Mixin
+  ThreadsOption threads;
+
   @Option(names = {"-w", "--weights"}, required = true, paramLabel = "CKPT", description = "checkpoint written by 'nnet train', or a PyTorch-style .npz state_dict")
   Path weights;
 
@@ -32,7 +35,7 @@ final class EvalCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     var c = common.compile(spec.commandLine().getErr());
-    Trainer trainer = c.newTrainer().loadWeights(weights);
+    Trainer trainer = c.newTrainer().threads(threads.get()).loadWeights(weights);
     DataLoader.Splits s = DataLoader.load(trainer.spec(), c.dataDirectory());
     Dataset d = s.test() != null ? s.test() : s.train();
     String which = s.test() != null ? "test" : "train";

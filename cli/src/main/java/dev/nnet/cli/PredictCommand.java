@@ -23,6 +23,9 @@ final class PredictCommand implements Callable<Integer> {
   @Mixin
   Common common;
 
+  @Mixin
+  ThreadsOption threads;
+
   @Option(names = {"-w", "--weights"}, required = true, paramLabel = "CKPT", description = "checkpoint written by 'nnet train', or a PyTorch-style .npz state_dict")
   Path weights;
 
@@ -38,7 +41,7 @@ final class PredictCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    Trainer trainer = common.compile(spec.commandLine().getErr()).newTrainer().loadWeights(weights);
+    Trainer trainer = common.compile(spec.commandLine().getErr()).newTrainer().threads(threads.get()).loadWeights(weights);
     NetworkSpec ns = trainer.spec();
     float[][] rows = read(ns.inputSize());
     float[][] outputs = trainer.predict(rows);

@@ -20,6 +20,9 @@ final class TrainCommand implements Callable<Integer> {
   @Mixin
   Common common;
 
+  @Mixin
+  ThreadsOption threads;
+
   @Option(names = "--epochs", paramLabel = "N", description = "train this many epochs instead of the file's")
   Integer epochs;
 
@@ -54,7 +57,7 @@ final class TrainCommand implements Callable<Integer> {
     NnetCompiler.Compiled c = common.compile(err);
     Path checkpoint = this.out != null ? this.out : common.defaultCheckpoint(src);
     if (!json) err.printf(Locale.ROOT, "compiled %s in %d ms%n", c.model().name(), c.compileMillis());
-    Trainer trainer = c.newTrainer().checkpointTo(checkpoint)
+    Trainer trainer = c.newTrainer().threads(threads.get()).checkpointTo(checkpoint)
         .listener(new Progress(err, json ? out : null, System.console() != null, logEvery));
     if (resume) trainer.load(checkpoint);
     if (initWeights != null) trainer.importWeights(initWeights);

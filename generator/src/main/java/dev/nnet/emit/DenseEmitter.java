@@ -67,37 +67,58 @@ final class DenseEmitter extends LayerEmitter {
     return com.squareup.javapoet.ArrayTypeName.of(ctx.array());
   }
 
-  @Override
-  List<MethodSpec> forward() {
+  /** y = x·W + b. */
+  private Gemm forwardProduct() {
     int bsz = ctx.batch(), in = d.inputSize(), outN = d.outputSize();
     return new Gemm(d.name() + "Forward",
         String.format("%s forward: %s[%d][%d] = %s[%d][%d] · W[%d][%d] + b[%d].\n<p>From %s", d.name(), out, bsz, outN,
             this.in, bsz, in, in, outN, outN, ctx.sourceLine(d.line())),
-        bsz, outN, in, this.in, 0, in, 1, "params", w.offset(), outN, weightRows, out, 0, outN, "params", b.offset()).emit(ctx);
+        bsz, outN, in, this.in, 0, in, 1, "params", w.offset(), outN, weightRows, out, 0, outN, "params", b.offset());
+  }
+
+  /** dW = xᵀ·dy. */
+  private Gemm weightProduct() {
+    int bsz = ctx.batch(), in = d.inputSize(), outN = d.outputSize();
+    return new Gemm(d.name() + "WeightGrad",
+        String.format("dW[%d][%d] = %sᵀ · %s, over the batch of %d.", in, outN, this.in, outGrad, bsz),
+        in, outN, bsz, this.in, 0, 1, in, outGrad, 0, outN, gradRows, "grads", w.offset(), outN, null, 0);
+  }
+
+  /** dx = dy·Wᵀ. */
+  private Gemm inputProduct() {
+    int bsz = ctx.batch(), in = d.inputSize(), outN = d.outputSize();
+    return new Gemm(d.name() + "InputGrad",
+        String.format("%s[%d][%d] = %s · Wᵀ, reading W transposed from %s.", inGrad, bsz, in, outGrad, transposed),
+        bsz, in, outN, outGrad, 0, outN, 1, transposed, 0, in, transposed, inGrad, 0, in, null, 0);
+  }
+
+  @Override
+  String forwardCall() {
+    return forwardProduct().call(ctx);
+  }
+
+  @Override
+  List<MethodSpec> forward() {
+    return forwardProduct().emit(ctx);
   }
 
   @Override
   List<MethodSpec> backward() {
-    int bsz = ctx.batch(), in = d.inputSize(), outN = d.outputSize();
+    int bsz = ctx.batch(), outN = d.outputSize();
     List<MethodSpec> methods = new ArrayList<>();
     MethodSpec.Builder entry = method(d.name() + "Backward", "$L backward: weight, bias$L gradients.", d.name(),
         inGrad == null ? "" : " and input");
     if (gradRows != null) {
       entry.addStatement("for (int r = 0; r < $L; r++) System.arraycopy($L, r * $L, $L[r], 0, $L)", bsz, outGrad, outN, gradRows, outN);
     }
-    entry.addStatement("$LWeightGrad()", d.name());
+    Gemm weight = weightProduct();
+    entry.addStatement(weight.call(ctx));
     entry.addStatement("$LBiasGrad()", d.name());
-    if (inGrad != null) entry.addStatement("$LInputGrad()", d.name());
+    if (inGrad != null) entry.addStatement(inputProduct().call(ctx));
     methods.add(entry.build());
-    methods.addAll(new Gemm(d.name() + "WeightGrad",
-        String.format("dW[%d][%d] = %sᵀ · %s, over the batch of %d.", in, outN, this.in, outGrad, bsz),
-        in, outN, bsz, this.in, 0, 1, in, outGrad, 0, outN, gradRows, "grads", w.offset(), outN, null, 0).emit(ctx));
+    methods.addAll(weight.emit(ctx));
     methods.add(biasGrad());
-    if (inGrad != null) {
-      methods.addAll(new Gemm(d.name() + "InputGrad",
-          String.format("%s[%d][%d] = %s · Wᵀ, reading W transposed from %s.", inGrad, bsz, in, outGrad, transposed),
-          bsz, in, outN, outGrad, 0, outN, 1, transposed, 0, in, transposed, inGrad, 0, in, null, 0).emit(ctx));
-    }
+    if (inGrad != null) methods.addAll(inputProduct().emit(ctx));
     return methods;
   }
 
@@ -127,9 +148,14 @@ final class DenseEmitter extends LayerEmitter {
     return mb.build();
   }
 
+  /** Whether the refresh is worth sharing among threads. */
+  private boolean splitRefresh() {
+    return ctx.threaded() && d.inputSize() * d.outputSize() >= Tasks.MIN_ELEMENTS;
+  }
+
   /** Refreshes the copies of W the products read: Wᵀ (flat or rows) and, on the plain path, W's rows. */
   private MethodSpec refreshCopies() {
-    int in = d.inputSize(), outN = d.outputSize(), block = 16;
+    int in = d.inputSize(), outN = d.outputSize(), block = 16, blocks = (in + block - 1) / block;
     MethodSpec.Builder mb = MethodSpec.methodBuilder(d.name() + "RefreshCopies").addModifiers(Modifier.PRIVATE)
         .addJavadoc("Copies $L.weight [$L][$L] into the layouts its products read.\n", d.name(), in, outN);
     if (weightRows != null) {
@@ -137,9 +163,16 @@ final class DenseEmitter extends LayerEmitter {
     }
     if (transposed != null) {
       String store = ctx.vector() ? transposed + "[o * " + in + " + i]" : transposed + "[o][i]";
-      mb.addComment("transposed in $L×$L blocks, so reads and writes both stay in cache", block, block)
-          .beginControlFlow("for (int i0 = 0; i0 < $L; i0 += $L)", in, block)
-          .addStatement("int i1 = Math.min(i0 + $L, $L)", block, in)
+      mb.addComment("transposed in $L×$L blocks, so reads and writes both stay in cache", block, block);
+      if (splitRefresh()) {
+        mb.addJavadoc("<p>Shared by rows of W: each part takes a run of the $L blocks.\n", blocks)
+            .addParameter(int.class, "part").addParameter(int.class, "parts")
+            .beginControlFlow("for (int i0 = $L * part / parts * $L, end = Math.min($L * (part + 1) / parts * $L, $L); i0 < end; i0 += $L)",
+                blocks, block, blocks, block, in, block);
+      } else {
+        mb.beginControlFlow("for (int i0 = 0; i0 < $L; i0 += $L)", in, block);
+      }
+      mb.addStatement("int i1 = Math.min(i0 + $L, $L)", block, in)
           .beginControlFlow("for (int o0 = 0; o0 < $L; o0 += $L)", outN, block)
           .addStatement("int o1 = Math.min(o0 + $L, $L)", block, outN)
           .beginControlFlow("for (int i = i0; i < i1; i++)")
@@ -175,7 +208,9 @@ final class DenseEmitter extends LayerEmitter {
 
   @Override
   void refresh(MethodSpec.Builder after) {
-    if (hasCopies()) after.addStatement("$LRefreshCopies()", d.name());
+    if (!hasCopies()) return;
+    if (splitRefresh()) after.addStatement(ctx.tasks().call(d.name() + "RefreshCopies"));
+    else after.addStatement("$LRefreshCopies()", d.name());
   }
 
   @Override

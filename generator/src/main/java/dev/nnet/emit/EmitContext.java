@@ -13,11 +13,21 @@ import dev.nnet.runtime.Precision;
  *
  * @param lanes     vector length in elements; 0 for the plain-Java path
  * @param inference forward pass only, evaluation mode, no runtime library (the predictor)
+ * @param tasks     the work shared among threads, registered by the emitters as they emit
  */
-record EmitContext(Model model, Layout layout, int lanes, boolean inference) {
+record EmitContext(Model model, Layout layout, int lanes, boolean inference, Tasks tasks) {
+
+  EmitContext(Model model, Layout layout, int lanes, boolean inference) {
+    this(model, layout, lanes, inference, new Tasks());
+  }
 
   EmitContext(Model model, Layout layout, int lanes) {
     this(model, layout, lanes, false);
+  }
+
+  /** Whether this trainer shares work among threads: the Vector API trainer does; the plain path and the predictor do not. */
+  boolean threaded() {
+    return vector() && !inference;
   }
 
   static final ClassName FLOAT_VECTOR = ClassName.get("jdk.incubator.vector", "FloatVector");

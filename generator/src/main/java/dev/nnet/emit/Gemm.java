@@ -31,6 +31,27 @@ record Gemm(String name, String doc, int m, int n, int k,
 
   static final int TILE_ROWS = 4, TILE_VECTORS = 4;
 
+  /** How a product is shared among threads: by columns of C, by rows of C, or not at all. */
+  enum Split { NONE, COLUMNS, ROWS }
+
+  /**
+   * Columns when B is the larger operand (each thread then reads its own share of B: the weights in the
+   * forward pass and the input gradient), rows otherwise (the weight gradient, whose A is the layer input);
+   * none for small products or when there are fewer than two units to share.
+   */
+  Split split(EmitContext ctx) {
+    if (!ctx.threaded() || (long) m * n * k < Tasks.MIN_MACS) return Split.NONE;
+    int strips = n / ctx.lanes() / TILE_VECTORS, rowTiles = m / TILE_ROWS;
+    if ((long) k * n >= (long) m * k && strips >= 2) return Split.COLUMNS;
+    if (rowTiles >= 2) return Split.ROWS;
+    return strips >= 2 ? Split.COLUMNS : Split.NONE;
+  }
+
+  /** The statement that computes this product: a plain call, or {@code split(TASK_…)} on the team. */
+  String call(EmitContext ctx) {
+    return split(ctx) == Split.NONE ? name + "()" : ctx.tasks().call(name);
+  }
+
   /** The methods computing this product: a driver named {@link #name} plus its tile kernels. */
   List<MethodSpec> emit(EmitContext ctx) {
     List<MethodSpec> out = new ArrayList<>();
@@ -42,38 +63,69 @@ record Gemm(String name, String doc, int m, int n, int k,
     }
     int lanes = ctx.lanes();
     int vectors = n / lanes;                       // full vectors per row
-    int wideCols = vectors / TILE_VECTORS * TILE_VECTORS * lanes; // columns covered by 4-vector tiles
+    int stripWidth = TILE_VECTORS * lanes;
+    int strips = vectors / TILE_VECTORS;
+    int wideCols = strips * stripWidth;            // columns covered by 4-vector tiles
     int restVectors = vectors % TILE_VECTORS;
     int fullRows = m / TILE_ROWS * TILE_ROWS;
     int restRows = m % TILE_ROWS;
+    int tail = vectors * lanes;
+    Split split = split(ctx);
+    String i0 = "0", i1 = Integer.toString(fullRows), last = "true";
+    if (split != Split.NONE) {
+      driver.addParameter(int.class, "part").addParameter(int.class, "parts");
+      last = "part == parts - 1";
+    }
+    if (split == Split.ROWS) {
+      driver.addJavadoc("<p>Shared by rows: each part takes a run of the $L four-row tiles.\n", fullRows / TILE_ROWS);
+      driver.addStatement("int i0 = $L * part / parts * $L, i1 = $L * (part + 1) / parts * $L", fullRows / TILE_ROWS, TILE_ROWS,
+          fullRows / TILE_ROWS, TILE_ROWS);
+      i0 = "i0";
+      i1 = "i1";
+    }
     // Column strips outer, row tiles inner: one strip of B (k × 4 vectors) stays in cache while every
     // row tile of A streams past it, instead of all of B streaming once per row tile.
     if (wideCols > 0) {
-      driver.beginControlFlow("for (int j = 0; j < $L; j += $L)", wideCols, TILE_VECTORS * lanes);
-      rowTiles(driver, "j", TILE_VECTORS, fullRows, restRows, out, ctx);
+      if (split == Split.COLUMNS) {
+        driver.addJavadoc("<p>Shared by columns: each part takes a run of the $L strips of $L columns.\n", strips, stripWidth);
+        driver.addStatement("int s0 = $L * part / parts, s1 = $L * (part + 1) / parts", strips, strips);
+        driver.beginControlFlow("for (int j = s0 * $L; j < s1 * $L; j += $L)", stripWidth, stripWidth, stripWidth);
+      } else {
+        driver.beginControlFlow("for (int j = 0; j < $L; j += $L)", wideCols, stripWidth);
+      }
+      rowTiles(driver, "j", TILE_VECTORS, i0, i1, fullRows, restRows, split, last, out, ctx);
       driver.endControlFlow();
     }
-    if (restVectors > 0) rowTiles(driver, Integer.toString(wideCols), restVectors, fullRows, restRows, out, ctx);
+    boolean columnRest = restVectors > 0 || tail < n;
+    if (split == Split.COLUMNS && columnRest) driver.beginControlFlow("if ($L)", last);
+    if (restVectors > 0) rowTiles(driver, Integer.toString(wideCols), restVectors, i0, i1, fullRows, restRows, split, last, out, ctx);
     // Columns that do not fill a vector are scalar. (Narrower species for them measured 40x slower on
     // JDK 17 here: C2 did not intrinsify them alongside the preferred one.)
-    int tail = vectors * lanes;
     if (tail < n) {
       String tailName = name + "Tail";
-      driver.addStatement("$L()", tailName);
+      if (split == Split.ROWS) driver.addStatement("$L(i0, $L ? $L : i1)", tailName, last, m);
+      else driver.addStatement("$L(0, $L)", tailName, m);
       out.add(MethodSpec.methodBuilder(tailName).addModifiers(Modifier.PRIVATE)
-          .addJavadoc("Columns $L..$L of $L, which do not fill a vector.\n", tail, n - 1, name)
+          .addParameter(int.class, "i0").addParameter(int.class, "i1")
+          .addJavadoc("Columns $L..$L of $L, which do not fill a vector, for rows i0..i1-1.\n", tail, n - 1, name)
           .addCode(scalarColumns(ctx, tail)).build());
     }
+    if (split == Split.COLUMNS && columnRest) driver.endControlFlow();
     out.add(0, driver.build());
     return out;
   }
 
-  private void rowTiles(MethodSpec.Builder driver, String col, int vecs, int fullRows, int restRows,
-                        List<MethodSpec> out, EmitContext ctx) {
+  /** The row tiles of one column block: full four-row tiles from i0 to i1, then the leftover rows (in the last part). */
+  private void rowTiles(MethodSpec.Builder driver, String col, int vecs, String i0, String i1, int fullRows, int restRows,
+                        Split split, String last, List<MethodSpec> out, EmitContext ctx) {
     if (fullRows > 0) {
-      driver.addStatement("for (int i = 0; i < $L; i += $L) $L(i, " + col + ")", fullRows, TILE_ROWS, tile(TILE_ROWS, vecs, out, ctx));
+      driver.addStatement("for (int i = $L; i < $L; i += $L) $L(i, " + col + ")", i0, i1, TILE_ROWS, tile(TILE_ROWS, vecs, out, ctx));
     }
-    if (restRows > 0) driver.addStatement("$L($L, " + col + ")", tile(restRows, vecs, out, ctx), fullRows);
+    if (restRows > 0) {
+      String rest = tile(restRows, vecs, out, ctx) + "(" + fullRows + ", " + col + ")";
+      if (split == Split.ROWS) driver.addStatement("if ($L) $L", last, rest);
+      else driver.addStatement(rest);
+    }
   }
 
   /** Emits (once) the kernel for a tile of {@code rows} × {@code vecs} vectors and returns its name. */
@@ -115,7 +167,7 @@ record Gemm(String name, String doc, int m, int n, int k,
   /** Columns {@code j0..n-1} for every row, as unit-stride scalar loops: the vector form's tail. */
   private CodeBlock scalarColumns(EmitContext ctx, int j0) {
     CodeBlock.Builder cb = CodeBlock.builder();
-    cb.beginControlFlow("for (int i = 0; i < $L; i++)", m);
+    cb.beginControlFlow("for (int i = i0; i < i1; i++)");
     cb.addStatement("int ci = $L + i * $L", cBase, cRow);
     cb.addStatement("int ai = $L + i * $L", aBase, aRow);
     if (bias != null) {

@@ -52,6 +52,28 @@ final class OptimizerEmitter {
       cls.addField(FieldSpec.builder(ctx.array(), f, Modifier.PRIVATE, Modifier.FINAL)
           .addJavadoc("Optimizer state, one per parameter.\n").initializer("new $T[$L]", ctx.elem(), size).build());
     }
+    for (String f : scalars()) {
+      cls.addField(FieldSpec.builder(ctx.elem(), f, Modifier.PRIVATE).addJavadoc("This step's $L, set by update for every part.\n", f).build());
+    }
+  }
+
+  /** The per-step scalars the rule reads, in the order updateRange takes them after its range. */
+  private List<String> scalars() {
+    List<String> s = new java.util.ArrayList<>();
+    if (opt.kind() == Model.Optimizer.Kind.ADAMW) s.add("decay");
+    if (ctx.model().regularization().clipNorm() > 0) s.add("clip");
+    if (opt.kind() == Model.Optimizer.Kind.ADAM || opt.kind() == Model.Optimizer.Kind.ADAMW) {
+      s.add("stepSize");
+      s.add("correction2");
+    } else {
+      s.add("rate");
+    }
+    return s;
+  }
+
+  /** Whether the update is worth sharing among threads. */
+  private boolean split() {
+    return ctx.threaded() && size >= Tasks.MIN_ELEMENTS;
   }
 
   /** The expression exposing the optimizer state as one arena. */
@@ -69,7 +91,7 @@ final class OptimizerEmitter {
   }
 
   List<MethodSpec> methods() {
-    return List.of(update(), range());
+    return List.of(update(), parts(), share(), range());
   }
 
   private MethodSpec update() {
@@ -81,31 +103,48 @@ final class OptimizerEmitter {
     String e = ctx.narrow();
     switch (opt.kind()) {
       case ADAM, ADAMW -> {
-        mb.addStatement("$T stepSize = $L(lr / (1 - Math.pow($L, step)))", ctx.elem(), e, opt.beta1());
-        mb.addStatement("$T correction2 = $L(1 / Math.sqrt(1 - Math.pow($L, step)))", ctx.elem(), e, opt.beta2());
+        mb.addStatement("stepSize = $L(lr / (1 - Math.pow($L, step)))", e, opt.beta1());
+        mb.addStatement("correction2 = $L(1 / Math.sqrt(1 - Math.pow($L, step)))", e, opt.beta2());
       }
-      default -> mb.addStatement("$T rate = $Llr", ctx.elem(), e);
+      default -> mb.addStatement("rate = $Llr", e);
     }
     if (reg.clipNorm() > 0) {
       mb.addComment("clip_norm $L: scale the gradient so its global L2 norm is at most that", reg.clipNorm());
       mb.addStatement("double norm = gradientNorm()");
-      mb.addStatement("$T clip = $L(norm > $L ? $L / norm : 1)", ctx.elem(), e, reg.clipNorm(), reg.clipNorm());
+      mb.addStatement("clip = $L(norm > $L ? $L / norm : 1)", e, reg.clipNorm(), reg.clipNorm());
     }
-    if (opt.kind() == Model.Optimizer.Kind.ADAMW) mb.addStatement("$T decay = $L(1 - lr * $L)", ctx.elem(), e, opt.weightDecay());
+    if (opt.kind() == Model.Optimizer.Kind.ADAMW) mb.addStatement("decay = $L(1 - lr * $L)", e, opt.weightDecay());
+    mb.addStatement(split() ? ctx.tasks().call("updateParts") : "updateParts(0, 1)");
+    mb.addComment("the input gradients read copies of the weights: keep them in step");
+    mb.addStatement("parametersChanged()");
+    return mb.build();
+  }
+
+  /** Part {@code part} of {@code parts} of the update: a share of every range, each parameter in exactly one part. */
+  private MethodSpec parts() {
+    MethodSpec.Builder mb = MethodSpec.methodBuilder("updateParts").addModifiers(Modifier.PRIVATE)
+        .addParameter(int.class, "part").addParameter(int.class, "parts")
+        .addJavadoc("The update of part {@code part} of {@code parts}: a share of each range of parameters.\n");
     if (!perTensor()) {
-      mb.addStatement("updateRange(0, $L$L)", size, arguments(null));
+      mb.addStatement("updateRange(share(0, $L, part, parts), share(0, $L, part + 1, parts)$L)", size, size, arguments(null));
     } else {
       for (Layout.Tensor t : ctx.layout().tensors()) {
         if (skipped(t)) {
           mb.addComment("$L: $L", t.name(), t.role() == Layout.Role.STATE ? "running statistics, not trained" : "frozen");
           continue;
         }
-        mb.addStatement("updateRange($L, $L$L)", t.offset(), t.offset() + t.size(), arguments(t));
+        int from = t.offset(), to = t.offset() + t.size();
+        mb.addStatement("updateRange(share($L, $L, part, parts), share($L, $L, part + 1, parts)$L)", from, to, from, to, arguments(t));
       }
     }
-    mb.addComment("the input gradients read copies of the weights: keep them in step");
-    mb.addStatement("parametersChanged()");
     return mb.build();
+  }
+
+  private MethodSpec share() {
+    return MethodSpec.methodBuilder("share").addModifiers(Modifier.PRIVATE, Modifier.STATIC).returns(int.class)
+        .addParameter(int.class, "from").addParameter(int.class, "to").addParameter(int.class, "part").addParameter(int.class, "parts")
+        .addJavadoc("Where part {@code part} of {@code parts} of from..to starts, on a multiple of 16 elements (a cache line).\n")
+        .addStatement("return part == parts ? to : from + (int) ((long) (to - from) * part / parts) / 16 * 16").build();
   }
 
   /** Whether tensors are treated differently (frozen layers, decay on weights only, decay multipliers). */

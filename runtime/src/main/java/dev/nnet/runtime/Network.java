@@ -65,6 +65,16 @@ public interface Network {
   /** The gradient of the loss with respect to layer {@code i}'s output, or null when nothing needs it. */
   Arena layerGradient(int i);
 
+  /**
+   * Shares the large products of each step among {@code threads} threads (the caller and persistent
+   * helpers, {@link Team#shared}); 1 runs everything on the caller. Results are bit-identical for any
+   * count: the threads split outputs, never sums.
+   */
+  void setThreads(int threads);
+
+  /** The threads a step uses (1 when the trainer has nothing worth sharing). */
+  int threads();
+
   /** After a non-finite loss: the name of the first layer, in forward then backward order, whose output or gradient holds NaN or infinity. */
   String firstNonFinite();
 }

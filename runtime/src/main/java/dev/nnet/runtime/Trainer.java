@@ -35,9 +35,11 @@ public final class Trainer {
   private double[] work;
   private Dataset batch;
 
+  /** A trainer for {@code net}, sharing each step among one thread per available processor ({@link #threads}). */
   public Trainer(Network net) {
     this.net = net;
     this.spec = net.spec();
+    net.setThreads(Team.defaultSize());
     this.epochs = spec.plan().epochs();
     net.initialize(spec.plan().seed());
     this.position = Checkpoint.Position.start(Rng.derive(spec.plan().seed(), SHUFFLE_STREAM), Rng.derive(spec.plan().seed(), AUGMENT_STREAM));
@@ -50,6 +52,16 @@ public final class Trainer {
 
   public NetworkSpec spec() {
     return spec;
+  }
+
+  /**
+   * Shares each step's large products among {@code n} threads (1: the calling thread only). The results
+   * are bit-identical for every {@code n}; the speed-up needs that many idle cores.
+   */
+  public Trainer threads(int n) {
+    if (n < 1) throw new NnetException("--threads must be at least 1, got " + n, null);
+    net.setThreads(n);
+    return this;
   }
 
   /** The folder relative data paths are resolved against (the .nnet file's folder). */

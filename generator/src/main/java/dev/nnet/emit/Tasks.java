@@ -1,0 +1,61 @@
+package dev.nnet.emit;
+
+import com.squareup.javapoet.FieldSpec;
+import com.squareup.javapoet.MethodSpec;
+import com.squareup.javapoet.TypeSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import javax.lang.model.element.Modifier;
+
+/**
+ * The work a trainer shares among threads: methods taking {@code (int part, int parts)} that each compute
+ * a disjoint part of their outputs. Each gets a constant {@code TASK_…}; a call site says
+ * {@code split(TASK_…)}, which runs every part on the team ({@link RuntimeTypes#TEAM}) or, without a team,
+ * the one part on the calling thread.
+ */
+final class Tasks {
+  /** Products smaller than this many multiply-adds are not worth handing to another core (the study: ~100k). */
+  static final long MIN_MACS = 65_536;
+
+  /** Elementwise passes smaller than this many elements stay on the calling thread. */
+  static final int MIN_ELEMENTS = 16_384;
+
+  private final List<String> methods = new ArrayList<>();
+
+  /** The statement running {@code method(part, parts)} on the team; registers the task once. */
+  String call(String method) {
+    if (!methods.contains(method)) methods.add(method);
+    return "split(" + constant(method) + ")";
+  }
+
+  private static String constant(String method) {
+    return "TASK_" + method.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT);
+  }
+
+  /** The task constants, the team field, {@code setThreads}, {@code split} and {@code runPart}. */
+  void declare(TypeSpec.Builder cls) {
+    for (int i = 0; i < methods.size(); i++) {
+      cls.addField(FieldSpec.builder(int.class, constant(methods.get(i)), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+          .initializer("$L", i).build());
+    }
+    cls.addField(FieldSpec.builder(RuntimeTypes.TEAM, "team", Modifier.PRIVATE)
+        .addJavadoc("The threads sharing the large products of a step; null runs everything on the caller.\n").build());
+    cls.addMethod(MethodSpec.methodBuilder("setThreads").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+        .addParameter(int.class, "threads")
+        .addStatement("team = threads > 1 && $L ? $T.shared(threads) : null", methods.isEmpty() ? "false" : "true", RuntimeTypes.TEAM)
+        .build());
+    cls.addMethod(MethodSpec.methodBuilder("threads").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(int.class)
+        .addStatement("return team == null ? 1 : team.size()").build());
+    cls.addMethod(MethodSpec.methodBuilder("split").addModifiers(Modifier.PRIVATE).addParameter(int.class, "task")
+        .addJavadoc("Runs every part of {@code task}: on the team's threads, or all as one part here.\n")
+        .addStatement("if (team == null) runPart(task, 0, 1)")
+        .addStatement("else team.run(this, task)").build());
+    MethodSpec.Builder run = MethodSpec.methodBuilder("runPart").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+        .addParameter(int.class, "task").addParameter(int.class, "part").addParameter(int.class, "parts")
+        .beginControlFlow("switch (task)");
+    for (String m : methods) run.addStatement("case $L: $L(part, parts); return", constant(m), m);
+    run.addStatement("default: throw new $T($S + task)", IllegalArgumentException.class, "no task ").endControlFlow();
+    cls.addMethod(run.build());
+  }
+}
