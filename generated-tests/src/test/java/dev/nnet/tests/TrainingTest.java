@@ -58,6 +58,37 @@ class TrainingTest {
     return out;
   }
 
+  /** Dropout's draws are hashes of a per-step seed and the unit's index: they must still drop p of the units, fresh each step. */
+  @ParameterizedTest
+  @EnumSource(value = NnetCompiler.Kernels.class, names = {"VECTOR", "PLAIN"})
+  void dropoutDropsTheFractionAskedForAndDrawsAnewEachStep(NnetCompiler.Kernels kernels) {
+    String text = "input [50]\nnetwork {\n  dense(300, init: normal(std: 1)) -> dropout(0.3)\n  dense(4)\n}\n"
+        + "loss softmax_cross_entropy\ntraining { batch 40 }\n";
+    Network net = NnetCompiler.defaults().kernels(kernels).compile(dev.nnet.syntax.SourceFile.of("dropout.nnet", text)).newNetwork();
+    net.initialize(2);
+    Dataset d = randomSet(net.spec(), 40, 2);
+    net.stage(d, Dataset.identity(40), 0, 40, 1f);
+    java.util.Set<Integer> dropped = new java.util.HashSet<>();
+    int count = 0, steps = 5, n = 40 * 300;
+    for (int s = 0; s < steps; s++) {
+      net.computeGradients();
+      Arena before = net.layerOutput(0), after = net.layerOutput(1);
+      for (int i = 0; i < n; i++) {
+        if (after.get(i) == 0) {
+          count++;
+          dropped.add(i);
+        } else {
+          assertEquals(before.get(i) / 0.7, after.get(i), 1e-5 * Math.abs(after.get(i)), "kept units are scaled by 1/(1 - p)");
+        }
+      }
+    }
+    double fraction = count / (double) (steps * n);
+    assertEquals(0.3, fraction, 0.01, "fraction dropped");  // σ ≈ 0.002 over 60,000 draws
+    assertTrue(dropped.size() > 0.3 * n * 1.5, "other units are dropped at other steps: " + dropped.size() + " distinct of " + n);
+    net.evaluate(40);
+    for (int i = 0; i < n; i++) assertEquals(net.layerOutput(0).get(i), net.layerOutput(1).get(i), 0.0, "evaluation keeps every unit");
+  }
+
   static Dataset randomSet(NetworkSpec spec, int rows, long seed) {
     return Dataset.random(spec, rows, spec.inputSize(), new Rng(seed));
   }

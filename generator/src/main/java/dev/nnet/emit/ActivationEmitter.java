@@ -24,6 +24,11 @@ final class ActivationEmitter extends LayerEmitter {
   }
 
   @Override
+  boolean columnwise() {
+    return true;
+  }
+
+  @Override
   List<MethodSpec> forward() {
     String one = ctx.lit(1), x = in + "[i]", n = ctx.narrow(), alpha = ctx.lit(a.alpha());
     String body = switch (a.kind()) {
@@ -36,33 +41,33 @@ final class ActivationEmitter extends LayerEmitter {
       case SIGMOID -> out + "[i] = " + one + " / (" + one + " + " + n + "Math.exp(-" + x + "))";
       case TANH -> out + "[i] = " + n + "Math.tanh(" + x + ")";
     };
-    return List.of(method(a.name() + "Forward", "$L forward: $L = $L($L), elementwise over [$L][$L].", a.name(), out,
-        a.kind().keyword, in, ctx.batch(), a.outputSize())
-        .addStatement("for (int i = 0; i < $L; i++) $L", size(), body).build());
+    MethodSpec.Builder mb = columnMethod(a.name() + "Forward", "$L forward: $L = $L($L), elementwise over [$L][columns c0..c1−1].", a.name(), out,
+        a.kind().keyword, in, ctx.batch());
+    eachElement(mb);
+    return List.of(mb.addStatement("$L", body).endControlFlow().endControlFlow().build());
   }
 
   @Override
   List<MethodSpec> backward() {
     if (inGrad == null) return List.of();
     String y = out + "[i]", dy = outGrad + "[i]", x = in + "[i]", one = ctx.lit(1), alpha = ctx.lit(a.alpha()), n = ctx.narrow();
-    MethodSpec.Builder mb = method(a.name() + "Backward", "$L backward: $L = $L · $L'(x).", a.name(), inGrad, outGrad, a.kind().keyword);
+    MethodSpec.Builder mb = columnMethod(a.name() + "Backward", "$L backward: $L = $L · $L'(x), over columns c0..c1−1.", a.name(), inGrad, outGrad,
+        a.kind().keyword);
+    eachElement(mb);
     switch (a.kind()) {
-      case RELU -> mb.addStatement("for (int i = 0; i < $L; i++) $L[i] = $L > 0 ? $L : 0", size(), inGrad, y, dy);
-      case LEAKY_RELU -> mb.addStatement("for (int i = 0; i < $L; i++) $L[i] = $L > 0 ? $L : $L * $L", size(), inGrad, y, dy, alpha, dy);
-      case ELU -> mb.addStatement("for (int i = 0; i < $L; i++) $L[i] = $L > 0 ? $L : $L * ($L + $L)", size(), inGrad, y, dy, dy, y, alpha);
-      case SIGMOID -> mb.addStatement("for (int i = 0; i < $L; i++) $L[i] = $L * $L * ($L - $L)", size(), inGrad, dy, y, one, y);
-      case TANH -> mb.addStatement("for (int i = 0; i < $L; i++) $L[i] = $L * ($L - $L * $L)", size(), inGrad, dy, one, y, y);
-      case GELU -> mb.beginControlFlow("for (int i = 0; i < $L; i++)", size())
-          .addStatement("$T v = $L", ctx.elem(), x)
+      case RELU -> mb.addStatement("$L[i] = $L > 0 ? $L : 0", inGrad, y, dy);
+      case LEAKY_RELU -> mb.addStatement("$L[i] = $L > 0 ? $L : $L * $L", inGrad, y, dy, alpha, dy);
+      case ELU -> mb.addStatement("$L[i] = $L > 0 ? $L : $L * ($L + $L)", inGrad, y, dy, dy, y, alpha);
+      case SIGMOID -> mb.addStatement("$L[i] = $L * $L * ($L - $L)", inGrad, dy, y, one, y);
+      case TANH -> mb.addStatement("$L[i] = $L * ($L - $L * $L)", inGrad, dy, one, y, y);
+      case GELU -> mb.addStatement("$T v = $L", ctx.elem(), x)
           .addStatement("$T t = $LMath.tanh($L * (v + $L * v * v * v))", ctx.elem(), n, ctx.lit(Math.sqrt(2 / Math.PI)), ctx.lit(0.044715))
           .addStatement("$L[i] = $L * ($L * ($L + t) + $L * v * ($L - t * t) * $L * ($L + $L * v * v))", inGrad, dy, ctx.lit(0.5), one,
-              ctx.lit(0.5), one, ctx.lit(Math.sqrt(2 / Math.PI)), one, ctx.lit(3 * 0.044715))
-          .endControlFlow();
-      case SILU -> mb.beginControlFlow("for (int i = 0; i < $L; i++)", size())
-          .addStatement("$T s = $L / ($L + $LMath.exp(-$L))", ctx.elem(), one, one, n, x)
-          .addStatement("$L[i] = $L * s * ($L + $L * ($L - s))", inGrad, dy, one, x, one)
-          .endControlFlow();
+              ctx.lit(0.5), one, ctx.lit(Math.sqrt(2 / Math.PI)), one, ctx.lit(3 * 0.044715));
+      case SILU -> mb.addStatement("$T s = $L / ($L + $LMath.exp(-$L))", ctx.elem(), one, one, n, x)
+          .addStatement("$L[i] = $L * s * ($L + $L * ($L - s))", inGrad, dy, one, x, one);
     }
+    mb.endControlFlow().endControlFlow();
     return List.of(mb.build());
   }
 }

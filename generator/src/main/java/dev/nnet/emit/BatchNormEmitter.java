@@ -50,18 +50,18 @@ final class BatchNormEmitter extends LayerEmitter {
   }
 
   @Override
-  String forwardCall() {
-    return bn.name() + (ctx.inference() ? "Forward()" : "Forward(training)");
+  boolean columnwise() {
+    return true;
   }
 
   @Override
   List<MethodSpec> forward() {
     int n = bn.outputSize(), b = ctx.batch();
     String eps = ctx.lit(bn.eps()), one = ctx.lit(1);
-    MethodSpec.Builder mb = method(bn.name() + "Forward", "$L forward: normalizes each feature over the batch in training, with the running statistics in evaluation.", bn.name());
-    if (!ctx.inference()) mb.addParameter(boolean.class, "training").beginControlFlow("if (!training)");
+    MethodSpec.Builder mb = columnMethod(bn.name() + "Forward", "$L forward: normalizes features c0..c1−1 over the batch in training, with the running statistics in evaluation.", bn.name());
+    if (!ctx.inference()) mb.beginControlFlow("if (!training)");
     mb.beginControlFlow("for (int r = 0; r < $L; r++)", b)
-        .beginControlFlow("for (int j = 0; j < $L; j++)", n)
+        .beginControlFlow("for (int j = c0; j < c1; j++)")
         .addStatement("$T xhat = ($L[r * $L + j] - params[$L + j]) / $LMath.sqrt(params[$L + j] + $L)", ctx.elem(), in, n, runMean.offset(),
             ctx.narrow(), runVar.offset(), eps)
         .addStatement("$L[r * $L + j] = params[$L + j] * xhat + params[$L + j]", out, n, gamma.offset(), beta.offset())
@@ -69,16 +69,16 @@ final class BatchNormEmitter extends LayerEmitter {
     if (ctx.inference()) return List.of(mb.build());
     mb.addStatement("return").endControlFlow();
     mb.addComment("batch statistics, per feature")
-        .addStatement("java.util.Arrays.fill($L, 0)", mean)
-        .addStatement("java.util.Arrays.fill($L, 0)", invStd)
-        .addStatement("for (int r = 0; r < $L; r++) for (int j = 0; j < $L; j++) $L[j] += $L[r * $L + j]", b, n, mean, in, n)
-        .addStatement("for (int j = 0; j < $L; j++) $L[j] *= $L", n, mean, ctx.lit(1.0 / b))
+        .addStatement("java.util.Arrays.fill($L, c0, c1, 0)", mean)
+        .addStatement("java.util.Arrays.fill($L, c0, c1, 0)", invStd)
+        .addStatement("for (int r = 0; r < $L; r++) for (int j = c0; j < c1; j++) $L[j] += $L[r * $L + j]", b, mean, in, n)
+        .addStatement("for (int j = c0; j < c1; j++) $L[j] *= $L", mean, ctx.lit(1.0 / b))
         .beginControlFlow("for (int r = 0; r < $L; r++)", b)
-        .beginControlFlow("for (int j = 0; j < $L; j++)", n)
+        .beginControlFlow("for (int j = c0; j < c1; j++)")
         .addStatement("$T d = $L[r * $L + j] - $L[j]", ctx.elem(), in, n, mean)
         .addStatement("$L[j] += d * d", invStd)
         .endControlFlow().endControlFlow()
-        .beginControlFlow("for (int j = 0; j < $L; j++)", n)
+        .beginControlFlow("for (int j = c0; j < c1; j++)")
         .addStatement("$T variance = $L[j] * $L", ctx.elem(), invStd, ctx.lit(1.0 / b))
         .addStatement("params[$L + j] = $L * params[$L + j] + $L * $L[j]", runMean.offset(), ctx.lit(1 - bn.momentum()), runMean.offset(),
             ctx.lit(bn.momentum()), mean)
@@ -87,7 +87,7 @@ final class BatchNormEmitter extends LayerEmitter {
         .addStatement("$L[j] = $L / $LMath.sqrt(variance + $L)", invStd, one, ctx.narrow(), eps)
         .endControlFlow()
         .beginControlFlow("for (int r = 0; r < $L; r++)", b)
-        .beginControlFlow("for (int j = 0; j < $L; j++)", n)
+        .beginControlFlow("for (int j = c0; j < c1; j++)")
         .addStatement("$T xhat = ($L[r * $L + j] - $L[j]) * $L[j]", ctx.elem(), in, n, mean, invStd)
         .addStatement("$L[r * $L + j] = xhat", norm, n)
         .addStatement("$L[r * $L + j] = params[$L + j] * xhat + params[$L + j]", out, n, gamma.offset(), beta.offset())
@@ -98,18 +98,19 @@ final class BatchNormEmitter extends LayerEmitter {
   @Override
   List<MethodSpec> backward() {
     int n = bn.outputSize(), b = ctx.batch();
-    MethodSpec.Builder mb = method(bn.name() + "Backward", "$L backward: dγ, dβ$L.", bn.name(), inGrad == null ? "" : " and the input gradient");
-    mb.addStatement("java.util.Arrays.fill(grads, $L, $L, 0)", gamma.offset(), gamma.offset() + n)
-        .addStatement("java.util.Arrays.fill(grads, $L, $L, 0)", beta.offset(), beta.offset() + n)
+    MethodSpec.Builder mb = columnMethod(bn.name() + "Backward", "$L backward: dγ, dβ$L, for features c0..c1−1.", bn.name(),
+        inGrad == null ? "" : " and the input gradient");
+    mb.addStatement("java.util.Arrays.fill(grads, $L + c0, $L + c1, 0)", gamma.offset(), gamma.offset())
+        .addStatement("java.util.Arrays.fill(grads, $L + c0, $L + c1, 0)", beta.offset(), beta.offset())
         .beginControlFlow("for (int r = 0; r < $L; r++)", b)
-        .beginControlFlow("for (int j = 0; j < $L; j++)", n)
+        .beginControlFlow("for (int j = c0; j < c1; j++)")
         .addStatement("$T dy = $L[r * $L + j]", ctx.elem(), outGrad, n)
         .addStatement("grads[$L + j] += dy * $L[r * $L + j]", gamma.offset(), norm, n)
         .addStatement("grads[$L + j] += dy", beta.offset())
         .endControlFlow().endControlFlow();
     if (inGrad != null) {
       mb.beginControlFlow("for (int r = 0; r < $L; r++)", b)
-          .beginControlFlow("for (int j = 0; j < $L; j++)", n)
+          .beginControlFlow("for (int j = c0; j < c1; j++)")
           .addStatement("$L[r * $L + j] = params[$L + j] * $L[j] * $L * ($L * $L[r * $L + j] - grads[$L + j] - $L[r * $L + j] * grads[$L + j])",
               inGrad, n, gamma.offset(), invStd, ctx.lit(1.0 / b), ctx.lit(b), outGrad, n, beta.offset(), norm, n, gamma.offset())
           .endControlFlow().endControlFlow();

@@ -25,6 +25,7 @@ final class DenseEmitter extends LayerEmitter {
   private final String transposed;   // Wᵀ: flat [out][in] on the vector path, rows on the plain path
   private final String weightRows;   // plain path: W as rows
   private final String gradRows;     // plain path: dy as rows
+  private List<LayerEmitter> after = List.of(), before = List.of();
 
   DenseEmitter(EmitContext ctx, Op.Dense d, String in, String inGrad) {
     super(ctx, d, in, inGrad);
@@ -67,13 +68,33 @@ final class DenseEmitter extends LayerEmitter {
     return com.squareup.javapoet.ArrayTypeName.of(ctx.array());
   }
 
+  /** Whether the forward product is shared by columns, so the columnwise layers after it can ride along. */
+  boolean forwardByColumns() {
+    return forwardProduct().split(ctx) == Gemm.Split.COLUMNS;
+  }
+
+  /** Whether the input-gradient product is shared by columns, so the columnwise layers before it can ride along. */
+  boolean inputGradByColumns() {
+    return inGrad != null && inputProduct().split(ctx) == Gemm.Split.COLUMNS;
+  }
+
+  /**
+   * Runs {@code after}'s forward passes in the forward product's parts and {@code before}'s backward passes
+   * (nearest first) in the input-gradient product's parts, instead of as separate passes.
+   */
+  void chain(List<LayerEmitter> after, List<LayerEmitter> before) {
+    this.after = List.copyOf(after);
+    this.before = List.copyOf(before);
+  }
+
   /** y = x·W + b. */
   private Gemm forwardProduct() {
     int bsz = ctx.batch(), in = d.inputSize(), outN = d.outputSize();
     return new Gemm(d.name() + "Forward",
         String.format("%s forward: %s[%d][%d] = %s[%d][%d] · W[%d][%d] + b[%d].\n<p>From %s", d.name(), out, bsz, outN,
             this.in, bsz, in, in, outN, outN, ctx.sourceLine(d.line())),
-        bsz, outN, in, this.in, 0, in, 1, "params", w.offset(), outN, weightRows, out, 0, outN, "params", b.offset());
+        bsz, outN, in, this.in, 0, in, 1, "params", w.offset(), outN, weightRows, out, 0, outN, "params", b.offset())
+        .withEpilogue(after.stream().map(l -> l.forwardColumns("c0", "c1")).toList());
   }
 
   /** dW = xᵀ·dy. */
@@ -89,7 +110,8 @@ final class DenseEmitter extends LayerEmitter {
     int bsz = ctx.batch(), in = d.inputSize(), outN = d.outputSize();
     return new Gemm(d.name() + "InputGrad",
         String.format("%s[%d][%d] = %s · Wᵀ, reading W transposed from %s.", inGrad, bsz, in, outGrad, transposed),
-        bsz, in, outN, outGrad, 0, outN, 1, transposed, 0, in, transposed, inGrad, 0, in, null, 0);
+        bsz, in, outN, outGrad, 0, outN, 1, transposed, 0, in, transposed, inGrad, 0, in, null, 0)
+        .withEpilogue(before.stream().map(l -> l.backwardColumns("c0", "c1")).toList());
   }
 
   @Override

@@ -14,12 +14,13 @@ import javax.lang.model.element.Modifier;
  */
 final class DropoutEmitter extends LayerEmitter {
   private final Op.Dropout d;
-  private final String mask;
+  private final String mask, seed;
 
   DropoutEmitter(EmitContext ctx, Op.Dropout d, String in, String inGrad) {
     super(ctx, d, in, inGrad);
     this.d = d;
     this.mask = d.name() + "Mask";
+    this.seed = d.name() + "Seed";
   }
 
   @Override
@@ -28,42 +29,62 @@ final class DropoutEmitter extends LayerEmitter {
   }
 
   @Override
+  boolean columnwise() {
+    return true;
+  }
+
+  /** The drop probability as a threshold on a 24-bit draw. */
+  private int threshold() {
+    return (int) Math.round(d.p() * (1 << 24));
+  }
+
+  @Override
   void declare(TypeSpec.Builder cls) {
     if (ctx.inference()) return;
     cls.addField(FieldSpec.builder(ctx.array(), mask, Modifier.PRIVATE, Modifier.FINAL)
         .addJavadoc("0 for dropped units, 1/(1 − p) for kept ones, drawn each training step.\n")
         .initializer("new $T[$L]", ctx.elem(), size()).build());
+    cls.addField(FieldSpec.builder(int.class, seed, Modifier.PRIVATE)
+        .addJavadoc("This step's seed for $L's masks, drawn from noise when a training pass starts.\n", d.name()).build());
   }
 
   @Override
-  String forwardCall() {
-    return d.name() + (ctx.inference() ? "Forward()" : "Forward(training)");
+  void beforeForward(MethodSpec.Builder forward) {
+    if (!ctx.inference()) forward.addStatement("if (training) $L = (int) noise.nextLong()", seed);
   }
 
   @Override
   List<MethodSpec> forward() {
-    if (ctx.inference()) {
-      return List.of(method(d.name() + "Forward", "$L in evaluation mode: the identity.", d.name())
-          .addStatement("System.arraycopy($L, 0, $L, 0, $L)", in, out, size()).build());
+    int n = d.outputSize();
+    MethodSpec.Builder mb = columnMethod(d.name() + "Forward", "$L forward: drops each unit with probability $L in training, keeps all in evaluation; columns c0..c1−1.",
+        d.name(), d.p());
+    if (!ctx.inference()) mb.beginControlFlow("if (training)");
+    if (!ctx.inference()) {
+      mb.addComment("Each unit's draw is a hash of the step's seed and the unit's index, not the next number of a")
+          .addComment("sequence: any part of the batch can be drawn on any thread, in any order, with the same result.");
+      eachElement(mb);
+      mb.addStatement("int h = $L + i * 0x9E3779B9", seed)
+          .addStatement("h = (h ^ (h >>> 16)) * 0x85EBCA6B")
+          .addStatement("h = (h ^ (h >>> 13)) * 0xC2B2AE35")
+          .addStatement("h ^= h >>> 16")
+          .addComment("1 when the draw (24 bits) falls below p·2^24 = $L: dropped. Branch-free, so C2 vectorizes the loop.", threshold())
+          .addStatement("int dropped = ((h >>> 8) - $L) >>> 31", threshold())
+          .addStatement("$T m = (1 - dropped) * $L", ctx.elem(), ctx.lit(1.0 / (1.0 - d.p())))
+          .addStatement("$L[i] = m", mask)
+          .addStatement("$L[i] = $L[i] * m", out, in)
+          .endControlFlow().endControlFlow()
+          .addStatement("return")
+          .endControlFlow();
     }
-    return List.of(method(d.name() + "Forward", "$L forward: drops each unit with probability $L in training, keeps all in evaluation.",
-        d.name(), d.p())
-        .addParameter(boolean.class, "training")
-        .beginControlFlow("if (!training)")
-        .addStatement("System.arraycopy($L, 0, $L, 0, $L)", in, out, size())
-        .addStatement("return")
-        .endControlFlow()
-        .beginControlFlow("for (int i = 0; i < $L; i++)", size())
-        .addStatement("$T m = noise.nextFloat() < $Lf ? 0 : $L", ctx.elem(), (float) d.p(), ctx.lit(1.0 / (1.0 - d.p())))
-        .addStatement("$L[i] = m", mask)
-        .addStatement("$L[i] = $L[i] * m", out, in)
-        .endControlFlow().build());
+    mb.addStatement("for (int r = 0; r < $L; r++) System.arraycopy($L, r * $L + c0, $L, r * $L + c0, c1 - c0)", ctx.batch(), in, n, out, n);
+    return List.of(mb.build());
   }
 
   @Override
   List<MethodSpec> backward() {
     if (inGrad == null) return List.of();
-    return List.of(method(d.name() + "Backward", "$L backward: $L = $L · mask.", d.name(), inGrad, outGrad)
-        .addStatement("for (int i = 0; i < $L; i++) $L[i] = $L[i] * $L[i]", size(), inGrad, outGrad, mask).build());
+    MethodSpec.Builder mb = columnMethod(d.name() + "Backward", "$L backward: $L = $L · mask, over columns c0..c1−1.", d.name(), inGrad, outGrad);
+    eachElement(mb);
+    return List.of(mb.addStatement("$L[i] = $L[i] * $L[i]", inGrad, outGrad, mask).endControlFlow().endControlFlow().build());
   }
 }

@@ -25,7 +25,21 @@ record Gemm(String name, String doc, int m, int n, int k,
             String a, int aBase, int aRow, int aStep,
             String b, int bBase, int bRow, String bRows,
             String c, int cBase, int cRow,
-            String bias, int biasBase) {
+            String bias, int biasBase, List<String> epilogue) {
+
+  Gemm(String name, String doc, int m, int n, int k, String a, int aBase, int aRow, int aStep, String b, int bBase, int bRow,
+       String bRows, String c, int cBase, int cRow, String bias, int biasBase) {
+    this(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, List.of());
+  }
+
+  /**
+   * This product, followed in each part by {@code calls} on the columns c0..c1−1 it just computed: the
+   * columnwise layers after it (forward) or before it (backward) run while those columns are in this core's
+   * cache, and on every core. Only a product shared by columns has such an epilogue.
+   */
+  Gemm withEpilogue(List<String> calls) {
+    return new Gemm(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, List.copyOf(calls));
+  }
 
   static final String SCRATCH = "acc";
 
@@ -111,6 +125,13 @@ record Gemm(String name, String doc, int m, int n, int k,
           .addCode(scalarColumns(ctx, tail)).build());
     }
     if (split == Split.COLUMNS && columnRest) driver.endControlFlow();
+    if (!epilogue.isEmpty()) {
+      if (split != Split.COLUMNS) throw new IllegalStateException(name + ": an epilogue needs a product shared by columns");
+      driver.addJavadoc("<p>Then, on the same columns: $L.\n", String.join(", ", epilogue));
+      driver.addComment("then the columnwise layers, on the columns this part computed");
+      driver.addStatement("int c0 = s0 * $L, c1 = $L ? $L : s1 * $L", stripWidth, last, n, stripWidth);
+      for (String call : epilogue) driver.addStatement("$L", call);
+    }
     out.add(0, driver.build());
     return out;
   }

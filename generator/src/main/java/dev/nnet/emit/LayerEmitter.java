@@ -50,14 +50,48 @@ abstract class LayerEmitter {
   /** The backward methods; the first is called from backward(). Empty when the layer has nothing to do backward. */
   abstract List<MethodSpec> backward();
 
-  /** The statement calling the forward entry, given the {@code training} flag in scope. */
+  /** The statement calling the forward entry. */
   String forwardCall() {
-    return op().name() + "Forward()";
+    return columnwise() ? forwardColumns("0", Integer.toString(op().outputSize())) : op().name() + "Forward()";
   }
 
   String backwardCall() {
-    return op().name() + "Backward()";
+    return columnwise() ? backwardColumns("0", Integer.toString(op().outputSize())) : op().name() + "Backward()";
   }
+
+  /**
+   * Whether each feature (column) is computed on its own, forward and backward, so that a range of columns
+   * can be done apart: the entries then take {@code (int c0, int c1)}, and a product shared by columns runs
+   * them on its own columns right after computing them (see {@link DenseEmitter}).
+   */
+  boolean columnwise() {
+    return false;
+  }
+
+  /** The forward call over columns c0..c1−1 (columnwise layers). */
+  String forwardColumns(String c0, String c1) {
+    return op().name() + "Forward(" + c0 + ", " + c1 + ")";
+  }
+
+  /** The backward call over columns c0..c1−1 (columnwise layers). */
+  String backwardColumns(String c0, String c1) {
+    return op().name() + "Backward(" + c0 + ", " + c1 + ")";
+  }
+
+  /** A method over columns c0..c1−1: the parameters declared; loop with {@link #eachElement}. */
+  MethodSpec.Builder columnMethod(String name, String doc, Object... args) {
+    return method(name, doc, args).addParameter(int.class, "c0").addParameter(int.class, "c1");
+  }
+
+  /** Opens {@code for r: for i over row r's columns c0..c1−1}, i the flat index; close with two endControlFlow. */
+  void eachElement(MethodSpec.Builder mb) {
+    int n = op().outputSize();
+    mb.beginControlFlow("for (int r = 0; r < $L; r++)", ctx.batch())
+        .beginControlFlow("for (int i = r * $L + c0, end = r * $L + c1; i < end; i++)", n, n);
+  }
+
+  /** Statements at the start of a forward pass (training is in scope): drawing per-step noise. */
+  void beforeForward(MethodSpec.Builder forward) {}
 
   /** Statements drawing the layer's parameters from {@code rng}. */
   void initialize(MethodSpec.Builder init) {}

@@ -21,6 +21,8 @@ public final class NetworkEmitter {
   private final Model model;
   private final List<LayerEmitter> layers = new ArrayList<>();
   private final List<String> gradBuffers = new ArrayList<>();
+  // columnwise layers run inside a product's parts, and the product that runs them
+  private final java.util.Map<LayerEmitter, String> forwardInTask = new java.util.HashMap<>(), backwardInTask = new java.util.HashMap<>();
   private final LossEmitter loss;
   private final OptimizerEmitter optimizer;
 
@@ -40,8 +42,31 @@ public final class NetworkEmitter {
     }
     Op last = ops.get(ops.size() - 1);
     gradBuffers.add(last.name() + "Grad");
+    chainColumnwiseLayers();
     this.loss = new LossEmitter(ctx, last.name() + "Out", last.name() + "Grad");
     this.optimizer = new OptimizerEmitter(ctx);
+  }
+
+  /**
+   * Hands the columnwise layers (activations, dropout, batchnorm) next to a dense layer whose product is
+   * shared by columns to that product's parts: forward, the run after it; backward, the run before it, whose
+   * gradients its input-gradient product produces column by column. They then run on every core, on columns
+   * still in that core's cache, with no hand-off of their own.
+   */
+  private void chainColumnwiseLayers() {
+    for (int i = 0; i < layers.size(); i++) {
+      if (!(layers.get(i) instanceof DenseEmitter d)) continue;
+      List<LayerEmitter> after = new ArrayList<>(), before = new ArrayList<>();
+      if (d.forwardByColumns()) {
+        for (int j = i + 1; j < layers.size() && layers.get(j).columnwise(); j++) after.add(layers.get(j));
+      }
+      if (d.inputGradByColumns()) {
+        for (int j = i - 1; j >= 0 && layers.get(j).columnwise() && !layers.get(j).backward().isEmpty(); j--) before.add(layers.get(j));
+      }
+      d.chain(after, before);
+      for (LayerEmitter l : after) forwardInTask.put(l, d.op().name() + "Forward");
+      for (LayerEmitter l : before) backwardInTask.put(l, d.op().name() + "InputGrad");
+    }
   }
 
   /** The generated source file of {@code model}. */
@@ -127,6 +152,8 @@ public final class NetworkEmitter {
         .addJavadoc("Their gradients, same layout; every element is overwritten by each backward pass.\n").initializer("new $T[$L]", ctx.elem(), p).build());
     optimizer.declare(cls);
     cls.addField(FieldSpec.builder(int.class, "step", Modifier.PRIVATE).addJavadoc("Updates made so far.\n").build());
+    cls.addField(FieldSpec.builder(boolean.class, "training", Modifier.PRIVATE)
+        .addJavadoc("Whether the pass in progress trains (dropout on, batch statistics) or evaluates.\n").build());
     cls.addField(FieldSpec.builder(RNG, "noise", Modifier.PRIVATE, Modifier.FINAL)
         .addJavadoc("Draws dropout masks.\n").initializer("new $T(0)", RNG).build());
     cls.addField(FieldSpec.builder(arr, "input", Modifier.PRIVATE, Modifier.FINAL)
@@ -302,8 +329,13 @@ public final class NetworkEmitter {
 
   private MethodSpec forward() {
     MethodSpec.Builder mb = MethodSpec.methodBuilder("forward").addModifiers(Modifier.PRIVATE).addParameter(boolean.class, "training")
-        .addJavadoc("Every layer in order; {@code training} turns dropout on.\n");
-    for (LayerEmitter l : layers) mb.addStatement(l.forwardCall());
+        .addJavadoc("Every layer in order; {@code training} turns dropout and batch statistics on.\n");
+    mb.addStatement("this.training = training");
+    for (LayerEmitter l : layers) l.beforeForward(mb);
+    for (LayerEmitter l : layers) {
+      if (forwardInTask.containsKey(l)) mb.addComment("$L: run by $L's parts, on their columns", l.op().name(), forwardInTask.get(l));
+      else mb.addStatement(l.forwardCall());
+    }
     return mb.build();
   }
 
@@ -311,7 +343,10 @@ public final class NetworkEmitter {
     MethodSpec.Builder mb = MethodSpec.methodBuilder("backward").addModifiers(Modifier.PRIVATE)
         .addJavadoc("Every layer in reverse, from the loss gradient the loss left in $L.\n", layers.get(layers.size() - 1).outGrad);
     for (int i = layers.size() - 1; i >= 0; i--) {
-      if (!layers.get(i).backward().isEmpty()) mb.addStatement(layers.get(i).backwardCall());
+      LayerEmitter l = layers.get(i);
+      if (l.backward().isEmpty()) continue;
+      if (backwardInTask.containsKey(l)) mb.addComment("$L: run by $L's parts, on their columns", l.op().name(), backwardInTask.get(l));
+      else mb.addStatement(l.backwardCall());
     }
     return mb.build();
   }
