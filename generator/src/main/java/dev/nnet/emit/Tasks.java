@@ -15,11 +15,16 @@ import javax.lang.model.element.Modifier;
  * the one part on the calling thread.
  */
 final class Tasks {
-  /** Products smaller than this many multiply-adds are not worth handing to another core (the study: ~100k). */
-  static final long MIN_MACS = 65_536;
+  /**
+   * Products smaller than this many multiply-adds stay on the calling thread. The study put the break-even
+   * near 100k; measured here, M3's 400k-multiply-add products ran 30% slower shared between two cores (the
+   * hand-off and the wait for the slower part cost more than half of ~3 µs saved), so a product must be
+   * worth ~10 µs of one core to be shared.
+   */
+  static final long MIN_MACS = 1_000_000;
 
-  /** Elementwise passes smaller than this many elements stay on the calling thread. */
-  static final int MIN_ELEMENTS = 16_384;
+  /** Updates and weight copies smaller than this many elements stay on the calling thread. */
+  static final int MIN_ELEMENTS = 65_536;
 
   private final List<String> methods = new ArrayList<>();
 
