@@ -121,6 +121,14 @@ class CliTest {
   }
 
   @Test
+  void aThreadCountBelowOneIsAClearError() {
+    Run r = nnet("bench", Samples.sample("tabular.nnet").toString(), "--threads", "0");
+    assertNotEquals(0, r.code);
+    assertTrue(r.err.contains("--threads must be at least 1, got 0"), r.err);
+    assertFalse(r.err.contains("at dev.nnet"), "no stack trace: " + r.err);
+  }
+
+  @Test
   void benchReportsItsFiguresAndSaysWhenDataIsSynthetic() {
     Run r = nnet("bench", Samples.sample("tabular.nnet").toString(), "--warmup", "0.3", "--seconds", "0.3", "--threads", "2", "--json");
     assertEquals(0, r.code, r.err);

@@ -46,10 +46,11 @@ final class Tasks {
     }
     cls.addField(FieldSpec.builder(RuntimeTypes.TEAM, "team", Modifier.PRIVATE)
         .addJavadoc("The threads sharing the large products of a step; null runs everything on the caller.\n").build());
-    cls.addMethod(MethodSpec.methodBuilder("setThreads").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-        .addParameter(int.class, "threads")
-        .addStatement("team = threads > 1 && $L ? $T.shared(threads) : null", methods.isEmpty() ? "false" : "true", RuntimeTypes.TEAM)
-        .build());
+    MethodSpec.Builder set = MethodSpec.methodBuilder("setThreads").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+        .addParameter(int.class, "threads");
+    if (methods.isEmpty()) set.addComment("every product is too small to share: all runs on the caller").addStatement("team = null");
+    else set.addStatement("team = threads > 1 ? $T.shared(threads) : null", RuntimeTypes.TEAM);
+    cls.addMethod(set.build());
     cls.addMethod(MethodSpec.methodBuilder("threads").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(int.class)
         .addStatement("return team == null ? 1 : team.size()").build());
     cls.addMethod(MethodSpec.methodBuilder("split").addModifiers(Modifier.PRIVATE).addParameter(int.class, "task")

@@ -24,7 +24,7 @@ public final class Team {
   }
 
   /** How long an idle member spins before it parks. */
-  static final long SPIN_NANOS = Long.getLong("nnet.spin", 100_000);
+  static final long SPIN_NANOS = 100_000;
 
   private static final ConcurrentHashMap<Integer, Team> SHARED = new ConcurrentHashMap<>();
 

@@ -59,7 +59,7 @@ public final class Trainer {
    * are bit-identical for every {@code n}; the speed-up needs that many idle cores.
    */
   public Trainer threads(int n) {
-    if (n < 1) throw new NnetException("--threads must be at least 1, got " + n, null);
+    if (n < 1) throw new NnetException("the thread count must be at least 1, got " + n, null);
     net.setThreads(n);
     return this;
   }
