@@ -38,6 +38,11 @@ record EmitContext(Model model, Layout layout, int lanes, boolean inference, Tas
     return lanes > 0;
   }
 
+  /** The vector width in bits (0 on the plain path). */
+  int vectorBits() {
+    return lanes * (f32() ? 32 : 64);
+  }
+
   boolean f32() {
     return model.precision() == Precision.FLOAT32;
   }

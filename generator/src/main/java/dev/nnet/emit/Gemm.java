@@ -13,7 +13,7 @@ import javax.lang.model.element.Modifier;
  * gradient (dx = dy·Wᵀ) of a dense layer are all this one form.
  *
  * <p>The vector form follows the measured study (shared/studies/codegen-shapes.md): a register tile of up
- * to 4 rows × 4 vectors of accumulators, fed by broadcast-FMA over k, with only the tile unrolled and all
+ * to 8 rows × 3 vectors of accumulators ({@link #tileRows}), fed by broadcast-FMA over k, with only the tile unrolled and all
  * bounds literal. Columns that do not fill a vector are done by a scalar tail.
  *
  * <p>The plain form, for JVMs without the Vector API module, reads B through {@code bRows}, one array
@@ -43,7 +43,19 @@ record Gemm(String name, String doc, int m, int n, int k,
 
   static final String SCRATCH = "acc";
 
-  static final int TILE_ROWS = 4, TILE_VECTORS = 4;
+  /**
+   * The register tile: rows of A × vectors of B, one accumulator each. Measured on a 784-deep product
+   * (64×784·784×256) on AVX-512, whose 32 vector registers hold 8×3 accumulators plus 3 B vectors and a
+   * broadcast: 8×3 172–175 GFLOP/s, 6×4 163–165, 6×2 135, 4×4 119–123. With 256-bit vectors (AVX2, 16
+   * registers, measured with -XX:UseAVX=2): 6×2 102–104, 4×3 72–74, 4×4 66–68, 8×3 60 (spills).
+   */
+  static int tileRows(EmitContext ctx) {
+    return ctx.vectorBits() >= 512 ? 8 : 6;
+  }
+
+  static int tileVectors(EmitContext ctx) {
+    return ctx.vectorBits() >= 512 ? 3 : 2;
+  }
 
   /** How a product is shared among threads: by columns of C, by rows of C, or not at all. */
   enum Split { NONE, COLUMNS, ROWS }
@@ -55,7 +67,7 @@ record Gemm(String name, String doc, int m, int n, int k,
    */
   Split split(EmitContext ctx) {
     if (!ctx.threaded() || (long) m * n * k < Tasks.MIN_MACS) return Split.NONE;
-    int strips = n / ctx.lanes() / TILE_VECTORS, rowTiles = m / TILE_ROWS;
+    int strips = n / ctx.lanes() / tileVectors(ctx), rowTiles = m / tileRows(ctx);
     if ((long) k * n >= (long) m * k && strips >= 2) return Split.COLUMNS;
     if (rowTiles >= 2) return Split.ROWS;
     return strips >= 2 ? Split.COLUMNS : Split.NONE;
@@ -76,13 +88,14 @@ record Gemm(String name, String doc, int m, int n, int k,
       return out;
     }
     int lanes = ctx.lanes();
+    int tileRows = tileRows(ctx), tileVectors = tileVectors(ctx);
     int vectors = n / lanes;                       // full vectors per row
-    int stripWidth = TILE_VECTORS * lanes;
-    int strips = vectors / TILE_VECTORS;
-    int wideCols = strips * stripWidth;            // columns covered by 4-vector tiles
-    int restVectors = vectors % TILE_VECTORS;
-    int fullRows = m / TILE_ROWS * TILE_ROWS;
-    int restRows = m % TILE_ROWS;
+    int stripWidth = tileVectors * lanes;
+    int strips = vectors / tileVectors;
+    int wideCols = strips * stripWidth;            // columns covered by full tiles
+    int restVectors = vectors % tileVectors;
+    int fullRows = m / tileRows * tileRows;
+    int restRows = m % tileRows;
     int tail = vectors * lanes;
     Split split = split(ctx);
     String i0 = "0", i1 = Integer.toString(fullRows), last = "true";
@@ -91,56 +104,68 @@ record Gemm(String name, String doc, int m, int n, int k,
       last = "part == parts - 1";
     }
     if (split == Split.ROWS) {
-      driver.addJavadoc("<p>Shared by rows: each part takes a run of the $L four-row tiles.\n", fullRows / TILE_ROWS);
-      driver.addStatement("int i0 = $L * part / parts * $L, i1 = $L * (part + 1) / parts * $L", fullRows / TILE_ROWS, TILE_ROWS,
-          fullRows / TILE_ROWS, TILE_ROWS);
+      driver.addJavadoc("<p>Shared by rows: each part takes a run of the $L tiles of $L rows.\n", fullRows / tileRows, tileRows);
+      driver.addStatement("int i0 = $L * part / parts * $L, i1 = $L * (part + 1) / parts * $L", fullRows / tileRows, tileRows,
+          fullRows / tileRows, tileRows);
       i0 = "i0";
       i1 = "i1";
     }
-    // Column strips outer, row tiles inner: one strip of B (k × 4 vectors) stays in cache while every
-    // row tile of A streams past it, instead of all of B streaming once per row tile.
-    if (wideCols > 0) {
-      if (split == Split.COLUMNS) {
-        driver.addJavadoc("<p>Shared by columns: each part takes a run of the $L strips of $L columns.\n", strips, stripWidth);
-        driver.addStatement("int s0 = $L * part / parts, s1 = $L * (part + 1) / parts", strips, strips);
-        driver.beginControlFlow("for (int j = s0 * $L; j < s1 * $L; j += $L)", stripWidth, stripWidth, stripWidth);
-      } else {
-        driver.beginControlFlow("for (int j = 0; j < $L; j += $L)", wideCols, stripWidth);
-      }
-      rowTiles(driver, "j", TILE_VECTORS, i0, i1, fullRows, restRows, split, last, out, ctx);
+    // Column strips outer, row tiles inner: one strip of B (k × tileVectors vectors) stays in cache while
+    // every row tile of A streams past it, instead of all of B streaming once per row tile.
+    if (split == Split.COLUMNS) {
+      // Equal shares of whole vectors, not of strips: 16 vectors are 5 strips of 3 and a vector, and a
+      // 2 + 3 split left one core waiting for the other a quarter of the time.
+      driver.addJavadoc("<p>Shared by columns: each part takes an equal run of the $L vectors of $L columns.\n", vectors, lanes);
+      driver.addStatement("int v0 = $L * part / parts, v1 = $L * (part + 1) / parts", vectors, vectors);
+      driver.addStatement("int j = v0 * $L", lanes);
+      driver.beginControlFlow("for (; j + $L <= v1 * $L; j += $L)", stripWidth, lanes, stripWidth);
+      rowTiles(driver, "j", tileVectors, i0, i1, fullRows, restRows, split, last, out, ctx);
       driver.endControlFlow();
+      if (tileVectors > 1) {
+        driver.addStatement("int rest = v1 - j / $L", lanes);
+        for (int r = 1; r < tileVectors; r++) {
+          if (r == 1) driver.beginControlFlow("if (rest == $L)", r);
+          else driver.nextControlFlow("else if (rest == $L)", r);
+          rowTiles(driver, "j", r, i0, i1, fullRows, restRows, split, last, out, ctx);
+        }
+        driver.endControlFlow();
+      }
+    } else {
+      if (wideCols > 0) {
+        driver.beginControlFlow("for (int j = 0; j < $L; j += $L)", wideCols, stripWidth);
+        rowTiles(driver, "j", tileVectors, i0, i1, fullRows, restRows, split, last, out, ctx);
+        driver.endControlFlow();
+      }
+      if (restVectors > 0) rowTiles(driver, Integer.toString(wideCols), restVectors, i0, i1, fullRows, restRows, split, last, out, ctx);
     }
-    boolean columnRest = restVectors > 0 || tail < n;
-    if (split == Split.COLUMNS && columnRest) driver.beginControlFlow("if ($L)", last);
-    if (restVectors > 0) rowTiles(driver, Integer.toString(wideCols), restVectors, i0, i1, fullRows, restRows, split, last, out, ctx);
     // Columns that do not fill a vector are scalar. (Narrower species for them measured 40x slower on
     // JDK 17 here: C2 did not intrinsify them alongside the preferred one.)
     if (tail < n) {
       String tailName = name + "Tail";
       if (split == Split.ROWS) driver.addStatement("$L(i0, $L ? $L : i1)", tailName, last, m);
+      else if (split == Split.COLUMNS) driver.addStatement("if ($L) $L(0, $L)", last, tailName, m);
       else driver.addStatement("$L(0, $L)", tailName, m);
       out.add(MethodSpec.methodBuilder(tailName).addModifiers(Modifier.PRIVATE)
           .addParameter(int.class, "i0").addParameter(int.class, "i1")
           .addJavadoc("Columns $L..$L of $L, which do not fill a vector, for rows i0..i1-1.\n", tail, n - 1, name)
           .addCode(scalarColumns(ctx, tail)).build());
     }
-    if (split == Split.COLUMNS && columnRest) driver.endControlFlow();
     if (!epilogue.isEmpty()) {
       if (split != Split.COLUMNS) throw new IllegalStateException(name + ": an epilogue needs a product shared by columns");
       driver.addJavadoc("<p>Then, on the same columns: $L.\n", String.join(", ", epilogue));
       driver.addComment("then the columnwise layers, on the columns this part computed");
-      driver.addStatement("int c0 = s0 * $L, c1 = $L ? $L : s1 * $L", stripWidth, last, n, stripWidth);
+      driver.addStatement("int c0 = v0 * $L, c1 = $L ? $L : v1 * $L", lanes, last, n, lanes);
       for (String call : epilogue) driver.addStatement("$L", call);
     }
     out.add(0, driver.build());
     return out;
   }
 
-  /** The row tiles of one column block: full four-row tiles from i0 to i1, then the leftover rows (in the last part). */
+  /** The row tiles of one column block: full tiles from i0 to i1, then the leftover rows (in the last part). */
   private void rowTiles(MethodSpec.Builder driver, String col, int vecs, String i0, String i1, int fullRows, int restRows,
                         Split split, String last, List<MethodSpec> out, EmitContext ctx) {
     if (fullRows > 0) {
-      driver.addStatement("for (int i = $L; i < $L; i += $L) $L(i, " + col + ")", i0, i1, TILE_ROWS, tile(TILE_ROWS, vecs, out, ctx));
+      driver.addStatement("for (int i = $L; i < $L; i += $L) $L(i, " + col + ")", i0, i1, tileRows(ctx), tile(tileRows(ctx), vecs, out, ctx));
     }
     if (restRows > 0) {
       String rest = tile(restRows, vecs, out, ctx) + "(" + fullRows + ", " + col + ")";
