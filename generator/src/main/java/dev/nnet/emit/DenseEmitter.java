@@ -57,6 +57,16 @@ final class DenseEmitter extends LayerEmitter {
           .addJavadoc("$L.weight [$L][$L] as row arrays; refreshed after every update.\n", d.name(), in, outN)
           .initializer("new $T[$L][$L]", ctx.elem(), in, outN).build());
     }
+    if (dotForward()) {
+      cls.addField(FieldSpec.builder(ctx.array(), dotLanes(), Modifier.PRIVATE, Modifier.FINAL)
+          .addJavadoc("The lanes of one row's $L dot products, summed in order.\n", outN)
+          .initializer("new $T[$L]", ctx.elem(), outN * ctx.lanes()).build());
+    }
+    if (narrow() && !ctx.inference()) {
+      cls.addField(FieldSpec.builder(ctx.array(), d.name() + "WeightGradT", Modifier.PRIVATE, Modifier.FINAL)
+          .addJavadoc("dWᵀ [$L][$L] of the last backward pass, before it is stored as dW.\n", outN, in)
+          .initializer("new $T[$L]", ctx.elem(), outN * in).build());
+    }
     if (gradRows != null) {
       cls.addField(FieldSpec.builder(rows(), gradRows, Modifier.PRIVATE, Modifier.FINAL)
           .addJavadoc("$L as row arrays [$L][$L], for the weight gradient.\n", outGrad, ctx.batch(), outN)
@@ -68,9 +78,25 @@ final class DenseEmitter extends LayerEmitter {
     return com.squareup.javapoet.ArrayTypeName.of(ctx.array());
   }
 
+  /**
+   * Whether the layer's outputs do not fill one vector (a 10-class output layer, say): the tile kernels
+   * would leave every column to their scalar tail, which ran at 5 GFLOP/s and took 8% of an M1 step. Such
+   * a layer's forward pass takes dot products along k instead, of input rows and rows of Wᵀ (which the
+   * input gradient keeps anyway), and its weight gradient is computed transposed, dWᵀ = dyᵀ·x, where
+   * the input's width fills the vectors.
+   */
+  private boolean narrow() {
+    return ctx.vector() && d.outputSize() < ctx.lanes();
+  }
+
+  /** Whether the forward pass uses dot products (narrow, with Wᵀ at hand). */
+  private boolean dotForward() {
+    return narrow() && transposed != null;
+  }
+
   /** Whether the forward product is shared by columns, so the columnwise layers after it can ride along. */
   boolean forwardByColumns() {
-    return forwardProduct().split(ctx) == Gemm.Split.COLUMNS;
+    return !dotForward() && forwardProduct().split(ctx) == Gemm.Split.COLUMNS;
   }
 
   /** Whether the input-gradient product is shared by columns, so the columnwise layers before it can ride along. */
@@ -97,6 +123,55 @@ final class DenseEmitter extends LayerEmitter {
         .withEpilogue(after.stream().map(l -> l.forwardColumns("c0", "c1")).toList());
   }
 
+  /** dWᵀ = dyᵀ·x into the scratch {@code <name>WeightGradT}, for narrow layers. */
+  private Gemm transposedWeightProduct() {
+    int bsz = ctx.batch(), in = d.inputSize(), outN = d.outputSize();
+    return new Gemm(d.name() + "WeightGradT",
+        String.format("dWᵀ[%d][%d] = %sᵀ · %s, over the batch of %d, into %sWeightGradT.", outN, in, outGrad, this.in, bsz, d.name()),
+        outN, in, bsz, outGrad, 0, 1, outN, this.in, 0, in, null, d.name() + "WeightGradT", 0, in, null, 0);
+  }
+
+  /** Copies dWᵀ from the scratch into the gradient arena, as dW [in][out]. */
+  private MethodSpec storeTransposedWeightGrad() {
+    int in = d.inputSize(), outN = d.outputSize();
+    return MethodSpec.methodBuilder(d.name() + "WeightGradStore").addModifiers(Modifier.PRIVATE)
+        .addJavadoc("dW[$L][$L] = the transpose of $LWeightGradT.\n", in, outN, d.name())
+        .beginControlFlow("for (int i = 0; i < $L; i++)", in)
+        .addStatement("for (int j = 0; j < $L; j++) grads[$L + i * $L + j] = $LWeightGradT[j * $L + i]", outN, w.offset(), outN, d.name(), in)
+        .endControlFlow().build();
+  }
+
+  private String dotLanes() {
+    return d.name() + "DotLanes";
+  }
+
+  /** y = x·W + b as dot products along k of x's rows and Wᵀ's rows, one accumulator per output column. */
+  private MethodSpec dotForwardMethod() {
+    int bsz = ctx.batch(), in = d.inputSize(), n = d.outputSize(), lanes = ctx.lanes(), kv = in / lanes * lanes;
+    var V = ctx.vectorClass();
+    MethodSpec.Builder mb = method(d.name() + "Forward", "$L forward: $L[$L][$L] = $L[$L][$L] · W[$L][$L] + b[$L], as dot products along k\n"
+        + "with the rows of Wᵀ ($L): $L outputs do not fill a vector, so each row keeps one accumulator per output.",
+        d.name(), out, bsz, n, this.in, bsz, in, in, n, n, transposed, n);
+    mb.beginControlFlow("for (int i = 0; i < $L; i++)", bsz).addStatement("int a = i * $L", in);
+    for (int j = 0; j < n; j++) mb.addStatement("$T acc$L = $T.zero(S)", V, j, V);
+    if (kv > 0) {
+      mb.beginControlFlow("for (int k = 0; k < $L; k += $L)", kv, lanes)
+          .addStatement("$T x = $T.fromArray(S, $L, a + k)", V, V, this.in);
+      for (int j = 0; j < n; j++) mb.addStatement("acc$L = x.fma($T.fromArray(S, $L, $L + k), acc$L)", j, V, transposed, j * in, j);
+      mb.endControlFlow();
+    }
+    mb.addComment("the lanes are summed in a fixed order: reduceLanes may order a float sum differently in")
+        .addComment("interpreted and compiled code, and a seed must give the same bits whenever C2 steps in");
+    for (int j = 0; j < n; j++) mb.addStatement("acc$L.intoArray($L, $L)", j, dotLanes(), j * lanes);
+    mb.beginControlFlow("for (int j = 0; j < $L; j++)", n)
+        .addStatement("$T s = params[$L + j]", ctx.elem(), b.offset())
+        .addStatement("for (int l = 0; l < $L; l++) s += $L[j * $L + l]", lanes, dotLanes(), lanes);
+    if (kv < in) mb.addStatement("for (int k = $L; k < $L; k++) s += $L[a + k] * $L[j * $L + k]", kv, in, this.in, transposed, in);
+    mb.addStatement("$L[i * $L + j] = s", out, n).endControlFlow();
+    mb.endControlFlow();
+    return mb.build();
+  }
+
   /** dW = xᵀ·dy. */
   private Gemm weightProduct() {
     int bsz = ctx.batch(), in = d.inputSize(), outN = d.outputSize();
@@ -116,12 +191,12 @@ final class DenseEmitter extends LayerEmitter {
 
   @Override
   String forwardCall() {
-    return forwardProduct().call(ctx);
+    return dotForward() ? d.name() + "Forward()" : forwardProduct().call(ctx);
   }
 
   @Override
   List<MethodSpec> forward() {
-    return forwardProduct().emit(ctx);
+    return dotForward() ? List.of(dotForwardMethod()) : forwardProduct().emit(ctx);
   }
 
   @Override
@@ -133,12 +208,14 @@ final class DenseEmitter extends LayerEmitter {
     if (gradRows != null) {
       entry.addStatement("for (int r = 0; r < $L; r++) System.arraycopy($L, r * $L, $L[r], 0, $L)", bsz, outGrad, outN, gradRows, outN);
     }
-    Gemm weight = weightProduct();
+    Gemm weight = narrow() ? transposedWeightProduct() : weightProduct();
     entry.addStatement(weight.call(ctx));
+    if (narrow()) entry.addStatement("$LWeightGradStore()", d.name());
     entry.addStatement("$LBiasGrad()", d.name());
     if (inGrad != null) entry.addStatement(inputProduct().call(ctx));
     methods.add(entry.build());
     methods.addAll(weight.emit(ctx));
+    if (narrow()) methods.add(storeTransposedWeightGrad());
     methods.add(biasGrad());
     if (inGrad != null) methods.addAll(inputProduct().emit(ctx));
     return methods;
