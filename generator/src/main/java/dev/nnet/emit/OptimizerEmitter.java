@@ -204,6 +204,13 @@ final class OptimizerEmitter {
     if (reg.weightDecay() > 0 && reg.l1() > 0) mb.addStatement("g += l2 * params[i] + l1 * Math.signum(params[i])");
     else if (reg.weightDecay() > 0) mb.addStatement("g += l2 * params[i]");
     else if (reg.l1() > 0) mb.addStatement("g += l1 * Math.signum(params[i])");
+    if (squares()) {
+      mb.addComment("g·g (times 1 − β) would be subnormal for |g| below ~1e-18 (saturated softmax outputs give such");
+      mb.addComment("gradients): g is rounded to a multiple of $L first, whose square is still normal. Steps that", ctx.lit(gradientQuantum()));
+      mb.addComment("small are far below what ε = $L lets through.", ctx.lit(opt.eps()));
+      String t = ctx.lit(Math.scalb(gradientQuantum(), ctx.f32() ? 23 : 52));
+      mb.addStatement("g = (g + $L) - $L", t, t);
+    }
     String sqrt = ctx.narrow() + "Math.sqrt";
     switch (opt.kind()) {
       case SGD -> {
@@ -239,6 +246,16 @@ final class OptimizerEmitter {
     }
     mb.endControlFlow();
     return mb.build();
+  }
+
+  /** Whether the rule squares the gradient. */
+  private boolean squares() {
+    return opt.kind() != Model.Optimizer.Kind.SGD;
+  }
+
+  /** The resolution kept for tiny gradients: (1 − β2)·quantum² = 0.001·2^-114 (2^-1010 in float64) is still normal. */
+  private double gradientQuantum() {
+    return ctx.f32() ? Math.scalb(1.0, -57) : Math.scalb(1.0, -505);
   }
 
   /** Whether the rule keeps state that shrinks geometrically when the gradient is zero. */
