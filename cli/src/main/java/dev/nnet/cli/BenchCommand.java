@@ -35,7 +35,7 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-    NnetCompiler.Compiled c = common.compile(err);
+    NnetCompiler.Compiled c = common.compileReadingData(err);
     Network net = c.newNetwork();
     threads.applyTo(net);
     NetworkSpec ns = net.spec();

@@ -46,6 +46,15 @@ class Common {
     return c;
   }
 
+  /** {@link #compile}, with the file's data read on another thread meanwhile: for the commands that load it. */
+  NnetCompiler.Compiled compileReadingData(PrintWriter err) {
+    SourceFile src = source();
+    dev.nnet.runtime.DataLoader.prefetch(compiler().check(src).plan().data(), src.directory());
+    NnetCompiler.Compiled c = compiler().compile(src);
+    for (Diagnostic w : c.model().warnings()) err.print(w.format());
+    return c;
+  }
+
   /** The default checkpoint for a file: its base name with .ckpt, in the working directory. */
   Path defaultCheckpoint(SourceFile src) {
     return Path.of(src.baseName() + ".ckpt");

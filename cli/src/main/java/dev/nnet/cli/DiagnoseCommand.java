@@ -31,7 +31,7 @@ final class DiagnoseCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-    var c = common.compile(err);
+    var c = common.compileReadingData(err);
     Trainer trainer = c.newTrainer().threads(threads.get());
     NetworkSpec ns = trainer.spec();
     Dataset data;

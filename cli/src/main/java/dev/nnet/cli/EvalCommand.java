@@ -34,7 +34,7 @@ final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    var c = common.compile(spec.commandLine().getErr());
+    var c = common.compileReadingData(spec.commandLine().getErr());
     Trainer trainer = c.newTrainer().threads(threads.get()).loadWeights(weights);
     DataLoader.Splits s = DataLoader.load(trainer.spec(), c.dataDirectory());
     Dataset d = s.test() != null ? s.test() : s.train();

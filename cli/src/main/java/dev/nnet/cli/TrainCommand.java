@@ -54,7 +54,7 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
     SourceFile src = common.source();
-    NnetCompiler.Compiled c = common.compile(err);
+    NnetCompiler.Compiled c = common.compileReadingData(err);
     Path checkpoint = this.out != null ? this.out : common.defaultCheckpoint(src);
     if (!json) err.printf(Locale.ROOT, "compiled %s in %d ms%n", c.model().name(), c.compileMillis());
     Trainer trainer = c.newTrainer().threads(threads.get()).checkpointTo(checkpoint)

@@ -11,6 +11,23 @@ public final class DataLoader {
   public record Splits(Dataset train, Dataset validation, Dataset test) {}
 
   /**
+   * Starts reading the IDX files {@code data} names on a background thread (see {@link IdxReader#prefetch});
+   * a later {@link #load} takes them from there. Errors surface in that load, not here.
+   */
+  public static void prefetch(TrainingPlan.Data data, Path base) {
+    if (data == null) return;
+    Path dir = directory(data, base);
+    for (TrainingPlan.Source s : java.util.Arrays.asList(data.train(), data.test())) {
+      if (s != null && s.format().equals("idx")) for (String p : s.paths()) IdxReader.prefetch(dir.resolve(p));
+    }
+  }
+
+  private static Path directory(TrainingPlan.Data data, Path base) {
+    Path dir = base == null ? Path.of("") : base;
+    return data.directory() != null && !data.directory().isEmpty() ? dir.resolve(data.directory()) : dir;
+  }
+
+  /**
    * @param base folder that relative paths (and a relative {@code dir}) are resolved against: the .nnet file's folder
    */
   public static Splits load(NetworkSpec spec, Path base) {
@@ -19,8 +36,7 @@ public final class DataLoader {
       throw new DataException("the model " + spec.modelName() + " names no training data",
           "add a data block: data { train idx(\"images.gz\", \"labels.gz\") }  or  train csv(\"file.csv\")");
     }
-    Path dir = base == null ? Path.of("") : base;
-    if (data.directory() != null && !data.directory().isEmpty()) dir = dir.resolve(data.directory());
+    Path dir = directory(data, base);
     Dataset train = read(data.train(), dir, spec, null);
     Dataset validation = null;
     if (data.validation() > 0) {

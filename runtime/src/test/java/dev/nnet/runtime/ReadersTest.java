@@ -45,6 +45,21 @@ class ReadersTest {
   }
 
   @Test
+  void aPrefetchedFileIsReadOnceInTheBackgroundAndItsErrorsSurfaceAtRead() throws IOException {
+    Path p = dir.resolve("p.idx");
+    Files.write(p, idx(1, 3, 7, 8, 9));
+    IdxReader.prefetch(p);
+    IdxReader.Idx first = IdxReader.read(p);
+    assertArrayEquals(new float[] {7, 8, 9}, first.values());
+    Files.write(p, idx(1, 2, 5, 6));
+    assertArrayEquals(new float[] {5, 6}, IdxReader.read(p).values(), "a prefetch is used once; the next read reads the file");
+    Path missing = dir.resolve("missing.idx");
+    IdxReader.prefetch(missing);  // no error yet: it belongs to the read
+    DataException e = assertThrows(DataException.class, () -> IdxReader.read(missing));
+    assertTrue(e.getMessage().contains("missing.idx"), e.getMessage());
+  }
+
+  @Test
   void badIdxFilesAreNamed() throws IOException {
     Path p = dir.resolve("bad.idx");
     Files.write(p, new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
