@@ -13,9 +13,14 @@ import org.junit.jupiter.api.Test;
 /** Steps shared among threads: the same bits as on one thread, no allocation on any thread. */
 class ThreadsTest {
   private static final Path FILE = Path.of("src/test/resources/threads/shared.nnet");
+  private static final Path RUNS = Path.of("src/test/resources/threads/runs.nnet");
 
   private static NnetCompiler.Compiled compile() {
-    return NnetCompiler.defaults().kernels(NnetCompiler.Kernels.VECTOR).compile(Samples.read(FILE));
+    return compile(FILE);
+  }
+
+  private static NnetCompiler.Compiled compile(Path file) {
+    return NnetCompiler.defaults().kernels(NnetCompiler.Kernels.VECTOR).compile(Samples.read(file));
   }
 
   @Test
@@ -33,16 +38,25 @@ class ThreadsTest {
   }
 
   @Test
-  void resultsAreBitIdenticalForAnyThreadCount() {
-    double[] one = train(1), two = train(2), three = train(3);
-    assertArrayEquals(one, two, 0.0, "2 threads");
-    assertArrayEquals(one, three, 0.0, "3 threads (uneven parts)");
+  void aColumnwiseRunBesideASmallProductIsSharedOnItsOwn() {
+    String src = NnetCompiler.defaults().kernels(NnetCompiler.Kernels.VECTOR).generate(Samples.read(RUNS)).source();
+    assertTrue(src.contains("split(TASK_DROPOUT1_BACKWARD_PARTS)"), "dropout1, relu1, batchnorm1 backward as one shared task");
+    assertTrue(src.contains("split(TASK_DENSE1_FORWARD)"), "their forward rides on dense1's parts");
   }
 
-  private static double[] train(int threads) {
-    Trainer t = compile().newTrainer().threads(threads);
+  @Test
+  void resultsAreBitIdenticalForAnyThreadCount() {
+    for (Path file : List.of(FILE, RUNS)) {
+      double[] one = train(file, 1), two = train(file, 2), three = train(file, 3);
+      assertArrayEquals(one, two, 0.0, file + ", 2 threads");
+      assertArrayEquals(one, three, 0.0, file + ", 3 threads (uneven parts)");
+    }
+  }
+
+  private static double[] train(Path file, int threads) {
+    Trainer t = compile(file).newTrainer().threads(threads);
     assertEquals(threads, t.network().threads());
-    Dataset d = Dataset.random(t.spec(), 200, t.spec().inputSize(), new Rng(5));
+    Dataset d = Dataset.random(t.spec(), 400, t.spec().inputSize(), new Rng(5));
     t.fit(d, null, null);
     Arena p = t.network().parameters();
     double[] out = new double[p.size() + 1];

@@ -23,6 +23,9 @@ public final class NetworkEmitter {
   private final List<String> gradBuffers = new ArrayList<>();
   // columnwise layers run inside a product's parts, and the product that runs them
   private final java.util.Map<LayerEmitter, String> forwardInTask = new java.util.HashMap<>(), backwardInTask = new java.util.HashMap<>();
+  // runs of columnwise layers shared on their own, by their first layer (in the direction of the pass)
+  private final java.util.Map<LayerEmitter, List<LayerEmitter>> forwardRuns = new java.util.LinkedHashMap<>(),
+      backwardRuns = new java.util.LinkedHashMap<>();
   private final LossEmitter loss;
   private final OptimizerEmitter optimizer;
 
@@ -67,6 +70,44 @@ public final class NetworkEmitter {
       for (LayerEmitter l : after) forwardInTask.put(l, d.op().name() + "Forward");
       for (LayerEmitter l : before) backwardInTask.put(l, d.op().name() + "InputGrad");
     }
+    // the runs left over (next to a product too small to share) are shared by columns on their own
+    if (!ctx.threaded()) return;
+    for (int i = 0; i < layers.size(); i++) {
+      List<LayerEmitter> run = new ArrayList<>();
+      for (int j = i; j < layers.size() && layers.get(j).columnwise() && !forwardInTask.containsKey(layers.get(j)); j++) run.add(layers.get(j));
+      if (run.isEmpty()) continue;
+      i += run.size() - 1;
+      if (run.get(0).size() < Tasks.MIN_ELEMENTS) continue;
+      String owner = run.get(0).op().name() + "ForwardParts";
+      for (LayerEmitter l : run) forwardInTask.put(l, owner);
+      forwardRuns.put(run.get(0), run);
+    }
+    for (int i = layers.size() - 1; i >= 0; i--) {
+      List<LayerEmitter> run = new ArrayList<>();
+      for (int j = i; j >= 0 && layers.get(j).columnwise() && !layers.get(j).backward().isEmpty() && !backwardInTask.containsKey(layers.get(j)); j--) {
+        run.add(layers.get(j));
+      }
+      if (run.isEmpty()) continue;
+      i -= run.size() - 1;
+      if (run.get(0).size() < Tasks.MIN_ELEMENTS) continue;
+      String owner = run.get(0).op().name() + "BackwardParts";
+      for (LayerEmitter l : run) backwardInTask.put(l, owner);
+      backwardRuns.put(run.get(0), run);
+    }
+  }
+
+  /** A run of columnwise layers shared by columns on its own: part {@code part} does columns c0..c1−1 of each. */
+  private MethodSpec runMethod(String name, List<LayerEmitter> run, boolean forward) {
+    int n = run.get(0).op().outputSize(), lanes = ctx.lanes();
+    StringBuilder names = new StringBuilder();
+    for (LayerEmitter l : run) names.append(names.length() == 0 ? "" : ", ").append(l.op().name());
+    MethodSpec.Builder mb = MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE)
+        .addParameter(int.class, "part").addParameter(int.class, "parts")
+        .addJavadoc("$L $L, shared by columns: each part takes an equal run of whole vectors of the $L columns.\n", names,
+            forward ? "forward" : "backward", n)
+        .addStatement("int c0 = $L * part / parts * $L, c1 = part == parts - 1 ? $L : $L * (part + 1) / parts * $L", n / lanes, lanes, n, n / lanes, lanes);
+    for (LayerEmitter l : run) mb.addStatement(forward ? l.forwardColumns("c0", "c1") : l.backwardColumns("c0", "c1"));
+    return mb.build();
   }
 
   /** The generated source file of {@code model}. */
@@ -98,6 +139,8 @@ public final class NetworkEmitter {
       cls.addMethods(l.backward());
       cls.addMethods(l.support());
     }
+    for (var run : forwardRuns.entrySet()) cls.addMethod(runMethod(forwardInTask.get(run.getKey()), run.getValue(), true));
+    for (var run : backwardRuns.entrySet()) cls.addMethod(runMethod(backwardInTask.get(run.getKey()), run.getValue(), false));
     cls.addMethods(loss.methods());
     ctx.tasks().declare(cls);  // last: the emitters above registered the tasks
     return JavaFile.builder(pkg, cls.build())
@@ -333,7 +376,8 @@ public final class NetworkEmitter {
     mb.addStatement("this.training = training");
     for (LayerEmitter l : layers) l.beforeForward(mb);
     for (LayerEmitter l : layers) {
-      if (forwardInTask.containsKey(l)) mb.addComment("$L: run by $L's parts, on their columns", l.op().name(), forwardInTask.get(l));
+      if (forwardRuns.containsKey(l)) mb.addStatement(ctx.tasks().call(forwardInTask.get(l)));
+      else if (forwardInTask.containsKey(l)) mb.addComment("$L: run by $L's parts, on their columns", l.op().name(), forwardInTask.get(l));
       else mb.addStatement(l.forwardCall());
     }
     return mb.build();
@@ -345,7 +389,8 @@ public final class NetworkEmitter {
     for (int i = layers.size() - 1; i >= 0; i--) {
       LayerEmitter l = layers.get(i);
       if (l.backward().isEmpty()) continue;
-      if (backwardInTask.containsKey(l)) mb.addComment("$L: run by $L's parts, on their columns", l.op().name(), backwardInTask.get(l));
+      if (backwardRuns.containsKey(l)) mb.addStatement(ctx.tasks().call(backwardInTask.get(l)));
+      else if (backwardInTask.containsKey(l)) mb.addComment("$L: run by $L's parts, on their columns", l.op().name(), backwardInTask.get(l));
       else mb.addStatement(l.backwardCall());
     }
     return mb.build();
