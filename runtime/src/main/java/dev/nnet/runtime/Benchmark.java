@@ -25,14 +25,23 @@ public final class Benchmark {
     int[] order = Dataset.identity(data.rows());
     new Rng(1).shuffle(order);
     double lr = spec.plan().learningRate();
-    // warm-up: C2 compiles each method after some thousands of calls
-    long end = System.nanoTime() + (long) (warmupSeconds * 1e9);
-    for (int i = 0; System.nanoTime() < end; i++) {
+    // warm-up: C2 compiles each method after some thousands of calls. Until it has, the Vector API code
+    // runs in C1, boxes every vector and allocates; so the warm-up goes on, a second at a time (at most 30
+    // more), while a step still allocates: kernels called once per step (a leftover tile) reach C2 last.
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long end = System.nanoTime() + (long) (warmupSeconds * 1e9), cap = end + 30_000_000_000L;
+    long bytes = threads.getCurrentThreadAllocatedBytes();
+    for (int i = 0; ; i++) {
       net.stage(data, order, (i % steps) * b, b, scale);
       net.trainStep(lr);
       net.evaluate(b);
+      long now = System.nanoTime();
+      if (now < end) continue;
+      long allocated = threads.getCurrentThreadAllocatedBytes() - bytes;
+      if (allocated == 0 || now > cap) break;
+      bytes += allocated;
+      end = now + 1_000_000_000L;
     }
-    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long bytes0 = threads.getCurrentThreadAllocatedBytes();
     long t0 = System.nanoTime(), trainSteps = 0;
     end = t0 + (long) (seconds * 1e9);
