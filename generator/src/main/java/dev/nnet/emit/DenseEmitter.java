@@ -63,7 +63,7 @@ final class DenseEmitter extends LayerEmitter {
           .initializer("new $T[$L]", ctx.elem(), outN * ctx.lanes()).build());
     }
     if (narrow() && !ctx.inference()) {
-      cls.addField(FieldSpec.builder(ctx.array(), d.name() + "WeightGradT", Modifier.PRIVATE, Modifier.FINAL)
+      cls.addField(FieldSpec.builder(ctx.array(), transposedGrad(), Modifier.PRIVATE, Modifier.FINAL)
           .addJavadoc("dWᵀ [$L][$L] of the last backward pass, before it is stored as dW.\n", outN, in)
           .initializer("new $T[$L]", ctx.elem(), outN * in).build());
     }
@@ -123,21 +123,26 @@ final class DenseEmitter extends LayerEmitter {
         .withEpilogue(after.stream().map(l -> l.forwardColumns("c0", "c1")).toList());
   }
 
-  /** dWᵀ = dyᵀ·x into the scratch {@code <name>WeightGradT}, for narrow layers. */
+  /** The scratch a narrow layer's weight gradient is computed in, transposed. */
+  private String transposedGrad() {
+    return d.name() + "WeightGradTransposed";
+  }
+
+  /** dWᵀ = dyᵀ·x into the scratch {@link #transposedGrad}, for narrow layers. */
   private Gemm transposedWeightProduct() {
     int bsz = ctx.batch(), in = d.inputSize(), outN = d.outputSize();
     return new Gemm(d.name() + "WeightGradT",
-        String.format("dWᵀ[%d][%d] = %sᵀ · %s, over the batch of %d, into %sWeightGradT.", outN, in, outGrad, this.in, bsz, d.name()),
-        outN, in, bsz, outGrad, 0, 1, outN, this.in, 0, in, null, d.name() + "WeightGradT", 0, in, null, 0);
+        String.format("dWᵀ[%d][%d] = %sᵀ · %s, over the batch of %d, into %s.", outN, in, outGrad, this.in, bsz, transposedGrad()),
+        outN, in, bsz, outGrad, 0, 1, outN, this.in, 0, in, null, transposedGrad(), 0, in, null, 0);
   }
 
   /** Copies dWᵀ from the scratch into the gradient arena, as dW [in][out]. */
   private MethodSpec storeTransposedWeightGrad() {
     int in = d.inputSize(), outN = d.outputSize();
     return MethodSpec.methodBuilder(d.name() + "WeightGradStore").addModifiers(Modifier.PRIVATE)
-        .addJavadoc("dW[$L][$L] = the transpose of $LWeightGradT.\n", in, outN, d.name())
+        .addJavadoc("dW[$L][$L] = the transpose of $L.\n", in, outN, transposedGrad())
         .beginControlFlow("for (int i = 0; i < $L; i++)", in)
-        .addStatement("for (int j = 0; j < $L; j++) grads[$L + i * $L + j] = $LWeightGradT[j * $L + i]", outN, w.offset(), outN, d.name(), in)
+        .addStatement("for (int j = 0; j < $L; j++) grads[$L + i * $L + j] = $L[j * $L + i]", outN, w.offset(), outN, transposedGrad(), in)
         .endControlFlow().build();
   }
 
