@@ -91,9 +91,6 @@ record Gemm(String name, String doc, int m, int n, int k,
     int tileRows = tileRows(ctx), tileVectors = tileVectors(ctx);
     int vectors = n / lanes;                       // full vectors per row
     int stripWidth = tileVectors * lanes;
-    int strips = vectors / tileVectors;
-    int wideCols = strips * stripWidth;            // columns covered by full tiles
-    int restVectors = vectors % tileVectors;
     int fullRows = m / tileRows * tileRows;
     int restRows = m % tileRows;
     int tail = vectors * lanes;
@@ -112,31 +109,47 @@ record Gemm(String name, String doc, int m, int n, int k,
     }
     // Column strips outer, row tiles inner: one strip of B (k × tileVectors vectors) stays in cache while
     // every row tile of A streams past it, instead of all of B streaming once per row tile.
+    // Strips of tileVectors vectors, then pairs, then a lone vector: never a lone vector where two pairs
+    // fit (a 1-vector tile does 8 broadcasts per 8 multiply-adds and runs at a third of the speed).
     if (split == Split.COLUMNS) {
       // Equal shares of whole vectors, not of strips: 16 vectors are 5 strips of 3 and a vector, and a
       // 2 + 3 split left one core waiting for the other a quarter of the time.
       driver.addJavadoc("<p>Shared by columns: each part takes an equal run of the $L vectors of $L columns.\n", vectors, lanes);
-      driver.addStatement("int v0 = $L * part / parts, v1 = $L * (part + 1) / parts", vectors, vectors);
-      driver.addStatement("int j = v0 * $L", lanes);
-      driver.beginControlFlow("for (; j + $L <= v1 * $L; j += $L)", stripWidth, lanes, stripWidth);
+      driver.addStatement("int j = $L * part / parts * $L, end = $L * (part + 1) / parts * $L", vectors, lanes, vectors, lanes);
+      if (tileVectors > 2) {
+        driver.beginControlFlow("for (; end - j >= $L || end - j == $L; j += $L)", (tileVectors + 2) * lanes, stripWidth, stripWidth);
+      } else {
+        driver.beginControlFlow("for (; end - j >= $L; j += $L)", stripWidth, stripWidth);
+      }
       rowTiles(driver, "j", tileVectors, i0, i1, fullRows, restRows, split, last, out, ctx);
       driver.endControlFlow();
-      if (tileVectors > 1) {
-        driver.addStatement("int rest = v1 - j / $L", lanes);
-        for (int r = 1; r < tileVectors; r++) {
-          if (r == 1) driver.beginControlFlow("if (rest == $L)", r);
-          else driver.nextControlFlow("else if (rest == $L)", r);
-          rowTiles(driver, "j", r, i0, i1, fullRows, restRows, split, last, out, ctx);
-        }
+      if (tileVectors > 2) {
+        driver.beginControlFlow("for (; end - j >= $L; j += $L)", 2 * lanes, 2 * lanes);
+        rowTiles(driver, "j", 2, i0, i1, fullRows, restRows, split, last, out, ctx);
         driver.endControlFlow();
       }
+      driver.beginControlFlow("if (j < end)");
+      rowTiles(driver, "j", 1, i0, i1, fullRows, restRows, split, last, out, ctx);
+      driver.endControlFlow();
     } else {
-      if (wideCols > 0) {
-        driver.beginControlFlow("for (int j = 0; j < $L; j += $L)", wideCols, stripWidth);
+      int strips = 0, rest = vectors;
+      while (rest >= tileVectors && rest != tileVectors + 1) {
+        strips++;
+        rest -= tileVectors;
+      }
+      int pairs = tileVectors > 2 ? rest / 2 : 0, col = strips * stripWidth;
+      if (strips > 0) {
+        driver.beginControlFlow("for (int j = 0; j < $L; j += $L)", col, stripWidth);
         rowTiles(driver, "j", tileVectors, i0, i1, fullRows, restRows, split, last, out, ctx);
         driver.endControlFlow();
       }
-      if (restVectors > 0) rowTiles(driver, Integer.toString(wideCols), restVectors, i0, i1, fullRows, restRows, split, last, out, ctx);
+      if (pairs > 0) {
+        driver.beginControlFlow("for (int j = $L; j < $L; j += $L)", col, col + pairs * 2 * lanes, 2 * lanes);
+        rowTiles(driver, "j", 2, i0, i1, fullRows, restRows, split, last, out, ctx);
+        driver.endControlFlow();
+        col += pairs * 2 * lanes;
+      }
+      if (col < vectors * lanes) rowTiles(driver, Integer.toString(col), vectors - col / lanes, i0, i1, fullRows, restRows, split, last, out, ctx);
     }
     // Columns that do not fill a vector are scalar. (Narrower species for them measured 40x slower on
     // JDK 17 here: C2 did not intrinsify them alongside the preferred one.)
@@ -154,7 +167,7 @@ record Gemm(String name, String doc, int m, int n, int k,
       if (split != Split.COLUMNS) throw new IllegalStateException(name + ": an epilogue needs a product shared by columns");
       driver.addJavadoc("<p>Then, on the same columns: $L.\n", String.join(", ", epilogue));
       driver.addComment("then the columnwise layers, on the columns this part computed");
-      driver.addStatement("int c0 = v0 * $L, c1 = $L ? $L : v1 * $L", lanes, last, n, lanes);
+      driver.addStatement("int c0 = $L * part / parts * $L, c1 = $L ? $L : $L * (part + 1) / parts * $L", vectors, lanes, last, n, vectors, lanes);
       for (String call : epilogue) driver.addStatement("$L", call);
     }
     out.add(0, driver.build());
