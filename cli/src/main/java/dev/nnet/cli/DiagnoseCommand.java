@@ -19,8 +19,13 @@ final class DiagnoseCommand implements Callable<Integer> {
   @Mixin
   ThreadsOption threads;
 
-  @Option(names = "--steps", paramLabel = "N", description = "also measure after N training steps")
   int steps;
+
+  @Option(names = "--steps", paramLabel = "N", description = "also measure after N training steps")
+  void steps(int n) {
+    if (n < 0) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--steps must be 0 or more, got " + n);
+    steps = n;
+  }
 
   @Option(names = "--json", description = "one JSON object per layer (and measurement) on stdout")
   boolean json;

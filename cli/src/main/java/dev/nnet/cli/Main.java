@@ -48,11 +48,30 @@ public final class Main implements Runnable {
   public static int run(PrintWriter out, PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
     cli.setOut(out).setErr(err);
-    cli.setExecutionExceptionHandler((e, cmd, parsed) -> report(e, cmd.getErr(), parsed.hasMatchedOption("--stacktrace")));
+    cli.setParameterExceptionHandler((e, args2) -> {
+      // the error and where to read more, not the whole usage: that buries the one line that matters
+      PrintWriter w = e.getCommandLine().getErr();
+      w.println("error: " + e.getMessage());
+      if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, w)) {
+        String name = e.getCommandLine().getCommandName();
+        w.println("  hint: 'nnet " + (name.equals("nnet") ? "--help" : "help " + name) + "' lists the options");
+      }
+      w.flush();
+      return 2;
+    });
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> report(e, cmd.getErr(), asksForStackTrace(parsed)));
     int code = cli.execute(args);
     out.flush(); // print() does not flush an autoflushing PrintWriter, and System.exit would drop the rest
     err.flush();
     return code;
+  }
+
+  /** Whether --stacktrace was given; it belongs to the subcommand, whose parse result hangs below the top level's. */
+  static boolean asksForStackTrace(CommandLine.ParseResult parsed) {
+    for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+      if (p.hasMatchedOption("--stacktrace")) return true;
+    }
+    return false;
   }
 
   static int report(Exception e, PrintWriter err, boolean trace) {

@@ -91,12 +91,20 @@ final class PredictCommand implements Callable<Integer> {
       }
       if (!numeric && rows.isEmpty() && i == 0) continue; // header
       if (!numeric) throw new DataException(input + ":" + (i + 1) + ": not a row of numbers", null);
+      for (int j = 0; j < r.length; j++) {
+        if (!Float.isFinite(r[j])) {
+          throw new DataException(input + ":" + (i + 1) + ": value " + (j + 1) + " is '" + cells[j].trim() + "', not a finite number"
+              + (Float.isInfinite(r[j]) && !cells[j].toLowerCase(Locale.ROOT).contains("inf") ? " in float32 (at most 3.4e38)" : ""),
+              "every feature must be a finite number, as in training; fix or remove that row");
+        }
+      }
       if (r.length != width) {
         throw new DataException(input + ":" + (i + 1) + ": " + r.length + " values, the network takes " + width,
             "give only the feature columns, in the training data's order");
       }
       rows.add(r);
     }
+    if (rows.isEmpty()) throw new DataException(input + " holds no rows of features", "give one row of " + width + " numbers per sample");
     return rows.toArray(new float[0][]);
   }
 }

@@ -38,11 +38,19 @@ final class ScheduleCommand implements Callable<Integer> {
   @Option(names = "--plot", paramLabel = "PNG", description = "draw the rate of every step into this PNG file")
   Path plot;
 
-  @Option(names = "--epochs", paramLabel = "N", description = "show this many epochs instead of the file's")
   Integer epochs;
 
-  @Option(names = "--steps-per-epoch", paramLabel = "N", description = "steps per epoch (default: from the file's data, or 100 when it is not available)")
   Integer stepsPerEpoch;
+
+  @Option(names = "--epochs", paramLabel = "N", description = "show this many epochs instead of the file's")
+  void epochs(int n) {
+    epochs = Options.atLeastOne(spec, "--epochs", n);
+  }
+
+  @Option(names = "--steps-per-epoch", paramLabel = "N", description = "steps per epoch (default: from the file's data, or 100 when it is not available)")
+  void stepsPerEpoch(int n) {
+    stepsPerEpoch = Options.atLeastOne(spec, "--steps-per-epoch", n);
+  }
 
   @Option(names = "--log", description = "plot the rate on a logarithmic axis")
   boolean log;

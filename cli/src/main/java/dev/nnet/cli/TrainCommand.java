@@ -23,17 +23,19 @@ final class TrainCommand implements Callable<Integer> {
   @Mixin
   ThreadsOption threads;
 
-  @Option(names = "--epochs", paramLabel = "N", description = "train this many epochs instead of the file's")
   Integer epochs;
 
-  @Option(names = "--steps", paramLabel = "N", description = "stop after N optimizer steps in total")
   Long steps;
 
-  @Option(names = {"-o", "--out"}, paramLabel = "CKPT", description = "checkpoint to write (default: the file's name with .ckpt, here)")
+  @Option(names = {"-o", "--out"}, paramLabel = "CKPT",
+      description = "checkpoint to write (default: the file's name with .ckpt, in the working directory; readable by this user only)")
   Path out;
 
   @Option(names = "--resume", description = "continue from the checkpoint (--out) instead of starting afresh")
   boolean resume;
+
+  @Option(names = "--overwrite", description = "replace an existing checkpoint that holds more training (without it, such a run is refused)")
+  boolean overwrite;
 
   @Option(names = "--init-weights", paramLabel = "NPZ", description = "start from these weights (a PyTorch-style state_dict saved with numpy.savez)")
   Path initWeights;
@@ -44,11 +46,26 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--json", description = "print one JSON object per epoch (and per --log-every steps) on stdout")
   boolean json;
 
-  @Option(names = "--log-every", paramLabel = "N", description = "with --json, also print every N-th step (default: 0, none)")
   int logEvery;
+
+  @Option(names = "--log-every", paramLabel = "N", description = "with --json, also print every N-th step (default: 0, none)")
+  void logEvery(int n) {
+    if (n < 0) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--log-every must be 0 or more, got " + n);
+    this.logEvery = n;
+  }
 
   @Spec
   CommandSpec spec;
+
+  @Option(names = "--epochs", paramLabel = "N", description = "train this many epochs instead of the file's (at least 1)")
+  void epochs(int n) {
+    this.epochs = Options.atLeastOne(spec, "--epochs", n);
+  }
+
+  @Option(names = "--steps", paramLabel = "N", description = "stop after N optimizer steps in total (at least 1)")
+  void steps(long n) {
+    this.steps = (long) Options.atLeastOne(spec, "--steps", n);
+  }
 
   @Override
   public Integer call() {
@@ -57,7 +74,7 @@ final class TrainCommand implements Callable<Integer> {
     NnetCompiler.Compiled c = common.compileReadingData(err);
     Path checkpoint = this.out != null ? this.out : common.defaultCheckpoint(src);
     if (!json) err.printf(Locale.ROOT, "compiled %s in %d ms%n", c.model().name(), c.compileMillis());
-    Trainer trainer = c.newTrainer().threads(threads.get()).checkpointTo(checkpoint)
+    Trainer trainer = c.newTrainer().threads(threads.get()).checkpointTo(checkpoint).overwrite(overwrite)
         .listener(new Progress(err, json ? out : null, System.console() != null, logEvery));
     if (resume) trainer.load(checkpoint);
     if (initWeights != null) trainer.importWeights(initWeights);

@@ -123,7 +123,7 @@ class CliTest {
   @Test
   void aThreadCountBelowOneIsAClearError() {
     Run r = nnet("bench", Samples.sample("tabular.nnet").toString(), "--threads", "0");
-    assertNotEquals(0, r.code);
+    assertEquals(2, r.code, "a bad option value is a command-line error");
     assertTrue(r.err.contains("--threads must be at least 1, got 0"), r.err);
     assertFalse(r.err.contains("at dev.nnet"), "no stack trace: " + r.err);
   }

@@ -83,6 +83,7 @@ public final class Analyzer {
     Span inputSpan = null;
     Ast.Network network = null;
     Model.Loss loss = null;
+    boolean lossSeen = false;
     Precision precision = Precision.FLOAT32;
     Ast.Block training = null, data = null;
     for (Ast.Item item : file.items()) {
@@ -113,7 +114,10 @@ public final class Analyzer {
             input = inputShape(s);
             inputSpan = s.span();
           }
-          case "loss" -> loss = loss(s);
+          case "loss" -> {
+            loss = loss(s);
+            lossSeen = true;
+          }
           case "precision" -> precision = precision(s);
           case "search" -> later(s.keySpan(), "hyperparameter search", "hyperparameter search");
           case "freeze" -> later(s.keySpan(), "freezing layers", "transfer learning");
@@ -126,9 +130,9 @@ public final class Analyzer {
         }
       }
     }
-    if (input == null) error(new Span(1, 1, 1), "the file has no 'input' line", "say the shape of one sample, e.g.  input [784]");
+    if (inputSpan == null) error(new Span(1, 1, 1), "the file has no 'input' line", "say the shape of one sample, e.g.  input [784]");
     if (network == null) error(new Span(1, 1, 1), "the file has no network block", "add  network { dense(128) -> relu -> dense(10) }");
-    if (loss == null) error(new Span(1, 1, 1), "the file has no 'loss' line", "add  loss softmax_cross_entropy  (classes) or  loss mse  (values)");
+    if (!lossSeen) error(new Span(1, 1, 1), "the file has no 'loss' line", "add  loss softmax_cross_entropy  (classes) or  loss mse  (values)");
     Training t = training(training);
     TrainingPlan.Data d = data(data);
     if (input != null && input.length < 2) {
@@ -146,6 +150,8 @@ public final class Analyzer {
     failOnErrors();
 
     List<Op> layers = layers(network, input, d.preprocess());
+    failOnErrors();
+    checkMemory(network, layers, t, precision, d.preprocess().outputSize(Math.toIntExact(product(input))));
     failOnErrors();
     batchSize = t.batch;
     checkLoss(loss, layers, input, network);
@@ -202,7 +208,13 @@ public final class Analyzer {
       return null;
     }
     int[] shape = new int[dims.size()];
-    for (int i = 0; i < shape.length; i++) shape[i] = integer(dims.get(i), 1, MAX_UNITS, "an input dimension");
+    long values = 1;
+    for (int i = 0; i < shape.length; i++) values *= shape[i] = integer(dims.get(i), 1, MAX_UNITS, "an input dimension");
+    if (values > MAX_BUFFER) { // each dimension is at most 2^20, so three of them cannot overflow a long
+      error(e.span(), "the input is too large: " + Num.count(values) + " values per sample, more than one tensor may hold ("
+          + Num.count(MAX_BUFFER) + ")", "downsample the input, or crop it");
+      return null;
+    }
     return shape;
   }
 
@@ -489,6 +501,56 @@ public final class Analyzer {
         error(e.span(), "unknown initializer '" + name + "'", suggest(name, INITS, "the initializers are: " + String.join(", ", INITS)));
         return null;
       }
+    }
+  }
+
+  private static long product(int[] shape) {
+    long n = 1;
+    for (int d : shape) n *= d;
+    return n;
+  }
+
+  /**
+   * Refuses, before anything is generated or allocated, a network whose arrays would not fit: the parameter
+   * arena beyond one Java array, a batch of one layer's activations beyond one array, or everything
+   * together (parameters, gradients, optimizer state, weight copies, activations and their gradients)
+   * beyond this JVM's heap. Sizes are computed in long: they overflow int long before they are refused.
+   */
+  private void checkMemory(Ast.Network network, List<Op> layers, Training t, Precision precision, int inputSize) {
+    long arena = 0, activations = inputSize, widest = inputSize;
+    Op widestOp = null;
+    for (Op op : layers) {
+      long stored = op.parameterCount() + (op instanceof Op.BatchNorm ? 2L * op.outputSize() : 0);
+      arena += stored + (stored > 0 ? 4L * 16 : 0); // each tensor starts on an aligned offset
+      activations += op.outputSize();
+      if (op.outputSize() > widest) {
+        widest = op.outputSize();
+        widestOp = op;
+      }
+    }
+    Span at = network.span();
+    if (arena > Integer.MAX_VALUE - 1024) {
+      error(at, "the network is too large: " + Num.count(arena) + " parameters, more than one Java array holds (" + Num.count(Integer.MAX_VALUE) + ")",
+          "make the layers narrower");
+      return;
+    }
+    if ((long) t.batch * widest > Integer.MAX_VALUE - 1024) {
+      error(at, "a batch of " + (widestOp == null ? "the input" : "layer '" + widestOp.name() + "'") + " holds " + Num.count((long) t.batch * widest)
+          + " values (" + t.batch + " × " + Num.count(widest) + "), more than one Java array holds", "lower the batch size or the width");
+      return;
+    }
+    int width = precision == Precision.FLOAT64 ? 8 : 4;
+    int slots = t.optimizer.kind() == Model.Optimizer.Kind.ADAM || t.optimizer.kind() == Model.Optimizer.Kind.ADAMW ? 2
+        : t.optimizer.kind() == Model.Optimizer.Kind.SGD && t.optimizer.momentum() == 0 ? 0 : 1;
+    // parameters, gradients, transposed weight copies and optimizer state; early stopping keeps the best weights in doubles
+    long bytes = arena * width * (3L + slots) + (t.stopping != null && t.stopping.restoreBest() ? arena * 8 : 0)
+        + (long) t.batch * activations * width * 2; // each layer's output and its gradient
+    long heap = Runtime.getRuntime().maxMemory();
+    if (bytes > heap * 0.9) {
+      error(at, "the network needs about " + Num.bytes(bytes) + " of memory to train (" + Num.count(arena) + " parameters with gradients, "
+              + (slots == 0 ? "" : slots + " optimizer slot" + (slots == 1 ? "" : "s") + ", ") + "weight copies, and activations for a batch of " + t.batch
+              + "), more than this JVM's " + Num.bytes(heap) + " heap",
+          "make the layers narrower or the batch smaller, or give Java more memory (e.g. JAVA_TOOL_OPTIONS=-Xmx" + ((bytes >> 30) + 2) + "g)");
     }
   }
 
@@ -1004,7 +1066,7 @@ public final class Analyzer {
         return images == null || labels == null ? null : new TrainingPlan.Source("idx", List.of(images, labels), Map.of());
       }
       case "csv" -> {
-        Args a = args(c.arguments(), c.nameSpan(), "csv", "path", "label", "header");
+        Args a = args(c.arguments(), c.nameSpan(), "csv", "path", "label", "header", "class_names");
         String path = string(a.get("path"));
         if (path == null) {
           if (!a.has("path")) error(c.span(), "csv needs a file", "e.g.  csv(\"iris.csv\", label: \"species\")");
@@ -1020,6 +1082,7 @@ public final class Analyzer {
           }
         }
         if (a.has("header")) options.put("header", Boolean.toString(bool(a.get("header"))));
+        if (a.has("class_names")) options.put("class_names", Boolean.toString(bool(a.get("class_names"))));
         return new TrainingPlan.Source("csv", List.of(path), options);
       }
       case "npy" -> {

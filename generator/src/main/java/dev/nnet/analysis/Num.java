@@ -13,4 +13,22 @@ final class Num {
     }
     return String.format(java.util.Locale.ROOT, "%.3g", v);
   }
+
+  /** A count with thousands separators: 268,435,456. */
+  static String count(long n) {
+    return String.format(java.util.Locale.ROOT, "%,d", n);
+  }
+
+  /** A size in bytes, in the largest binary unit that keeps it above 1: 6.0 GiB. */
+  static String bytes(long n) {
+    if (n < 1024) return n + " bytes";
+    String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    double v = n;
+    int u = -1;
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
+    return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
+  }
 }

@@ -254,7 +254,7 @@ public final class NetworkEmitter {
             model.source().name(), dims, model.inputSize(), model.outputSize(), ctx.batch(), PRECISION, model.precision().name(),
             TASK, loss.task())
         .indent().add("$T.asList(new $T[] {\n", java.util.Arrays.class, PARAM_TENSOR).indent().add(tensors.build()).unindent().add("}),\n")
-        .add("$L, $S, $S,\n", ctx.layout().arenaSize(), ctx.vector() ? "vector:" + ctx.lanes() : "plain", ctx.layout().signature())
+        .add("$L, $S, $S,\n", model.parameterCount(), ctx.vector() ? "vector:" + ctx.lanes() : "plain", ctx.layout().signature())
         .add("new $T($L, $LL, $L, $L, $S, $L,\n", PLAN, plan.epochs(), plan.seed(), plan.shuffle(), plan.learningRate(), plan.optimizer(), data)
         .add("$L, $L, $L),\n", schedule(plan), stopping(plan), plan.checkpointEvery())
         .add("$L)", layerList())

@@ -31,6 +31,10 @@ public final class Checkpoint {
    */
   public record Position(int epochsDone, long stepsDone, long shuffleState, double[] scheduleState, double[] stopperState,
                          double[] bestParams, long augmentState, double[] preprocessState, List<String> classNames) {
+    public Position withPreprocessState(double[] state) {
+      return new Position(epochsDone, stepsDone, shuffleState, scheduleState, stopperState, bestParams, augmentState, state, classNames);
+    }
+
     public static Position start(long shuffleState, long augmentState) {
       return new Position(0, 0, shuffleState, new double[0], new double[0], new double[0], augmentState, new double[0], List.of());
     }
@@ -141,6 +145,12 @@ public final class Checkpoint {
       long expected = crc.getValue(); // the buffer sits below the checksum, so only bytes read so far count
       long stored = in.readLong();
       if (expected != stored) throw new NnetException(path + " is corrupt (checksum mismatch)", "use an earlier checkpoint or train again");
+      for (int i = 0; i < params.length; i++) {
+        if (!Double.isFinite(params[i])) {
+          throw new NnetException(path + " holds a non-finite parameter (" + params[i] + " at arena offset " + i + ")",
+              "it was written by a run that diverged; use an earlier checkpoint or train again");
+        }
+      }
       Arena pa = net.parameters(), oa = net.optimizerState();
       for (int i = 0; i < params.length; i++) pa.set(i, params[i]);
       for (int i = 0; i < opt.length; i++) oa.set(i, opt[i]);
@@ -156,6 +166,31 @@ public final class Checkpoint {
       throw new NnetException(path + " is corrupt", "use an earlier checkpoint or train again", e);
     } catch (IOException e) {
       throw new NnetException("cannot read checkpoint " + path + " (" + e.getMessage() + ")", null, e);
+    }
+  }
+
+  /**
+   * The optimizer steps a checkpoint holds, read from its header without loading it; -1 when the file is
+   * not a readable nnet checkpoint.
+   */
+  public static long stepsIn(Path path) {
+    try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(path), 1 << 16))) {
+      if (in.readLong() != MAGIC) return -1;
+      in.readUTF();
+      in.readUTF();
+      String precision = in.readUTF();
+      int width = precision.equals(Precision.FLOAT64.keyword()) ? 8 : 4;
+      for (int arena = 0; arena < 2; arena++) {
+        int n = in.readInt();
+        if (n < 0) return -1;
+        in.skipNBytes((long) n * width);
+      }
+      in.readInt();
+      in.readLong();
+      in.readInt();
+      return in.readLong();
+    } catch (IOException | RuntimeException e) {
+      return -1;
     }
   }
 

@@ -29,18 +29,30 @@ public final class CsvReader {
     return read(path, labelColumn, header, regression, null);
   }
 
+  public static Dataset read(Path path, String labelColumn, String header, boolean regression, java.util.List<String> knownClasses) {
+    return read(path, labelColumn, header, regression, knownClasses, false);
+  }
+
   /**
    * @param knownClasses the class names of the training file, which a test file must use (its words map to
    *                     the same numbers); null to take this file's words in sorted order
+   * @param classNames   the label column holds class names even where they look like numbers; otherwise it
+   *                     holds names only when none of its values is a number, and a column of numbers with
+   *                     one bad value is an error naming that record, never a column of names
    */
-  public static Dataset read(Path path, String labelColumn, String header, boolean regression, java.util.List<String> knownClasses) {
+  public static Dataset read(Path path, String labelColumn, String header, boolean regression, java.util.List<String> knownClasses,
+                             boolean classNames) {
     List<String[]> rows = new ArrayList<>();
+    List<Integer> lineNumbers = new ArrayList<>();
     try (BufferedReader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+      int lineNumber = 0;
       for (String line; (line = r.readLine()) != null; ) {
+        lineNumber++;
         if (line.isBlank()) continue;
         String[] cells = line.split(",", -1);
         for (int i = 0; i < cells.length; i++) cells[i] = unquote(cells[i].trim());
         rows.add(cells);
+        lineNumbers.add(lineNumber);
       }
     } catch (java.nio.file.NoSuchFileException e) {
       throw DataLoader.missing(path);
@@ -51,6 +63,7 @@ public final class CsvReader {
     int width = rows.get(0).length;
     boolean hasHeader = header != null ? Boolean.parseBoolean(header) : looksLikeHeader(rows.get(0), rows.size() > 1 ? rows.get(1) : null);
     String[] names = hasHeader ? rows.remove(0) : null;
+    if (hasHeader) lineNumbers.remove(0);
     int label = labelIndex(path, labelColumn, names, width);
     int n = rows.size();
     if (n == 0) throw new DataException(path + ": the CSV file has a header but no data rows", null);
@@ -59,7 +72,7 @@ public final class CsvReader {
     String[] rawLabels = new String[n];
     for (int i = 0; i < n; i++) {
       String[] cells = rows.get(i);
-      int record = i + 1 + (hasHeader ? 1 : 0);
+      int record = lineNumbers.get(i);
       if (cells.length != width) {
         throw new DataException(path + ":" + record + ": row has " + cells.length + " columns, expected " + width,
             "every row must have as many columns as the first");
@@ -75,33 +88,55 @@ public final class CsvReader {
       }
     }
     String name = path.getFileName().toString();
-    if (regression && java.util.Arrays.stream(rawLabels).allMatch(CsvReader::isNumber)) {
-      float[] t = new float[n];
-      for (int i = 0; i < n; i++) t[i] = number(path, i + 1 + (hasHeader ? 1 : 0), label, rawLabels[i], names);
-      return Dataset.regression(name, features, x, t, 1);
-    }
-    int[] y = new int[n];
-    boolean integers = Arrays.stream(rawLabels).allMatch(s -> s.matches("\\d+"));
-    int classes;
-    if (integers) {
-      int max = 0;
-      for (int i = 0; i < n; i++) max = Math.max(max, y[i] = Integer.parseInt(rawLabels[i]));
-      classes = max + 1;
-    } else {
-      Map<String, Integer> ids = new java.util.LinkedHashMap<>();
-      for (String s : knownClasses != null ? knownClasses : new TreeSet<>(Arrays.asList(rawLabels))) ids.put(s, ids.size());
-      for (int i = 0; i < n; i++) {
-        Integer id = ids.get(rawLabels[i]);
-        if (id == null) {
-          throw new DataException(path + ":" + (i + 1 + (hasHeader ? 1 : 0)) + ": class '" + rawLabels[i] + "' does not occur in the training data",
-              "the training data's classes are: " + String.join(", ", ids.keySet()));
-        }
-        y[i] = id;
+    int firstNumber = -1, firstWord = -1;
+    for (int i = 0; i < n && (firstNumber < 0 || firstWord < 0); i++) {
+      if (isNumber(rawLabels[i])) {
+        if (firstNumber < 0) firstNumber = i;
+      } else if (firstWord < 0) {
+        firstWord = i;
       }
-      return Dataset.classification(name, features, x, y, ids.size()).withClassNames(List.copyOf(ids.keySet()));
     }
-    return Dataset.classification(name, features, x, y, classes);
+    String column = names != null ? "label column '" + names[label] + "'" : "the label column (" + (label + 1) + ")";
+    if (!classNames && firstNumber >= 0 && knownClasses == null) {
+      if (firstWord >= 0) {
+        throw new DataException(path + ":" + lineNumbers.get(firstWord) + ": " + column + " holds '" + rawLabels[firstWord]
+            + "' where its other values are numbers (e.g. '" + rawLabels[firstNumber] + "' in record " + lineNumbers.get(firstNumber) + ")",
+            "fix or remove that row; if the column holds class names, say so: csv(..., class_names: true)");
+      }
+      if (regression) {
+        float[] t = new float[n];
+        for (int i = 0; i < n; i++) t[i] = number(path, lineNumbers.get(i), label, rawLabels[i], names);
+        return Dataset.regression(name, features, x, t, 1);
+      }
+      int[] y = new int[n];
+      int max = 0;
+      for (int i = 0; i < n; i++) {
+        double v = Double.parseDouble(rawLabels[i]);
+        if (!(v >= 0 && v == Math.rint(v) && v <= MAX_CLASS)) {
+          throw new DataException(path + ":" + lineNumbers.get(i) + ": " + column + " holds '" + rawLabels[i]
+              + "', not a class number (a whole number from 0 to " + MAX_CLASS + ")",
+              "classes are numbered 0, 1, 2, ...; fix or remove that row, or declare names with csv(..., class_names: true)");
+        }
+        max = Math.max(max, y[i] = (int) v);
+      }
+      return Dataset.classification(name, features, x, y, max + 1);
+    }
+    Map<String, Integer> ids = new java.util.LinkedHashMap<>();
+    for (String s : knownClasses != null ? knownClasses : new TreeSet<>(Arrays.asList(rawLabels))) ids.put(s, ids.size());
+    int[] y = new int[n];
+    for (int i = 0; i < n; i++) {
+      Integer id = ids.get(rawLabels[i]);
+      if (id == null) {
+        throw new DataException(path + ":" + lineNumbers.get(i) + ": class '" + rawLabels[i] + "' does not occur in the training data",
+            "the training data's classes are: " + String.join(", ", ids.keySet()));
+      }
+      y[i] = id;
+    }
+    return Dataset.classification(name, features, x, y, ids.size()).withClassNames(List.copyOf(ids.keySet()));
   }
+
+  /** The largest class number a label may hold: far beyond any output layer, well inside an int. */
+  static final int MAX_CLASS = 1 << 24;
 
   private static float number(Path path, int record, int column, String cell, String[] names) {
     float v;

@@ -67,7 +67,7 @@ public final class DataLoader {
         yield Dataset.classification(images.getFileName().toString(), x.itemSize(), x.values(), lab, max + 1);
       }
       case "csv" -> CsvReader.read(dir.resolve(source.paths().get(0)), source.options().get("label"),
-          source.options().get("header"), regression, trainingClasses);
+          source.options().get("header"), regression, trainingClasses, Boolean.parseBoolean(source.options().get("class_names")));
       case "npy", "npz" -> numpy(source, dir, regression);
       default -> throw new DataException("unknown data format " + source.format(), null);
     };

@@ -6,6 +6,8 @@ import java.util.List;
  * Everything the runtime needs to know about a generated network: shapes, parameter layout, and the
  * training plan of its .nnet file.
  *
+ * @param parameterCount the learnable parameters, as {@code nnet check} counts them (not batchnorm's running
+ *                       statistics, not the arena's alignment padding)
  * @param signature a digest of the parameter layout and precision; a checkpoint loads only into a
  *                  network with the same signature
  */

@@ -175,6 +175,41 @@ public final class Preprocessor {
     return st;
   }
 
+  /** The prefix of the fitted statistics' names in a .npz state_dict; no layer's tensor can have such a name. */
+  public static final String NPZ_PREFIX = "nnet.preprocess.";
+
+  /**
+   * The fitted statistics as named arrays for a .npz file beside the weights: {@code nnet.preprocess.mean}
+   * [in], {@code .std} [in] (standardize), {@code .projection} [in, out] (pca, whiten, zca). PyTorch code
+   * loading the state_dict skips the names that start with {@code nnet.}.
+   */
+  public java.util.Map<String, Npz.Array> toArrays() {
+    java.util.Map<String, Npz.Array> m = new java.util.LinkedHashMap<>();
+    m.put(NPZ_PREFIX + "mean", new Npz.Array(new int[] {in}, mean.clone()));
+    if (stdOrNull != null) m.put(NPZ_PREFIX + "std", new Npz.Array(new int[] {in}, stdOrNull.clone()));
+    if (projection != null) m.put(NPZ_PREFIX + "projection", new Npz.Array(new int[] {in, out}, projection.clone()));
+    return m;
+  }
+
+  /**
+   * The statistics {@link #toArrays} wrote, checked against what the .nnet file asks for; null when
+   * {@code arrays} holds none. {@code in} is the number of raw features.
+   */
+  public static Preprocessor fromArrays(Spec spec, int in, java.util.Map<String, Npz.Array> arrays, String where) {
+    Npz.Array mean = arrays.get(NPZ_PREFIX + "mean"), std = arrays.get(NPZ_PREFIX + "std"), proj = arrays.get(NPZ_PREFIX + "projection");
+    if (mean == null && std == null && proj == null) return null;
+    int out = spec.outputSize(in);
+    boolean wantsStd = spec.kind().equals("standardize"), wantsProj = !spec.kind().equals("center") && !wantsStd;
+    boolean fits = mean != null && java.util.Arrays.equals(mean.shape(), new int[] {in})
+        && (wantsStd ? std != null && java.util.Arrays.equals(std.shape(), new int[] {in}) : std == null)
+        && (wantsProj ? proj != null && java.util.Arrays.equals(proj.shape(), new int[] {in, out}) : proj == null);
+    if (!fits) {
+      throw new NnetException(where + ": its preprocessing statistics do not fit 'preprocess " + spec.kind() + "' on " + in + " features",
+          "were the weights written for another version of the file? Export them again with nnet train --save-weights");
+    }
+    return new Preprocessor(spec, in, mean.data(), std == null ? null : std.data(), proj == null ? null : proj.data());
+  }
+
   public static Preprocessor restore(Spec spec, double[] st) {
     int in = (int) st[0], s = (int) st[2], p = (int) st[3];
     double[] mean = java.util.Arrays.copyOfRange(st, 4, 4 + in);

@@ -37,12 +37,21 @@ public final class StateDict {
     return out;
   }
 
-  public static void save(Network net, Path path) {
-    Npz.write(path, export(net), net.spec().precision() == Precision.FLOAT64);
+  /** Writes the parameters and {@code extra} arrays (names outside the layers', such as the preprocessing statistics). */
+  public static void save(Network net, Map<String, Npz.Array> extra, Path path) {
+    Map<String, Npz.Array> all = new LinkedHashMap<>(export(net));
+    all.putAll(extra);
+    Npz.write(path, all, net.spec().precision() == Precision.FLOAT64);
   }
 
-  /** Loads every parameter from {@code path}; names and shapes must match exactly, or nothing is changed. */
-  public static void load(Network net, Path path) {
+  /** The prefix of arrays that belong to nnet rather than to a layer (a layer's tensors are named {@code layer.tensor}). */
+  public static final String NNET_PREFIX = "nnet.";
+
+  /**
+   * Loads every parameter from {@code path}; names and shapes must match exactly, and every value must be
+   * finite, or nothing is changed. Returns the file's arrays, whose {@code nnet.}-prefixed extras the caller reads.
+   */
+  public static Map<String, Npz.Array> load(Network net, Path path) {
     Map<String, Npz.Array> arrays = Npz.read(path);
     List<String> problems = new ArrayList<>();
     for (ParamTensor t : net.spec().tensors()) {
@@ -50,7 +59,9 @@ public final class StateDict {
       if (a == null) problems.add("missing " + t.name() + " " + Arrays.toString(torchShape(t)));
       else if (!Arrays.equals(a.shape(), torchShape(t))) problems.add(t.name() + " is " + a.shapeText() + ", expected " + Arrays.toString(torchShape(t)));
     }
-    for (String name : arrays.keySet()) if (net.spec().tensor(name) == null) problems.add("unexpected " + name + " " + arrays.get(name).shapeText());
+    for (String name : arrays.keySet()) {
+      if (net.spec().tensor(name) == null && !name.startsWith(NNET_PREFIX)) problems.add("unexpected " + name + " " + arrays.get(name).shapeText());
+    }
     if (!problems.isEmpty()) {
       StringBuilder expected = new StringBuilder(), found = new StringBuilder();
       for (ParamTensor t : net.spec().tensors()) expected.append("\n    ").append(t.name()).append(' ').append(Arrays.toString(torchShape(t)));
@@ -58,6 +69,15 @@ public final class StateDict {
       throw new NnetException(path + " does not fit " + net.spec().modelName() + ": " + String.join("; ", problems)
           + "\n  the model has:" + expected + "\n  the file has:" + found,
           "names and shapes follow PyTorch's state_dict: <layer>.weight [out, in] and <layer>.bias [out], layers named as 'nnet check' shows");
+    }
+    for (Map.Entry<String, Npz.Array> e : arrays.entrySet()) {
+      double[] v = e.getValue().data();
+      for (int i = 0; i < v.length; i++) {
+        if (!Double.isFinite(v[i]) || (net.spec().precision() == Precision.FLOAT32 && !Float.isFinite((float) v[i]))) {
+          throw new NnetException(path + ": " + e.getKey() + " holds " + v[i] + " at index " + i
+              + (Double.isFinite(v[i]) ? ", beyond float32's range" : ""), "the weights come from a diverged run; export them from a finite one");
+        }
+      }
     }
     Arena p = net.parameters();
     for (ParamTensor t : net.spec().tensors()) {
@@ -69,5 +89,6 @@ public final class StateDict {
       }
     }
     net.parametersChanged();
+    return arrays;
   }
 }

@@ -3,6 +3,7 @@ package dev.nnet.runtime;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Drives a generated {@link Network}: epochs of seeded shuffled minibatches, validation each epoch, the
@@ -24,6 +25,7 @@ public final class Trainer {
   private Path dataDirectory;
   private TrainingListener listener = TrainingListener.NONE;
   private Path checkpointPath;
+  private boolean overwrite;
   private int epochs;
   private long maxSteps = Long.MAX_VALUE;
   private Checkpoint.Position position;
@@ -88,9 +90,19 @@ public final class Trainer {
     return this;
   }
 
-  /** Writes a checkpoint here after every epoch and at the end. */
+  /**
+   * Writes a checkpoint here after every epoch and at the end. {@link #fit} refuses to start when the file
+   * holds more training than this trainer has done (it would be replaced by a less trained one), unless
+   * {@link #overwrite} allows it.
+   */
   public Trainer checkpointTo(Path path) {
     this.checkpointPath = path;
+    return this;
+  }
+
+  /** Lets {@link #fit} replace a checkpoint that holds more steps than this trainer starts from. */
+  public Trainer overwrite(boolean allowed) {
+    this.overwrite = allowed;
     return this;
   }
 
@@ -117,6 +129,7 @@ public final class Trainer {
       throw new DataException(train.name() + " has " + train.rows() + " samples, fewer than one batch of " + batch,
           "lower 'batch' in the training block to at most " + train.rows());
     }
+    guardCheckpoint();
     TrainingPlan.EarlyStopping stopping = plan.earlyStopping();
     if (stopping != null && stopping.monitor().startsWith("val_") && validation == null) {
       throw new DataException("early stopping monitors " + stopping.monitor() + " but there is no validation set",
@@ -194,6 +207,18 @@ public final class Trainer {
     Metrics testMetrics = test == null ? null : evaluate(test);
     if (testMetrics != null) listener.onTest(testMetrics);
     return new TrainingReport(results, testMetrics, step, (System.nanoTime() - started) * 1e-9, bestEpoch, stoppedEarly);
+  }
+
+  /** Refuses to start when the checkpoint file would be replaced by one with fewer steps (or is not a checkpoint at all). */
+  private void guardCheckpoint() {
+    if (checkpointPath == null || overwrite || !java.nio.file.Files.exists(checkpointPath)) return;
+    long existing = Checkpoint.stepsIn(checkpointPath);
+    if (existing >= 0 && existing <= position.stepsDone()) return;
+    throw new NnetException(existing < 0
+        ? checkpointPath + " exists and is not an nnet checkpoint; training would replace it"
+        : checkpointPath + " already holds a model trained for " + existing + " steps; training from step " + position.stepsDone()
+            + " would replace it with a less trained one",
+        "continue it with --resume, write elsewhere with --out FILE, or replace it with --overwrite");
   }
 
   /** Early stopping: the best monitored value, how long since it improved, and the best weights. */
@@ -333,6 +358,11 @@ public final class Trainer {
       if (samples[i].length != in) {
         throw new DataException("sample " + i + " has " + samples[i].length + " features, the network takes " + in, null);
       }
+      for (int j = 0; j < in; j++) {
+        if (!Float.isFinite(samples[i][j])) {
+          throw new DataException("sample " + i + " has " + samples[i][j] + " as feature " + j, "every feature must be a finite number, as in training");
+        }
+      }
       System.arraycopy(samples[i], 0, flat, i * in, in);
     }
     Dataset d = Dataset.regression("input", in, flat, new float[samples.length * spec.outputSize()], spec.outputSize());
@@ -395,20 +425,50 @@ public final class Trainer {
     return this;
   }
 
-  /** Replaces the parameters with those of a PyTorch-style .npz state_dict (see {@link StateDict}). */
+  /**
+   * Replaces the parameters with those of a PyTorch-style .npz state_dict (see {@link StateDict}), and the
+   * preprocessing statistics with the file's when it has them (a file written by {@link #exportWeights}).
+   */
   public Trainer importWeights(Path npz) {
-    StateDict.load(net, npz);
+    Map<String, Npz.Array> arrays = StateDict.load(net, npz);
+    Preprocessor.Spec pre = spec.plan().data().preprocess();
+    if (!pre.kind().equals("none")) {
+      Preprocessor stored = Preprocessor.fromArrays(pre, rawInputSize(), arrays, npz.toString());
+      if (stored != null) {
+        preprocessor = stored;
+        position = position.withPreprocessState(stored.state());
+      }
+    }
     return this;
   }
 
-  /** Writes the parameters as a PyTorch-style .npz state_dict: {@code numpy.load} and {@code torch.from_numpy} read it. */
+  /**
+   * Writes the parameters as a PyTorch-style .npz state_dict: {@code numpy.load} and {@code torch.from_numpy}
+   * read it. The fitted preprocessing statistics go beside them as {@code nnet.preprocess.*} arrays.
+   */
   public void exportWeights(Path npz) {
-    StateDict.save(net, npz);
+    StateDict.save(net, preprocessor == null ? Map.of() : preprocessor.toArrays(), npz);
   }
 
-  /** Loads a checkpoint, or a .npz state_dict when the name ends in .npz. */
+  /**
+   * Loads a checkpoint, or a .npz state_dict when the name ends in .npz, to evaluate or predict with: a
+   * file that preprocesses needs the statistics fitted in training, so a .npz without them is refused.
+   */
   public Trainer loadWeights(Path path) {
-    return path.toString().endsWith(".npz") ? importWeights(path) : load(path);
+    if (!path.toString().endsWith(".npz")) return load(path);
+    importWeights(path);
+    String kind = spec.plan().data().preprocess().kind();
+    if (!kind.equals("none") && preprocessor == null) {
+      throw new NnetException(path + " has no preprocessing statistics, and the file says 'preprocess " + kind + "': the inputs would go in untransformed",
+          "use the checkpoint written by nnet train, or export the weights again with nnet train --save-weights (which stores the statistics as nnet.preprocess.* arrays)");
+    }
+    return this;
+  }
+
+  private int rawInputSize() {
+    int n = 1;
+    for (int d : spec.inputShape()) n *= d;
+    return n;
   }
 
   /** The names of the classes, when the training data named them (a CSV's words), in output order; else empty. */
