@@ -55,6 +55,10 @@ public final class NnetCompiler {
   }
 
   public NnetCompiler packageName(String pkg) {
+    if (!pkg.isEmpty() && !javax.lang.model.SourceVersion.isName(pkg)) {
+      throw new dev.nnet.runtime.NnetException("'" + pkg + "' is not a Java package name" + (pkg.matches("[\\w.]+") ? " (a part of it is a Java keyword)" : ""),
+          "e.g. com.example.models");
+    }
     return new NnetCompiler(kernels, pkg, precision, maxBatch);
   }
 

@@ -1,9 +1,12 @@
 package dev.nnet.cli;
 
 import dev.nnet.NnetCompiler;
-import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import com.squareup.javapoet.JavaFile;
+import dev.nnet.runtime.AtomicFile;
+import dev.nnet.runtime.NnetException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,20 +32,24 @@ final class GenerateCommand implements Callable<Integer> {
   CommandSpec spec;
 
   @Override
-  public Integer call() throws IOException {
-    if (!packageName.matches("([a-zA-Z_][a-zA-Z0-9_]*)(\\.[a-zA-Z_][a-zA-Z0-9_]*)*")) {
-      throw new dev.nnet.runtime.NnetException("'" + packageName + "' is not a Java package name", "e.g. --package com.example.models");
+  public Integer call() {
+    if (Files.exists(output) && !Files.isDirectory(output)) {
+      throw new NnetException(output + " is a file; -o takes the folder of the source tree (the package's folders go below it)",
+          "e.g. -o src/main/java");
     }
     NnetCompiler.Generated g = common.compiler().packageName(packageName).generate(common.source());
     for (var w : g.model().warnings()) spec.commandLine().getErr().print(w.format());
     PrintWriter out = spec.commandLine().getOut();
+    JavaFile file = inference ? dev.nnet.emit.PredictorEmitter.emit(g.model(), g.layout(), packageName) : g.file();
+    Path target = output;
+    for (String part : file.packageName.split("\\.")) if (!part.isEmpty()) target = target.resolve(part);
+    target = target.resolve(file.typeSpec.name + ".java");
+    AtomicFile.writeString(target, "the generated source", file.toString());
     if (inference) {
-      Path file = dev.nnet.emit.PredictorEmitter.emit(g.model(), g.layout(), packageName).writeToPath(output);
-      out.println("wrote " + file + " (" + packageName + "." + g.model().name() + "Predictor, inference only, JDK only)");
-      return 0;
+      out.println("wrote " + target + " (" + packageName + "." + g.model().name() + "Predictor, inference only, JDK only)");
+    } else {
+      out.println("wrote " + target + " (" + g.className() + ", " + (g.lanes() > 0 ? "Vector API kernels, " + g.lanes() + " lanes" : "plain-Java kernels") + ")");
     }
-    Path file = g.file().writeToPath(output);
-    out.println("wrote " + file + " (" + g.className() + ", " + (g.lanes() > 0 ? "Vector API kernels, " + g.lanes() + " lanes" : "plain-Java kernels") + ")");
     return 0;
   }
 }

@@ -89,8 +89,16 @@ public final class Main implements Runnable {
       err.flush();
       return 1;
     }
-    if (e instanceof GeneratedCodeException) {
+    if (e instanceof GeneratedCodeException g) {
       err.println(e.getMessage());
+      try { // the source is for the bug report, not for the terminal: hundreds of lines would bury the message
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("nnet-generated-", ".java.txt");
+        java.nio.file.Files.writeString(file, g.numberedSource());
+        err.println("  the generated source is in " + file);
+      } catch (java.io.IOException | RuntimeException io) {
+        err.println("  (the generated source could not be written to a temporary file: " + io.getMessage() + ")");
+      }
+      if (trace) e.printStackTrace(err);
       err.flush();
       return 3;
     }

@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -109,12 +108,12 @@ final class ScheduleCommand implements Callable<Integer> {
     p.getRenderer().setSeriesPaint(0, new Color(0x1f77b4));
     p.getRenderer().setSeriesStroke(0, new BasicStroke(2f));
     if (log) p.setRangeAxis(new LogAxis("learning rate"));
-    Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
-    try {
-      ChartUtils.saveChartAsPNG(tmp.toFile(), chart, 900, 500);
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    dev.nnet.runtime.AtomicFile.write(file, "the plot", tmp -> {
+      try {
+        ChartUtils.saveChartAsPNG(tmp.toFile(), chart, 900, 500);
+      } catch (RuntimeException e) { // ImageIO reports some failed writes (a full disk) as a NullPointerException
+        throw new java.io.IOException("the image could not be written: " + e, e);
+      }
+    });
   }
 }

@@ -230,4 +230,102 @@ class HardeningTest {
     assertEquals(1, code);
     assertTrue(err.toString().contains("checkpoint not found") && err.toString().contains("\tat dev.nnet.runtime.Checkpoint.load"), err.toString());
   }
+
+  // ------------------------------------------------------------------ crashes and raw stack traces (items 8–15)
+
+  private static final String TAIL = "loss softmax_cross_entropy\n";
+
+  /** Item 8: automatic names step around explicit ones; a name that could collide with generated names is refused. */
+  @Test
+  void automaticNamesAvoidExplicitOnes() {
+    NnetCompiler.Compiled c = NnetCompiler.defaults().compile(SourceFile.of("n.nnet",
+        "input [4]\nnetwork {\n  dense(8) as relu1 -> relu\n  relu -> dense(3)\n}\n" + TAIL));
+    assertEquals(java.util.List.of("relu1", "relu2", "relu3", "dense1"), c.model().layers().stream().map(dev.nnet.analysis.Op::name).toList());
+    c.newTrainer().predict(new float[] {1, 2, 3, 4});
+    String m = checkErrors("input [4]\nnetwork {\n  dense(8) -> relu\n  dense(3) as relu1Out\n}\n" + TAIL);
+    assertTrue(m.contains("big.nnet:4:15: error: the name 'relu1Out' may collide with the names generated for layer 'relu1'"), m);
+  }
+
+  /** Item 9: every name check accepts compiles; names that would hide java.lang classes are refused with a reason. */
+  @Test
+  void modelNamesThatWouldHideJavaLangAreRefused() {
+    for (String name : new String[] {"Math", "System", "_", "Object"}) {
+      String m = checkErrors("model " + name + "\ninput [4]\nnetwork { dense(3) }\n" + TAIL);
+      assertTrue(m.contains("big.nnet:1:7: error: '" + name + "' cannot name a model"), m);
+    }
+    NnetCompiler.defaults().compile(SourceFile.of("ok.nnet", "model MathNet\ninput [4]\nnetwork { dense(3) }\n" + TAIL)).newNetwork();
+  }
+
+  /** Items 10 and 12: deep nesting and huge names are positioned errors, from the Java API too, never a StackOverflowError. */
+  @Test
+  void hostileTextIsACompileExceptionNeverAStackOverflow() {
+    String residuals = "residual { ".repeat(3000) + "dense(4)" + " }".repeat(3000);
+    CompileException e = assertThrows(CompileException.class, () -> dev.nnet.Nnet.compile("input [4]\nnetwork {\n  " + residuals + "\n}\n" + TAIL));
+    assertTrue(e.getMessage().contains("<text>:3:705: error: brackets nested more than 64 deep"), e.getMessage());
+    assertTrue(e.getMessage().length() < 1000, "the quoted line is a window around the column, not 30,000 characters");
+    String parens = "(".repeat(100_000) + "1" + ")".repeat(100_000);
+    e = assertThrows(CompileException.class, () -> dev.nnet.Nnet.compile("let x = " + parens + "\ninput [4]\nnetwork { dense(3) }\n" + TAIL));
+    assertTrue(e.getMessage().contains("brackets nested more than 64 deep"), e.getMessage());
+    String minus = "- ".repeat(200_000) + "1";
+    assertThrows(CompileException.class, () -> dev.nnet.Nnet.compile("let x = " + minus + "\ninput [4]\nnetwork { dense(3) }\n" + TAIL));
+    String longName = "M".repeat(5_000_000);
+    e = assertThrows(CompileException.class, () -> dev.nnet.Nnet.compile("model " + longName + "\ninput [4]\nnetwork { dense(3) }\n" + TAIL));
+    assertTrue(e.getMessage().contains("a name of 5000000 characters; at most 100 are allowed"), e.getMessage().substring(0, 300));
+    // 64 levels are fine
+    String deep = "residual { ".repeat(20) + "dense(4)" + " }".repeat(20);
+    NnetCompiler.defaults().check(SourceFile.of("deep.nnet", "input [4]\nnetwork {\n  " + deep + "\n  dense(3)\n}\n" + TAIL));
+  }
+
+  /** A UTF-8 byte-order mark is accepted; an unknown loss is one error, not two. */
+  @Test
+  void byteOrderMarkAndOneErrorForAnUnknownLoss() {
+    NnetCompiler.defaults().check(SourceFile.of("bom.nnet", "\uFEFFinput [4]\nnetwork { dense(3) }\n" + TAIL));
+    String m = checkErrors("input [4]\nnetwork { dense(3) }\nloss crossentropy\n");
+    assertFalse(m.contains("no 'loss' line"), m);
+    assertTrue(m.endsWith("1 error") || m.contains("crossentropy"), m);
+  }
+
+  /** Item 14: generate refuses a file as -o and a package with a keyword; a failed write leaves the old file whole. */
+  @Test
+  void generateRefusesBadTargetsAndWritesAtomically() throws IOException {
+    Path file = dir.resolve("Existing.java");
+    Files.writeString(file, "class Existing {}");
+    CliTest.Run r = CliTest.nnet("generate", CliTest.iris(), "-o", file.toString());
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains("is a file; -o takes the folder"), r.err());
+    r = CliTest.nnet("generate", CliTest.iris(), "-o", dir.toString(), "--package", "class.x");
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains("'class.x' is not a Java package name (a part of it is a Java keyword)"), r.err());
+
+    // a write that fails half-way (as on a full disk) leaves the previous content and no temporary file
+    NnetException e = assertThrows(NnetException.class, () -> AtomicFile.write(file, "the generated source", tmp -> {
+      Files.writeString(tmp, "class Half");
+      throw new IOException("No space left on device");
+    }));
+    assertTrue(e.getMessage().contains("No space left on device") && e.hint().contains("the previous file is unchanged"), e.getMessage());
+    assertEquals("class Existing {}", Files.readString(file));
+    try (var files = Files.list(dir)) {
+      assertEquals(java.util.List.of(file), files.toList(), "no temporary file left");
+    }
+  }
+
+  /** Item 15: a second training into the same checkpoint is refused while the first holds it; a killed run's temporaries are removed. */
+  @Test
+  void aCheckpointIsLockedWhileTrainingAndStaleTemporariesGo() throws IOException {
+    Path ckpt = dir.resolve("iris.ckpt");
+    Path stale = dir.resolve("iris.ckpt4711.tmp"), other = dir.resolve("other.ckpt4711.tmp");
+    Files.write(stale, new byte[1000]);
+    Files.write(other, new byte[10]);
+    Trainer t = NnetCompiler.defaults().compile(Samples.read(Samples.sample("iris.nnet"))).newTrainer().checkpointTo(ckpt).maxSteps(3);
+    try (Checkpoint.Lock held = Checkpoint.lock(ckpt)) {
+      assertFalse(Files.exists(stale), "the leftover of a killed write is removed");
+      assertTrue(Files.exists(other), "another checkpoint's files are not touched");
+      NnetException e = assertThrows(NnetException.class, t::fit);
+      assertTrue(e.getMessage().contains("already training into") || e.getMessage().contains("another training is writing"), e.getMessage());
+      assertFalse(Files.exists(ckpt));
+    }
+    t.fit();
+    assertEquals(3, Checkpoint.stepsIn(ckpt));
+    assertFalse(Files.exists(dir.resolve("iris.ckpt.lock")), "the lock file goes with the training");
+  }
 }

@@ -196,7 +196,7 @@ class ReferenceTrainerTest {
         if (frozen[i]) continue;
         double gi = grads[i];
         if (reg.clipValue() > 0) gi = Math.max(-reg.clipValue(), Math.min(reg.clipValue(), gi)); // clip, then regularize
-        if (reg.clipNorm() > 0 && norm > reg.clipNorm()) gi *= reg.clipNorm() / norm;
+        if (reg.clipNorm() > 0) gi *= Math.min(1.0, reg.clipNorm() / (norm + 1e-6)); // torch.nn.utils.clip_grad_norm_
         gi += multiplier[i] * (reg.weightDecay() * params[i] + reg.l1() * Math.signum(params[i]));
         switch (o.kind()) {
           case SGD -> {

@@ -48,7 +48,17 @@ public final class Analyzer {
       "char", "class", "const", "continue", "default", "do", "double", "else", "enum", "extends", "final", "finally", "float",
       "for", "goto", "if", "implements", "import", "instanceof", "int", "interface", "long", "native", "new", "package",
       "private", "protected", "public", "return", "short", "static", "strictfp", "super", "switch", "synchronized", "this",
-      "throw", "throws", "transient", "try", "void", "volatile", "while", "true", "false", "null", "var", "record", "yield");
+      "throw", "throws", "transient", "try", "void", "volatile", "while", "true", "false", "null", "var", "record", "yield", "_");
+
+  /**
+   * Classes of java.lang that generated code names without their package: a model (the generated class)
+   * named like one of them would hide it. Reserved rather than qualified everywhere, to keep the code plain.
+   */
+  private static final Set<String> JAVA_LANG = Set.of("Math", "StrictMath", "System", "Object", "String", "Float", "Double",
+      "Integer", "Long", "Short", "Byte", "Boolean", "Character", "Number", "Void", "Class", "Thread", "Runnable", "Runtime",
+      "Override", "Deprecated", "SuppressWarnings", "FunctionalInterface", "SafeVarargs", "Throwable", "Exception", "Error",
+      "RuntimeException", "IllegalStateException", "IllegalArgumentException", "ArithmeticException", "Iterable",
+      "Comparable", "Enum", "Record", "Process", "ThreadLocal", "InterruptedException");
 
   private final SourceFile src;
   private final List<Diagnostic> errors = new ArrayList<>();
@@ -196,6 +206,11 @@ public final class Analyzer {
       error(n.span(), "'" + n.name() + "' cannot name a model: it is a Java keyword", "the model name becomes a Java class name; e.g. model " + capital(n.name()) + "Net");
       return null;
     }
+    if (JAVA_LANG.contains(n.name())) {
+      error(n.span(), "'" + n.name() + "' cannot name a model: the generated class would hide java.lang." + n.name() + ", which its code uses",
+          "e.g. model " + n.name() + "Net");
+      return null;
+    }
     return n.name();
   }
 
@@ -263,13 +278,55 @@ public final class Analyzer {
     size = preprocess.outputSize(raw); // a sample as the network sees it: flattened, then preprocessed
     counters = new HashMap<>();
     names = new HashSet<>();
+    explicitNames = new java.util.LinkedHashMap<>();
+    collectAliases(network.layers());
     inputShape = input;
     for (Ast.Layer l : network.layers()) layer(l);
+    checkNameClashes();
     for (Op op : ops) {
       if (op instanceof Op.Dense) continue;
       checkBuffer(Span.NONE, (long) op.outputSize(), "activations");
     }
     return resolveInits(ops);
+  }
+
+  // the names the file gives with 'as', and where: automatic names avoid them, wherever in the file they stand
+  private Map<String, Span> explicitNames;
+
+  private void collectAliases(List<Ast.Layer> layers) {
+    for (Ast.Layer l : layers) {
+      l.alias().ifPresent(a -> explicitNames.putIfAbsent(a.name(), a.span()));
+      l.body().ifPresent(this::collectAliases);
+    }
+  }
+
+  /** The next automatic name for {@code op}: relu1, relu2, ..., skipping names the file gives explicitly. */
+  private String automaticName(String op) {
+    String name;
+    do {
+      name = op + counters.merge(op, 1, Integer::sum);
+    } while (explicitNames.containsKey(name) || names.contains(name));
+    return name;
+  }
+
+  /**
+   * Generated code names a layer's buffers and methods by appending a capitalized word to its name (reluOut,
+   * reluGrad, residual1Input): a name that is another layer's name followed by a capital letter could
+   * collide with them, so it is refused.
+   */
+  private void checkNameClashes() {
+    Set<String> all = new HashSet<>();
+    for (Op op : ops) all.add(op.name());
+    for (Map.Entry<String, Span> e : explicitNames.entrySet()) {
+      String name = e.getKey();
+      for (String other : all) {
+        if (name.length() > other.length() && name.startsWith(other) && Character.isUpperCase(name.charAt(other.length()))) {
+          error(e.getValue(), "the name '" + name + "' may collide with the names generated for layer '" + other + "' ("
+              + other + "Out, " + other + "Grad, ...)", "choose a name that is not another layer's name followed by a capital letter");
+          break;
+        }
+      }
+    }
   }
 
   /** Checks one layer and appends its ops; a residual block appends its body between a begin and an add. */
@@ -284,7 +341,7 @@ public final class Analyzer {
       else error(l.opSpan(), "unknown layer '" + op + "'", suggest(op, LAYERS, "the layers are: " + String.join(", ", LAYERS)));
       return;
     }
-    String name = l.alias().map(Ast.Name::name).orElseGet(() -> op + counters.merge(op, 1, Integer::sum));
+    String name = l.alias().map(Ast.Name::name).orElseGet(() -> automaticName(op));
     if (l.alias().isPresent() && !names.add(name)) {
       error(l.alias().get().span(), "a second layer named '" + name + "'", "layer names must be unique");
     }

@@ -7,9 +7,17 @@ package dev.nnet.compile;
 public final class GeneratedCodeException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  private final String source;
+
   public GeneratedCodeException(String problem, String source, Throwable cause) {
     super("internal error: the generated trainer does not compile (" + problem + ")\n"
-        + "this is a bug in nnet; please report it with the .nnet file. Generated source:\n" + numbered(source), cause);
+        + "this is a bug in nnet; please report it with the .nnet file", cause);
+    this.source = source;
+  }
+
+  /** The generated source, its lines numbered as the compiler's message counts them. */
+  public String numberedSource() {
+    return numbered(source);
   }
 
   static String numbered(String source) {

@@ -35,6 +35,8 @@ public final class JaninoCompiler {
       return c;
     } catch (CompileException e) {
       throw new GeneratedCodeException(e.getMessage(), source, e);
+    } catch (LinkageError e) { // e.g. a ClassFormatError: Janino accepted what the JVM refuses to define
+      throw new GeneratedCodeException("the JVM refused the generated class " + className + ": " + e, source, e);
     } catch (ClassNotFoundException e) {
       throw new GeneratedCodeException("class " + className + " missing after compilation", source, e);
     }

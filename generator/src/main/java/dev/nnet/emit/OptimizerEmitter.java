@@ -109,9 +109,10 @@ final class OptimizerEmitter {
       default -> mb.addStatement("rate = $Llr", e);
     }
     if (reg.clipNorm() > 0) {
-      mb.addComment("clip_norm $L: scale the gradient so its global L2 norm is at most that", reg.clipNorm());
+      mb.addComment("clip_norm $L: scale the gradient so its global L2 norm is at most that, as torch's clip_grad_norm_", reg.clipNorm());
+      mb.addComment("(which adds 1e-6 to the norm, then clamps the factor at 1)");
       mb.addStatement("double norm = gradientNorm()");
-      mb.addStatement("clip = $L(norm > $L ? $L / norm : 1)", e, reg.clipNorm(), reg.clipNorm());
+      mb.addStatement("clip = $L(Math.min(1.0, $L / (norm + 1e-6)))", e, reg.clipNorm());
     }
     if (opt.kind() == Model.Optimizer.Kind.ADAMW) mb.addStatement("decay = $L(1 - lr * $L)", e, opt.weightDecay());
     mb.addStatement(split() ? ctx.tasks().call("updateParts") : "updateParts(0, 1)");

@@ -27,6 +27,9 @@ public record Diagnostic(Severity severity, SourceFile source, Span span, String
   }
 
   /** The rustc/Elm-style rendering: location, message, quoted line, underline, hint. */
+  /** The most characters of the offending line a message quotes. */
+  static final int QUOTE_WIDTH = 120;
+
   public String format() {
     StringBuilder sb = new StringBuilder();
     sb.append(source.name());
@@ -34,10 +37,14 @@ public record Diagnostic(Severity severity, SourceFile source, Span span, String
     sb.append(": ").append(severity.label()).append(": ").append(message).append('\n');
     if (span.known()) {
       String line = source.line(span.line()).replace('\t', ' ');
-      sb.append("  ").append(line).append('\n');
       int col = Math.min(span.column() - 1, line.length());
-      int len = Math.max(1, Math.min(span.length(), Math.max(1, line.length() - col)));
-      sb.append("  ").append(" ".repeat(col)).append("^".repeat(len)).append('\n');
+      // a long line is shown as a window around the column (a hostile file may hold megabytes on one line)
+      int from = line.length() <= QUOTE_WIDTH ? 0 : Math.max(0, Math.min(col - QUOTE_WIDTH / 2, line.length() - QUOTE_WIDTH));
+      int to = Math.min(line.length(), from + QUOTE_WIDTH);
+      String prefix = from > 0 ? "..." : "";
+      sb.append("  ").append(prefix).append(line, from, to).append(to < line.length() ? "..." : "").append('\n');
+      int len = Math.max(1, Math.min(span.length(), Math.max(1, to - col)));
+      sb.append("  ").append(" ".repeat(prefix.length() + col - from)).append("^".repeat(len)).append('\n');
     }
     if (hint != null && !hint.isEmpty()) sb.append("  hint: ").append(hint).append('\n');
     return sb.toString();

@@ -12,18 +12,66 @@ import org.antlr.v4.runtime.misc.IntervalSet;
 public final class Parsing {
   private Parsing() {}
 
+  /** Brackets nested deeper than this are refused: the parser and the checker recurse once per level. */
+  public static final int MAX_NESTING = 64;
+  /** The longest name: names become Java identifiers, and a class name becomes a file name. */
+  public static final int MAX_NAME = 100;
+  /** The longest string (a path): strings become constants in generated code, which the class file limits. */
+  public static final int MAX_STRING = 4096;
+
   /** Parses a whole file; a syntax error becomes a {@link CompileException} with position and hint. */
   public static Ast.File parse(SourceFile source) {
     FirstError errors = new FirstError(source);
-    NnetLexer lexer = new NnetLexer(CharStreams.fromString(source.text(), source.name()));
+    String text = source.text();
+    // a UTF-8 byte-order mark, as some editors write: a space keeps every column where the editor shows it
+    if (text.startsWith("\uFEFF")) text = " " + text.substring(1);
+    NnetLexer lexer = new NnetLexer(CharStreams.fromString(text, source.name()));
     lexer.removeErrorListeners();
     lexer.addErrorListener(errors);
-    NnetParser parser = new NnetParser(new CommonTokenStream(lexer));
+    CommonTokenStream tokens = new CommonTokenStream(lexer);
+    tokens.fill(); // the lexer does not recurse: every token is read before the recursive parser sees one
+    if (errors.first != null) throw new CompileException(errors.first);
+    checkLimits(source, tokens.getTokens());
+    NnetParser parser = new NnetParser(tokens);
     parser.removeErrorListeners();
     parser.addErrorListener(errors);
-    FileContext tree = parser.file();
-    if (errors.first != null) throw new CompileException(errors.first);
-    return new Builder(source).file(tree);
+    try {
+      FileContext tree = parser.file();
+      if (errors.first != null) throw new CompileException(errors.first);
+      return new Builder(source).file(tree);
+    } catch (StackOverflowError e) { // e.g. thousands of unary minus signs in a row: no bracket counts them
+      throw new CompileException(Diagnostic.error(source, new Span(1, 1, 1), "the file nests too deeply to be read",
+          "write expressions and blocks less deeply nested"));
+    }
+  }
+
+  /** Nesting depth, name and string lengths: limits that keep hostile text from exhausting the stack or the class file. */
+  private static void checkLimits(SourceFile source, List<Token> tokens) {
+    int depth = 0;
+    for (Token t : tokens) {
+      switch (t.getType()) {
+        case NnetLexer.LPAREN, NnetLexer.LBRACK, NnetLexer.LBRACE -> {
+          if (++depth > MAX_NESTING) {
+            throw new CompileException(Diagnostic.error(source, span(t), "brackets nested more than " + MAX_NESTING + " deep",
+                "no network or expression needs this depth; is a bracket left unclosed?"));
+          }
+        }
+        case NnetLexer.RPAREN, NnetLexer.RBRACK, NnetLexer.RBRACE -> depth = Math.max(0, depth - 1);
+        case NnetLexer.IDENT -> {
+          if (t.getText().length() > MAX_NAME) {
+            throw new CompileException(Diagnostic.error(source, new Span(t.getLine(), t.getCharPositionInLine() + 1, MAX_NAME),
+                "a name of " + t.getText().length() + " characters; at most " + MAX_NAME + " are allowed", "choose a shorter name"));
+          }
+        }
+        case NnetLexer.STRING -> {
+          if (t.getText().length() - 2 > MAX_STRING) {
+            throw new CompileException(Diagnostic.error(source, new Span(t.getLine(), t.getCharPositionInLine() + 1, 1),
+                "a string of " + (t.getText().length() - 2) + " characters; at most " + MAX_STRING + " are allowed", null));
+          }
+        }
+        default -> { }
+      }
+    }
   }
 
   // ------------------------------------------------------------------ syntax errors

@@ -170,6 +170,71 @@ public final class Checkpoint {
   }
 
   /**
+   * A training's hold on its checkpoint: an OS lock on {@code <checkpoint>.lock}, which the OS releases
+   * however the process ends (even {@code kill -9}). A second training into the same checkpoint is refused
+   * while the first runs; the first to take the lock removes the temporary files a killed run left beside
+   * the checkpoint (only a holder of the lock can be writing them).
+   */
+  public static final class Lock implements AutoCloseable {
+    private final Path file;
+    private final FileChannel channel;
+    private final java.nio.channels.FileLock lock;
+
+    private Lock(Path file, FileChannel channel, java.nio.channels.FileLock lock) {
+      this.file = file;
+      this.channel = channel;
+      this.lock = lock;
+    }
+
+    @Override
+    public void close() {
+      try {
+        Files.deleteIfExists(file); // before the release: a waiting run then creates a fresh file and locks that
+        lock.release();
+        channel.close();
+      } catch (IOException ignored) {
+        // the OS drops the lock with the process anyway
+      }
+    }
+  }
+
+  /** Takes the lock of the checkpoint {@code path} and removes stale temporaries; see {@link Lock}. */
+  public static Lock lock(Path path) {
+    Path abs = path.toAbsolutePath();
+    Path file = abs.resolveSibling(abs.getFileName() + ".lock");
+    FileChannel channel = null;
+    try {
+      Files.createDirectories(abs.getParent());
+      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      java.nio.channels.FileLock lock = channel.tryLock();
+      if (lock == null) {
+        channel.close();
+        throw new NnetException("another training is writing " + path + " (it holds " + file.getFileName() + ")",
+            "wait for it to finish, or write this one elsewhere with --out FILE");
+      }
+      String stale = java.util.regex.Pattern.quote(abs.getFileName().toString()) + "\\d+\\.tmp";
+      try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(abs.getParent(), p -> p.getFileName().toString().matches(stale))) {
+        for (Path p : leftovers) Files.deleteIfExists(p);
+      }
+      return new Lock(file, channel, lock);
+    } catch (java.nio.channels.OverlappingFileLockException e) {
+      closeQuietly(channel);
+      throw new NnetException("this program is already training into " + path, "give each trainer its own checkpoint");
+    } catch (IOException e) {
+      closeQuietly(channel);
+      throw new NnetException("cannot lock checkpoint " + path + " (" + e.getMessage() + ")", "check that the folder is writable", e);
+    }
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    try {
+      if (channel != null) channel.close();
+    } catch (IOException ignored) {
+      // nothing held
+    }
+  }
+
+  /**
    * The optimizer steps a checkpoint holds, read from its header without loading it; -1 when the file is
    * not a readable nnet checkpoint.
    */

@@ -28,10 +28,7 @@ public final class Npz {
 
   /** Writes {@code arrays} (name → array) as float32 or float64. */
   public static void write(Path path, Map<String, Array> arrays, boolean float64) {
-    Path dir = path.toAbsolutePath().getParent();
-    Path tmp = null;
-    try {
-      tmp = Files.createTempFile(dir, path.getFileName().toString(), ".tmp");
+    AtomicFile.write(path, "weights", tmp -> {
       try (ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
         for (Map.Entry<String, Array> e : arrays.entrySet()) {
           zip.putNextEntry(new ZipEntry(e.getKey() + ".npy"));
@@ -39,16 +36,7 @@ public final class Npz {
           zip.closeEntry();
         }
       }
-      Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new NnetException("cannot write " + path + " (" + e.getMessage() + ")", "check that the folder is writable", e);
-    } finally {
-      try {
-        if (tmp != null) Files.deleteIfExists(tmp);
-      } catch (IOException ignored) {
-        // a leftover temporary file is harmless
-      }
-    }
+    });
   }
 
   static byte[] npy(Array a, boolean float64) {

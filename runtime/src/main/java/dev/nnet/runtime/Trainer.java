@@ -120,8 +120,17 @@ public final class Trainer {
     return fit(s.train(), s.validation(), s.test());
   }
 
-  /** Trains on {@code train}, validating each epoch on {@code validation} and testing once on {@code test} (both may be null). */
+  /**
+   * Trains on {@code train}, validating each epoch on {@code validation} and testing once on {@code test} (both
+   * may be null). While it runs, it holds the checkpoint's lock (see {@link Checkpoint.Lock}).
+   */
   public TrainingReport fit(Dataset train, Dataset validation, Dataset test) {
+    try (Checkpoint.Lock lock = checkpointPath == null ? null : Checkpoint.lock(checkpointPath)) {
+      return train(train, validation, test);
+    }
+  }
+
+  private TrainingReport train(Dataset train, Dataset validation, Dataset test) {
     TrainingPlan plan = spec.plan();
     int batch = spec.batchSize();
     int stepsPerEpoch = train.rows() / batch;
