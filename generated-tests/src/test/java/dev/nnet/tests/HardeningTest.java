@@ -276,6 +276,13 @@ class HardeningTest {
     NnetCompiler.defaults().check(SourceFile.of("deep.nnet", "input [4]\nnetwork {\n  " + deep + "\n  dense(3)\n}\n" + TAIL));
   }
 
+  /** A swapped pair of letters is one edit away: "rleu" gets "did you mean 'relu'?". */
+  @Test
+  void didYouMeanCountsASwapAsOneEdit() {
+    String m = checkErrors("input [4]\nnetwork { dense(8) -> rleu -> dense(3) }\n" + TAIL);
+    assertTrue(m.contains("unknown layer 'rleu'") && m.contains("did you mean 'relu'?"), m);
+  }
+
   /** A UTF-8 byte-order mark is accepted; an unknown loss is one error, not two. */
   @Test
   void byteOrderMarkAndOneErrorForAnUnknownLoss() {
@@ -327,5 +334,29 @@ class HardeningTest {
     t.fit();
     assertEquals(3, Checkpoint.stepsIn(ckpt));
     assertFalse(Files.exists(dir.resolve("iris.ckpt.lock")), "the lock file goes with the training");
+  }
+
+  /** Item 20: the JDK-only predictor applies the stored preprocessing and predicts what the trainer predicts, bit for bit. */
+  @Test
+  void thePredictorAppliesEveryPreprocessing() throws Exception {
+    standardizedIris();
+    for (String pre : new String[] {"standardize", "center", "pca(3)", "whiten(2, eps: 1e-3)", "zca(eps: 0.1)"}) {
+      SourceFile src = new SourceFile("iris-pre.nnet", STANDARDIZED_IRIS.replace("preprocess standardize", "preprocess " + pre), dir);
+      NnetCompiler.Compiled c = NnetCompiler.defaults().kernels(NnetCompiler.Kernels.PLAIN).compile(src);
+      Trainer t = c.newTrainer().maxSteps(20);
+      t.fit();
+      Path ckpt = dir.resolve("pre.ckpt");
+      t.save(ckpt);
+      String code = dev.nnet.emit.PredictorEmitter.emit(c.model(), c.generated().layout(), "p").toString();
+      Class<?> type = dev.nnet.compile.JaninoCompiler.compile("p.IrisStdPredictor", code).type();
+      Object predictor = type.getMethod("load", java.io.InputStream.class).invoke(null, Files.newInputStream(ckpt));
+      assertEquals(4, type.getField("INPUTS").getInt(null), "the predictor takes raw features");
+      Dataset data = DataLoader.load(t.spec(), dir).train();
+      for (int i = 0; i < data.rows(); i += 13) {
+        float[] x = java.util.Arrays.copyOfRange(data.features(), i * 4, i * 4 + 4);
+        float[] got = (float[]) type.getMethod("predict", float[].class).invoke(predictor, (Object) x);
+        assertArrayEquals(t.predict(x), got, pre + ", sample " + i);
+      }
+    }
   }
 }

@@ -1351,19 +1351,21 @@ public final class Analyzer {
     return best != null && bestD <= Math.max(1, Math.min(2, word.length() / 3)) ? "did you mean '" + best + "'?" : fallback;
   }
 
-  private static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) prev[j] = j;
+  /** Edit distance counting a swap of two neighbouring letters as one edit (optimal string alignment): rleu → relu is 1. */
+  static int distance(String a, String b) {
+    int[][] d = new int[a.length() + 1][b.length() + 1];
+    for (int i = 0; i <= a.length(); i++) d[i][0] = i;
+    for (int j = 0; j <= b.length(); j++) d[0][j] = j;
     for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
       for (int j = 1; j <= b.length(); j++) {
-        cur[j] = Math.min(Math.min(cur[j - 1], prev[j]) + 1, prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        d[i][j] = Math.min(Math.min(d[i - 1][j], d[i][j - 1]) + 1, d[i - 1][j - 1] + cost);
+        if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+          d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
       }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
     }
-    return prev[b.length()];
+    return d[a.length()][b.length()];
   }
 
   private static String capital(String s) {
