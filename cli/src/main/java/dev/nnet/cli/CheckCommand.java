@@ -3,6 +3,7 @@ package dev.nnet.cli;
 import dev.nnet.analysis.Model;
 import dev.nnet.analysis.Op;
 import dev.nnet.compile.VectorSupport;
+import dev.nnet.runtime.Preprocessor;
 import dev.nnet.runtime.TrainingPlan;
 import dev.nnet.syntax.Diagnostic;
 import java.io.PrintWriter;
@@ -48,19 +49,63 @@ final class CheckCommand implements Callable<Integer> {
     }
     out.printf(Locale.ROOT, "%n  total parameters: %,d%n%n", m.parameterCount());
     TrainingPlan p = m.plan();
-    out.printf("  loss        %s%n", m.loss().kind().keyword);
+    out.printf(Locale.ROOT, "  loss        %s, label_smoothing %s%n", m.loss().kind().keyword, num(m.loss().smoothing()));
     out.printf("  optimizer   %s%n", m.optimizer().describe());
-    out.printf("  training    batch %d, epochs %d, seed %d, shuffle %s%n", m.batchSize(), p.epochs(), p.seed(), p.shuffle());
+    Model.Regularization r = m.regularization();
+    out.printf(Locale.ROOT, "  regularize  weight_decay %s, l1 %s, clip_value %s, clip_norm %s%n", num(r.weightDecay()), num(r.l1()),
+        r.clipValue() == 0 ? "off" : num(r.clipValue()), r.clipNorm() == 0 ? "off" : num(r.clipNorm()));
+    out.printf("  training    batch %d, epochs %d, seed %d, shuffle %s, checkpoint_every %d%n", m.batchSize(), p.epochs(), p.seed(), p.shuffle(),
+        p.checkpointEvery());
+    out.printf("  schedule    %s%n", schedule(p.schedule()));
+    TrainingPlan.EarlyStopping es = p.earlyStopping();
+    out.printf(Locale.ROOT, "  stopping    %s%n", es == null ? "none (all epochs)"
+        : "early_stopping(monitor: " + es.monitor() + ", patience: " + es.patience() + ", min_delta: " + num(es.minDelta())
+            + ", restore_best: " + es.restoreBest() + ")");
     TrainingPlan.Data d = p.data();
     StringBuilder data = new StringBuilder();
     if (!d.directory().isEmpty()) data.append("dir \"").append(d.directory()).append("\", ");
     data.append("train ").append(source(d.train())).append(", test ").append(source(d.test()));
-    data.append(String.format(Locale.ROOT, ", scale %.6g, validation %s", d.scale(), d.validation()));
+    data.append(String.format(Locale.ROOT, ", scale %.6g, validation %s, stratify %s, folds %d", d.scale(), d.validation(), d.stratify(), d.folds()));
     out.printf("  data        %s%n", data);
+    Preprocessor.Spec pre = d.preprocess();
+    out.printf(Locale.ROOT, "  preprocess  %s%n", switch (pre.kind()) {
+      case "pca" -> "pca(" + (pre.components() == 0 ? "all" : pre.components()) + ")";
+      case "whiten" -> "whiten(" + (pre.components() == 0 ? "all" : pre.components()) + ", eps: " + num(pre.eps()) + ")";
+      case "zca" -> "zca(eps: " + num(pre.eps()) + ")";
+      default -> pre.kind();
+    });
+    StringBuilder aug = new StringBuilder();
+    for (TrainingPlan.Augment a : d.augment()) aug.append(aug.length() > 0 ? ", " : "").append(a.kind()).append(a.kind().equals("mirror") ? "" : "(" + num(a.amount()) + ")");
+    out.printf("  augment     %s%n", aug.length() == 0 ? "none" : aug);
     out.printf("  precision   %s%n", m.precision().keyword());
     out.printf("  kernels     %s%n", VectorSupport.lanes(m.precision()).map(l -> "Vector API, " + l + " lanes")
         .orElse("plain Java (start the JVM with --add-modules jdk.incubator.vector for Vector API kernels)"));
     out.flush();
+  }
+
+  private static String num(double v) {
+    return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format(Locale.ROOT, "%.6g", v).replaceAll("\\.?0+(e|$)", "$1");
+  }
+
+  /** The argument names of each schedule, in the order its stage holds them (runtime's Schedule). */
+  private static final java.util.Map<String, String[]> SCHEDULE_ARGUMENTS = java.util.Map.of(
+      "step", new String[] {"every", "gamma"}, "exponential", new String[] {"gamma"}, "cosine", new String[] {"T", "min"},
+      "cosine_restarts", new String[] {"period", "mult", "min"}, "warmup", new String[] {"length", "from"},
+      "plateau", new String[] {"patience", "factor", "min", "threshold"}, "multistep", new String[] {"gamma"});
+
+  private static String schedule(java.util.List<TrainingPlan.Stage> stages) {
+    if (stages.isEmpty()) return "constant";
+    StringBuilder sb = new StringBuilder();
+    for (TrainingPlan.Stage st : stages) {
+      sb.append(sb.length() > 0 ? " then " : "").append(st.kind()).append('(');
+      String[] names = SCHEDULE_ARGUMENTS.getOrDefault(st.kind(), new String[0]);
+      for (int i = 0; i < st.args().length; i++) {
+        sb.append(i > 0 ? ", " : "").append(i < names.length ? names[i] + ": " : "").append(num(st.args()[i]));
+      }
+      if (!st.monitor().isEmpty()) sb.append(st.args().length > 0 ? ", " : "").append("monitor: ").append(st.monitor());
+      sb.append(')').append(st.perStep() ? " per step" : "");
+    }
+    return sb.toString();
   }
 
   private static String source(TrainingPlan.Source s) {

@@ -38,6 +38,14 @@ class CliTest {
     assertTrue(r.out.contains("dense1") && r.out.contains("xavier_uniform") && r.out.contains("[16]"), r.out);
     assertTrue(r.out.contains("total parameters: 131"), r.out);
     assertTrue(r.out.contains("adam(lr: 0.01, beta1: 0.9, beta2: 0.999"), "defaults are filled in: " + r.out);
+    for (String d : new String[] {"label_smoothing 0", "weight_decay 0, l1 0, clip_value off, clip_norm off", "schedule    constant",
+        "stopping    none (all epochs)", "stratify false, folds 0", "preprocess  none", "augment     none"}) {
+      assertTrue(r.out.contains(d), "every default is shown (" + d + "): " + r.out);
+    }
+    Run fashion = nnet("check", Samples.sample("fashion-mlp.nnet").toString());
+    assertTrue(fashion.out.contains("plateau(patience: 1, factor: 0.3, min: 0, threshold: 0.0001, monitor: val_loss)")
+        && fashion.out.contains("early_stopping(monitor: val_loss, patience: 5, min_delta: 0, restore_best: true)")
+        && fashion.out.contains("preprocess  standardize"), fashion.out);
   }
 
   @Test
