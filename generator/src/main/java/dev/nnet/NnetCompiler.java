@@ -109,7 +109,7 @@ public final class NnetCompiler {
 
   /** A compiled trainer class, ready to instantiate. */
   public record Compiled(Generated generated, Class<? extends Network> type, Map<String, Integer> methodSizes,
-                         long compileMillis, Path dataDirectory) {
+                         int classConstants, long compileMillis, Path dataDirectory) {
 
     public Network newNetwork() {
       try {
@@ -134,6 +134,6 @@ public final class NnetCompiler {
     Generated g = generate(source);
     JaninoCompiler.Compiled c = JaninoCompiler.compile(g.className(), g.source());
     long ms = (System.nanoTime() - t0) / 1_000_000;
-    return new Compiled(g, c.type().asSubclass(Network.class), c.methodSizes(), ms, source.directory());
+    return new Compiled(g, c.type().asSubclass(Network.class), c.methodSizes(), c.constants(), ms, source.directory());
   }
 }

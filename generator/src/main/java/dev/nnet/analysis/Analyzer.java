@@ -162,6 +162,7 @@ public final class Analyzer {
     List<Op> layers = layers(network, input, d.preprocess());
     failOnErrors();
     checkMemory(network, layers, t, precision, d.preprocess().outputSize(Math.toIntExact(product(input))));
+    checkClassSize(network, layers);
     failOnErrors();
     batchSize = t.batch;
     checkLoss(loss, layers, input, network);
@@ -609,6 +610,39 @@ public final class Analyzer {
               + "), more than this JVM's " + Num.bytes(heap) + " heap",
           "make the layers narrower or the batch smaller, or give Java more memory (e.g. JAVA_TOOL_OPTIONS=-Xmx" + ((bytes >> 30) + 2) + "g)");
     }
+  }
+
+  /**
+   * A generated trainer is one Java class, and a class file holds at most 65,535 constants (names of its
+   * fields and methods, literals). Each operation's generated code needs about as many as
+   * {@link #constantCost} says (an upper bound measured per operation by ClassLimitsTest), so a network that
+   * would overflow the class is refused here, with the figure, rather than failing in the Java compiler.
+   */
+  private void checkClassSize(Ast.Network network, List<Op> layers) {
+    long cost = CLASS_BASE_CONSTANTS;
+    for (Op op : layers) cost += constantCost(op);
+    if (cost > MAX_CLASS_CONSTANTS) {
+      error(network.span(), "the network is too large for one generated Java class: its " + layers.size() + " layers need about "
+              + Num.count(cost) + " class-file constants, and a class holds " + Num.count(MAX_CLASS_CONSTANTS),
+          "a dense layer takes about 80 and an activation 12; use fewer layers (about "
+              + (MAX_CLASS_CONSTANTS - CLASS_BASE_CONSTANTS) / 92 + " dense -> relu pairs fit)");
+    }
+  }
+
+  /** What a trainer class needs whatever its layers: the runtime's types, the loss, the optimizer. */
+  public static final int CLASS_BASE_CONSTANTS = 1_000;
+  /** The class file's limit of 65,535, less a margin for what the estimate misses. */
+  public static final int MAX_CLASS_CONSTANTS = 60_000;
+
+  /** An upper bound of the class-file constants one operation's generated code adds (measured: ClassLimitsTest). */
+  public static int constantCost(Op op) {
+    if (op instanceof Op.Dense) return 80;
+    if (op instanceof Op.BatchNorm) return 45;
+    if (op instanceof Op.LayerNorm) return 35;
+    if (op instanceof Op.PRelu || op instanceof Op.Maxout) return 25;
+    if (op instanceof Op.Dropout) return 20;
+    if (op instanceof Op.ResidualAdd r) return r.projection() ? 45 : 25;
+    return 12; // activations, softmax, a residual block's start
   }
 
   private void checkBuffer(Span span, long elements, String what) {

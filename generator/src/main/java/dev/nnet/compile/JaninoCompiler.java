@@ -14,8 +14,11 @@ import org.codehaus.janino.util.ClassFile;
 public final class JaninoCompiler {
   private JaninoCompiler() {}
 
-  /** A loaded class and the bytecode size of each of its methods. */
-  public record Compiled(Class<?> type, Map<String, Integer> methodSizes) {}
+  /**
+   * A loaded class, the bytecode size of each of its methods, and the entries of its constant pool (a class
+   * file holds at most 65,535).
+   */
+  public record Compiled(Class<?> type, Map<String, Integer> methodSizes, int constants) {}
 
   private static final Map<String, Compiled> CACHE = new ConcurrentHashMap<>();
 
@@ -29,8 +32,13 @@ public final class JaninoCompiler {
       compiler.cook(source);
       Class<?> type = compiler.getClassLoader().loadClass(className);
       Map<String, Integer> sizes = new LinkedHashMap<>();
-      for (ClassFile cf : compiler.getClassFiles()) sizes.putAll(BytecodeSizes.of(cf.toByteArray()));
-      Compiled c = new Compiled(type, sizes);
+      int constants = 0;
+      for (ClassFile cf : compiler.getClassFiles()) {
+        byte[] bytes = cf.toByteArray();
+        sizes.putAll(BytecodeSizes.of(bytes));
+        constants = Math.max(constants, ((bytes[8] & 0xff) << 8 | (bytes[9] & 0xff)) - 1); // constant_pool_count is one more
+      }
+      Compiled c = new Compiled(type, sizes, constants);
       CACHE.put(source, c);
       return c;
     } catch (CompileException e) {

@@ -91,7 +91,9 @@ final class OptimizerEmitter {
   }
 
   List<MethodSpec> methods() {
-    return List.of(update(), parts(), share(), range());
+    List<MethodSpec> m = new java.util.ArrayList<>(List.of(update(), share(), range()));
+    m.addAll(1, parts());
+    return m;
   }
 
   private MethodSpec update() {
@@ -122,23 +124,36 @@ final class OptimizerEmitter {
   }
 
   /** Part {@code part} of {@code parts} of the update: a share of every range, each parameter in exactly one part. */
-  private MethodSpec parts() {
+  private List<MethodSpec> parts() {
     MethodSpec.Builder mb = MethodSpec.methodBuilder("updateParts").addModifiers(Modifier.PRIVATE)
         .addParameter(int.class, "part").addParameter(int.class, "parts")
         .addJavadoc("The update of part {@code part} of {@code parts}: a share of each range of parameters.\n");
     if (!perTensor()) {
       mb.addStatement("updateRange(share(0, $L, part, parts), share(0, $L, part + 1, parts)$L)", size, size, arguments(null));
-    } else {
-      for (Layout.Tensor t : ctx.layout().tensors()) {
-        if (skipped(t)) {
-          mb.addComment("$L: $L", t.name(), t.role() == Layout.Role.STATE ? "running statistics, not trained" : "frozen");
-          continue;
-        }
-        int from = t.offset(), to = t.offset() + t.size();
-        mb.addStatement("updateRange(share($L, $L, part, parts), share($L, $L, part + 1, parts)$L)", from, to, from, to, arguments(t));
-      }
+      return List.of(mb.build());
     }
-    return mb.build();
+    // neighbouring tensors updated alike share one range (the alignment padding between them is zero and stays zero)
+    List<CodeBlock> ranges = new java.util.ArrayList<>();
+    List<Layout.Tensor> tensors = ctx.layout().tensors();
+    for (int i = 0; i < tensors.size(); i++) {
+      Layout.Tensor t = tensors.get(i);
+      if (skipped(t)) {
+        ranges.add(CodeBlock.of("// $L: $L\n", t.name(), t.role() == Layout.Role.STATE ? "running statistics, not trained" : "frozen"));
+        continue;
+      }
+      String args = arguments(t);
+      int j = i;
+      while (j + 1 < tensors.size() && !skipped(tensors.get(j + 1)) && arguments(tensors.get(j + 1)).equals(args)) j++;
+      int from = t.offset(), to = tensors.get(j).offset() + tensors.get(j).size();
+      ranges.add(CodeBlock.builder().add("// $L\n", i == j ? t.name() : t.name() + " to " + tensors.get(j).name())
+          .addStatement("updateRange(share($L, $L, part, parts), share($L, $L, part + 1, parts)$L)", from, to, from, to, args).build());
+      i = j;
+    }
+    List<MethodSpec> methods = new java.util.ArrayList<>(Split.into(mb, "updateParts", false,
+        List.of(com.squareup.javapoet.ParameterSpec.builder(int.class, "part").build(), com.squareup.javapoet.ParameterSpec.builder(int.class, "parts").build()),
+        ranges));
+    methods.add(0, mb.build());
+    return methods;
   }
 
   private MethodSpec share() {

@@ -58,10 +58,29 @@ final class Tasks {
         .addStatement("if (team == null) runPart(task, 0, 1)")
         .addStatement("else team.run(this, task)").build());
     MethodSpec.Builder run = MethodSpec.methodBuilder("runPart").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-        .addParameter(int.class, "task").addParameter(int.class, "part").addParameter(int.class, "parts")
-        .beginControlFlow("switch (task)");
-    for (String m : methods) run.addStatement("case $L: $L(part, parts); return", constant(m), m);
-    run.addStatement("default: throw new $T($S + task)", IllegalArgumentException.class, "no task ").endControlFlow();
+        .addParameter(int.class, "task").addParameter(int.class, "part").addParameter(int.class, "parts");
+    if (methods.size() <= SWITCH_CASES) {
+      cls.addMethod(dispatch(run, 0, methods.size()).build());
+      return;
+    }
+    // many tasks (a deep network of wide layers): a switch of SWITCH_CASES cases per group keeps each method small
+    for (int g = 0; g * SWITCH_CASES < methods.size(); g++) {
+      String group = "runPartGroup" + (g + 1);
+      run.addStatement("if (task < $L) { $L(task, part, parts); return; }", (g + 1) * SWITCH_CASES, group);
+      cls.addMethod(dispatch(MethodSpec.methodBuilder(group).addModifiers(Modifier.PRIVATE)
+          .addParameter(int.class, "task").addParameter(int.class, "part").addParameter(int.class, "parts"),
+          g * SWITCH_CASES, Math.min(methods.size(), (g + 1) * SWITCH_CASES)).build());
+    }
+    run.addStatement("throw new $T($S + task)", IllegalArgumentException.class, "no task ");
     cls.addMethod(run.build());
+  }
+
+  /** The cases of one switch: one call each. */
+  static final int SWITCH_CASES = 100;
+
+  private MethodSpec.Builder dispatch(MethodSpec.Builder mb, int from, int to) {
+    mb.beginControlFlow("switch (task)");
+    for (String m : methods.subList(from, to)) mb.addStatement("case $L: $L(part, parts); return", constant(m), m);
+    return mb.addStatement("default: throw new $T($S + task)", IllegalArgumentException.class, "no task ").endControlFlow();
   }
 }

@@ -1,0 +1,69 @@
+package dev.nnet.tests;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.nnet.NnetCompiler;
+import dev.nnet.analysis.Analyzer;
+import dev.nnet.analysis.Model;
+import dev.nnet.analysis.Op;
+import dev.nnet.syntax.CompileException;
+import dev.nnet.syntax.SourceFile;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Anything check accepts compiles and stays fast however deep (issue 15, item 11): every method is split
+ * under the JIT's 8,000-byte limit, and the class-file constants the checker estimates bound the real ones,
+ * so a network too large for one class is refused at check, never by the Java compiler.
+ */
+class ClassLimitsTest {
+  static String network(String repeated, int times, String precision) {
+    StringBuilder sb = new StringBuilder("input [32]\nprecision " + precision + "\nnetwork {\n");
+    for (int i = 0; i < times; i++) sb.append("  ").append(repeated).append('\n');
+    return sb.append("  dense(3)\n}\nloss softmax_cross_entropy\ntraining {\n  batch 16\n  optimizer adam(lr: 0.01)\n  weight_decay 1e-4\n}\n").toString();
+  }
+
+  static Stream<Arguments> operations() {
+    Stream.Builder<Arguments> b = Stream.builder();
+    String[] ops = {"dense(16)", "dense(200)", "relu", "gelu", "batchnorm", "dropout(0.1)", "layernorm", "groupnorm(groups: 4)",
+        "prelu(per_unit: true)", "softmax", "maxout(k: 2) -> dense(32)", "residual { relu }", "residual(shortcut: zeros) { dense(48) }",
+        "residual(shortcut: projection) { dense(48) } -> batchnorm"};
+    for (String op : ops) {
+      for (NnetCompiler.Kernels k : Samples.kernels()) b.add(Arguments.of(op, k, "float32"));
+      b.add(Arguments.of(op, NnetCompiler.Kernels.VECTOR, "float64"));
+    }
+    return b.build();
+  }
+
+  /** 40 of each operation: the class's real constants stay under the checker's estimate, and every method is small. */
+  @ParameterizedTest(name = "{0}, {1}, {2}")
+  @MethodSource("operations")
+  void theEstimateBoundsTheClassAndMethodsStaySmall(String op, NnetCompiler.Kernels kernels, String precision) {
+    NnetCompiler.Compiled c = NnetCompiler.defaults().kernels(kernels).compile(SourceFile.of("deep.nnet", network(op, 40, precision)));
+    Model m = c.model();
+    long estimate = Analyzer.CLASS_BASE_CONSTANTS;
+    for (Op o : m.layers()) estimate += Analyzer.constantCost(o);
+    assertTrue(c.classConstants() <= estimate, op + ": " + c.classConstants() + " constants, estimated " + estimate);
+    for (Map.Entry<String, Integer> e : c.methodSizes().entrySet()) {
+      assertTrue(e.getValue() < 2_500, op + ": " + e.getKey() + " is " + e.getValue() + " bytes");
+    }
+  }
+
+  /** The deepest network check accepts compiles, and one layer pair more is refused at check with the figure. */
+  @Test
+  void atTheLimitItCompilesAndBeyondItIsRefusedAtCheck() {
+    int pairs = (Analyzer.MAX_CLASS_CONSTANTS - Analyzer.CLASS_BASE_CONSTANTS - 80 - 12) / 92;
+    NnetCompiler.Compiled c = NnetCompiler.defaults().compile(SourceFile.of("limit.nnet", network("dense(16) -> relu", pairs, "float32")));
+    assertTrue(c.classConstants() < 65_535, "fits: " + c.classConstants());
+    for (Map.Entry<String, Integer> e : c.methodSizes().entrySet()) assertTrue(e.getValue() < 2_500, e.getKey() + " is " + e.getValue() + " bytes");
+    c.newTrainer().predict(new float[32]);
+
+    CompileException e = assertThrows(CompileException.class,
+        () -> NnetCompiler.defaults().check(SourceFile.of("over.nnet", network("dense(16) -> relu", pairs + 2, "float32"))));
+    assertTrue(e.getMessage().contains("over.nnet:3:1: error: the network is too large for one generated Java class"), e.getMessage());
+  }
+}
