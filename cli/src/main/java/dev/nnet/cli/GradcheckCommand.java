@@ -20,7 +20,7 @@ final class GradcheckCommand implements Callable<Integer> {
   double tolerance = 1e-6;
 
   @Option(names = "--elements", paramLabel = "N", description = "elements checked per tensor, at random (default: ${DEFAULT-VALUE}; all when fewer)")
-  int elements = 200;
+  int elements = 50;
 
   @Option(names = "--seed", paramLabel = "S", description = "seed of the random data and weights (default: ${DEFAULT-VALUE})")
   long seed = 1;

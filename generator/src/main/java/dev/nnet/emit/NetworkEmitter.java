@@ -410,6 +410,9 @@ public final class NetworkEmitter {
             .addStatement("double loss = $L($L, true) / $L", lossCall, b, b)
             .addStatement("backward()")
             .addStatement("return loss").build(),
+        MethodSpec.methodBuilder("trainingLoss").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(double.class)
+            .addStatement("forward(true)")
+            .addStatement("return $L($L, true) / $L", lossCall, b, b).build(),
         MethodSpec.methodBuilder("evaluate").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(double.class)
             .addParameter(int.class, "count")
             .addStatement("forward(false)")
