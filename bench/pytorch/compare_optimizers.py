@@ -5,7 +5,7 @@ import sys, math, numpy as np, torch
 torch.set_default_dtype(torch.float64); torch.manual_seed(0)
 rows=[l.strip().split(',') for l in open(sys.argv[2]).read().strip().split('\n')[1:]]
 names=sorted(set(r[4] for r in rows))
-X=torch.tensor(np.array([[float(v) for v in r[:4]] for r in rows],dtype=np.float32).astype(np.float64)); Y=torch.tensor([names.index(r[4]) for r in rows])
+X=torch.tensor(np.array([[float(v) for v in r[:4]] for r in rows],dtype=np.float64)); Y=torch.tensor([names.index(r[4]) for r in rows])
 m=torch.nn.Sequential(torch.nn.Linear(4,16),torch.nn.Tanh(),torch.nn.Linear(16,3))
 np.savez(sys.argv[3], **{k.replace('0.','dense1.').replace('2.','dense2.'):v.numpy() for k,v in m.state_dict().items()})
 kind=sys.argv[1]

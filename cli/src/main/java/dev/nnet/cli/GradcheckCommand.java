@@ -16,11 +16,21 @@ final class GradcheckCommand implements Callable<Integer> {
   @Mixin
   Common common;
 
-  @Option(names = "--tolerance", paramLabel = "E", description = "largest acceptable relative error (default: ${DEFAULT-VALUE})")
   double tolerance = 1e-6;
 
-  @Option(names = "--elements", paramLabel = "N", description = "elements checked per tensor, at random (default: ${DEFAULT-VALUE}; all when fewer)")
   int elements = 50;
+
+  @Option(names = "--tolerance", paramLabel = "E",
+      description = "largest acceptable relative error beyond the finite difference's own estimated error (default: 1e-6)")
+  void tolerance(double e) {
+    if (!(e >= 0)) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--tolerance must be 0 or more, got " + e);
+    tolerance = e;
+  }
+
+  @Option(names = "--elements", paramLabel = "N", description = "elements checked per tensor, at random (default: 50; all when fewer)")
+  void elements(int n) {
+    elements = Options.atLeastOne(spec, "--elements", n);
+  }
 
   @Option(names = "--seed", paramLabel = "S", description = "seed of the random data and weights (default: ${DEFAULT-VALUE})")
   long seed = 1;

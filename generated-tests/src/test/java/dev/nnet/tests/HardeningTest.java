@@ -359,4 +359,30 @@ class HardeningTest {
       }
     }
   }
+
+  /** Item 16: precision float64 reads and keeps the data in float64: 0.1 is 0.1, scaled and preprocessed in float64. */
+  @Test
+  void float64IsFloat64EndToEndDataIncluded() throws IOException {
+    Files.writeString(dir.resolve("tenth.csv"), "x,y\n0.1,0\n0.1,0\n");
+    for (String extra : new String[] {"", "  scale 0.3\n", "  preprocess center\n"}) {
+      Files.writeString(dir.resolve("f64.nnet"), "input [1]\nprecision float64\nnetwork { dense(1) }\nloss mse\ntraining {\n  batch 2\n}\n"
+          + "data {\n  train csv(\"tenth.csv\", label: \"y\")\n" + extra + "}\n");
+      Trainer t = NnetCompiler.defaults().compile(Samples.read(dir.resolve("f64.nnet"))).newTrainer().dataDirectory(dir);
+      Arena p = t.network().parameters();
+      p.set(t.spec().tensor("dense1.weight").offset(), 1);
+      p.set(t.spec().tensor("dense1.bias").offset(), 0);
+      t.network().parametersChanged();
+      Dataset data = DataLoader.load(t.spec(), dir).train();
+      assertNotNull(data.wideFeatures(), "a float64 network keeps the data in float64");
+      double x = extra.contains("scale") ? 0.1 * 0.3 : extra.contains("center") ? 0.0 : 0.1;
+      if (extra.contains("center")) t.maxSteps(1).fit(); // fits the preprocessing: the mean of 0.1 and 0.1, removed exactly
+      if (extra.contains("center")) {
+        p.set(t.spec().tensor("dense1.weight").offset(), 1);
+        p.set(t.spec().tensor("dense1.bias").offset(), 0);
+        t.network().parametersChanged();
+      }
+      assertEquals(x * x, t.evaluate(data).loss(), 0.0, "loss " + extra.strip());
+    }
+    assertEquals(0.010000000000000002, 0.1 * 0.1, 0.0);
+  }
 }

@@ -77,7 +77,13 @@ final class LossEmitter {
     if (classification()) {
       mb.addStatement("labels[r] = y == null ? 0 : y[s]");
     } else {
-      mb.beginControlFlow("if (t != null)");
+      if (!ctx.f32()) {
+        mb.beginControlFlow("if (wideT != null)");
+        mb.addStatement("for (int j = 0; j < $L; j++) targets[r * $L + j] = wideT[s * $L + j]", n, n, n);
+        mb.nextControlFlow("else if (t != null)");
+      } else {
+        mb.beginControlFlow("if (t != null)");
+      }
       mb.addStatement("for (int j = 0; j < $L; j++) targets[r * $L + j] = t[s * $L + j]", n, n, n);
       mb.nextControlFlow("else");
       if (binary() && n == 1) mb.addComment("one yes/no output: the label itself").addStatement("targets[r] = y != null && y[s] == 1 ? 1 : 0");

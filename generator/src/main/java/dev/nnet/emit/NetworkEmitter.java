@@ -374,23 +374,29 @@ public final class NetworkEmitter {
     int in = model.inputSize(), b = ctx.batch();
     MethodSpec.Builder mb = MethodSpec.methodBuilder("stage").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
         .addParameter(DATASET, "data").addParameter(int[].class, "order").addParameter(int.class, "from")
-        .addParameter(int.class, "count").addParameter(float.class, "scale");
+        .addParameter(int.class, "count").addParameter(double.class, "scale");
     mb.addStatement("float[] x = data.features()");
+    if (!ctx.f32()) mb.addStatement("double[] wide = data.wideFeatures()").addComment("float64 as read, when the set kept it");
     mb.addStatement("int[] y = data.labels()");
-    if (!loss.classification()) mb.addStatement("float[] t = data.targetSize() == $L ? data.targets() : null", model.outputSize());
+    if (!loss.classification()) {
+      mb.addStatement("float[] t = data.targetSize() == $L ? data.targets() : null", model.outputSize());
+      if (!ctx.f32()) mb.addStatement("double[] wideT = data.targetSize() == $L ? data.wideTargets() : null", model.outputSize());
+    }
     mb.beginControlFlow("for (int r = 0; r < count; r++)");
     mb.addStatement("int s = order[from + r]");
     if (ctx.f32()) {
       mb.addStatement("System.arraycopy(x, s * $L, input, r * $L, $L)", in, in, in);
     } else {
       mb.addStatement("int src = s * $L, dst = r * $L", in, in);
-      mb.addStatement("for (int j = 0; j < $L; j++) input[dst + j] = x[src + j]", in);
+      mb.addStatement("if (wide != null) System.arraycopy(wide, src, input, dst, $L)", in);
+      mb.addStatement("else for (int j = 0; j < $L; j++) input[dst + j] = x[src + j]", in);
     }
     loss.stageRow(mb);
     mb.endControlFlow();
     mb.addStatement("java.util.Arrays.fill(input, count * $L, $L, 0)", in, b * in);
     mb.addComment("scaled in one pass over the batch, every access at the same index, which C2 vectorizes");
-    mb.addStatement("if (scale != 1) for (int i = 0; i < $L; i++) input[i] *= scale", b * in);
+    if (ctx.f32()) mb.addStatement("float f = (float) scale").addStatement("if (f != 1) for (int i = 0; i < $L; i++) input[i] *= f", b * in);
+    else mb.addStatement("if (scale != 1) for (int i = 0; i < $L; i++) input[i] *= scale", b * in);
     return mb.build();
   }
 

@@ -81,6 +81,9 @@ public final class SourceGeneration {
         next.setProperty(key, hash + "|" + String.join("|", written));
         generated.add(f.getValue());
       } catch (CompileException e) {
+        // keep the outputs of its last good version on record (with no hash: it is generated again once it
+        // compiles), so that deleting the file after a failed build still removes them
+        if (!outputs.isEmpty()) next.setProperty(key, "|" + String.join("|", outputs));
         errors.addAll(e.diagnostics().stream().filter(Diagnostic::isError).toList());
         warnings.addAll(e.diagnostics().stream().filter(d -> !d.isError()).toList());
       }

@@ -49,6 +49,22 @@ class SourceGenerationTest {
     return Files.writeString(p, text);
   }
 
+  /** Issue 15, item 19: a file that failed to generate, then deleted, leaves no output behind. */
+  @Test
+  void aFileDeletedAfterAFailedBuildLeavesNothingBehind() throws IOException {
+    Path a = write("com/example/a.nnet", NET.formatted("Alpha"));
+    assertEquals(1, run(true, false).generated().size());
+    assertTrue(Files.exists(out().resolve("com/example/Alpha.java")) && Files.exists(out().resolve("com/example/AlphaPredictor.java")));
+    Files.writeString(a, "input [4]\nnetwork { dense(-1) }\n");
+    assertFalse(run(true, false).errors().isEmpty(), "the broken file fails the build");
+    Files.delete(a);
+    SourceGeneration.Result after = run(true, false);
+    assertTrue(after.errors().isEmpty());
+    assertFalse(Files.exists(out().resolve("com/example/Alpha.java")), "the trainer of the deleted file is removed");
+    assertFalse(Files.exists(out().resolve("com/example/AlphaPredictor.java")), "and its predictor");
+    assertEquals(2, after.deleted().size());
+  }
+
   @Test
   void incrementalGeneration() throws IOException {
     write("com/example/a.nnet", NET.formatted("Alpha"));

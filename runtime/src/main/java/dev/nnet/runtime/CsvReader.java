@@ -42,6 +42,12 @@ public final class CsvReader {
    */
   public static Dataset read(Path path, String labelColumn, String header, boolean regression, java.util.List<String> knownClasses,
                              boolean classNames) {
+    return read(path, labelColumn, header, regression, knownClasses, classNames, false);
+  }
+
+  /** @param wide also keep the values in float64, as written, for a float64 network ({@link Dataset#wideFeatures}) */
+  public static Dataset read(Path path, String labelColumn, String header, boolean regression, java.util.List<String> knownClasses,
+                             boolean classNames, boolean wide) {
     List<String[]> rows = new ArrayList<>();
     List<Integer> lineNumbers = new ArrayList<>();
     try (BufferedReader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
@@ -69,6 +75,7 @@ public final class CsvReader {
     if (n == 0) throw new DataException(path + ": the CSV file has a header but no data rows", null);
     int features = width - 1;
     float[] x = new float[n * features];
+    double[] wx = wide ? new double[n * features] : null;
     String[] rawLabels = new String[n];
     for (int i = 0; i < n; i++) {
       String[] cells = rows.get(i);
@@ -83,8 +90,12 @@ public final class CsvReader {
           rawLabels[i] = cells[c];
           continue;
         }
-        float v = number(path, record, c, cells[c], names);
-        x[i * features + j++] = v;
+        if (wide) {
+          wx[i * features + j] = wideNumber(path, record, c, cells[c], names);
+          x[i * features + j++] = (float) wx[i * features + j - 1];
+        } else {
+          x[i * features + j++] = number(path, record, c, cells[c], names);
+        }
       }
     }
     String name = path.getFileName().toString();
@@ -105,8 +116,13 @@ public final class CsvReader {
       }
       if (regression) {
         float[] t = new float[n];
-        for (int i = 0; i < n; i++) t[i] = number(path, lineNumbers.get(i), label, rawLabels[i], names);
-        return Dataset.regression(name, features, x, t, 1);
+        double[] wt = wide ? new double[n] : null;
+        for (int i = 0; i < n; i++) {
+          if (wide) t[i] = (float) (wt[i] = wideNumber(path, lineNumbers.get(i), label, rawLabels[i], names));
+          else t[i] = number(path, lineNumbers.get(i), label, rawLabels[i], names);
+        }
+        Dataset d = Dataset.regression(name, features, x, t, 1);
+        return wide ? d.wide(wx, wt) : d;
       }
       int[] y = new int[n];
       int max = 0;
@@ -119,7 +135,8 @@ public final class CsvReader {
         }
         max = Math.max(max, y[i] = (int) v);
       }
-      return Dataset.classification(name, features, x, y, max + 1);
+      Dataset d = Dataset.classification(name, features, x, y, max + 1);
+      return wide ? d.wide(wx, null) : d;
     }
     Map<String, Integer> ids = new java.util.LinkedHashMap<>();
     for (String s : knownClasses != null ? knownClasses : new TreeSet<>(Arrays.asList(rawLabels))) ids.put(s, ids.size());
@@ -132,7 +149,8 @@ public final class CsvReader {
       }
       y[i] = id;
     }
-    return Dataset.classification(name, features, x, y, ids.size()).withClassNames(List.copyOf(ids.keySet()));
+    Dataset d = Dataset.classification(name, features, x, y, ids.size()).withClassNames(List.copyOf(ids.keySet()));
+    return wide ? d.wide(wx, null) : d;
   }
 
   /** The largest class number a label may hold: far beyond any output layer, well inside an int. */
@@ -146,6 +164,22 @@ public final class CsvReader {
       v = Float.NaN;
     }
     if (!Float.isFinite(v)) {
+      String col = names != null ? "'" + names[column] + "'" : "column " + (column + 1);
+      throw new DataException(path + ":" + record + ": " + col + " holds '" + cell + "', not a finite number",
+          "features must be numbers; fix or remove that row");
+    }
+    return v;
+  }
+
+  /** A feature or target in float64, as written: a float64 network reads 0.1 as 0.1, not as float32's 0.100000001. */
+  private static double wideNumber(Path path, int record, int column, String cell, String[] names) {
+    double v;
+    try {
+      v = Double.parseDouble(cell);
+    } catch (NumberFormatException e) {
+      v = Double.NaN;
+    }
+    if (!Double.isFinite(v)) {
       String col = names != null ? "'" + names[column] + "'" : "column " + (column + 1);
       throw new DataException(path + ":" + record + ": " + col + " holds '" + cell + "', not a finite number",
           "features must be numbers; fix or remove that row");

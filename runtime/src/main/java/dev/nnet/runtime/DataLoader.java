@@ -51,6 +51,7 @@ public final class DataLoader {
   /** Reads one source and checks it fits the network; a test source maps class names as the training source did. */
   public static Dataset read(TrainingPlan.Source source, Path dir, NetworkSpec spec, java.util.List<String> trainingClasses) {
     boolean regression = spec.task() == NetworkSpec.Task.REGRESSION;
+    boolean wide = spec.precision() == Precision.FLOAT64; // float64 end to end: the data is kept as read
     Dataset d = switch (source.format()) {
       case "idx" -> {
         Path images = dir.resolve(source.paths().get(0));
@@ -67,10 +68,11 @@ public final class DataLoader {
         yield Dataset.classification(images.getFileName().toString(), x.itemSize(), x.values(), lab, max + 1);
       }
       case "csv" -> CsvReader.read(dir.resolve(source.paths().get(0)), source.options().get("label"),
-          source.options().get("header"), regression, trainingClasses, Boolean.parseBoolean(source.options().get("class_names")));
-      case "npy", "npz" -> numpy(source, dir, regression);
+          source.options().get("header"), regression, trainingClasses, Boolean.parseBoolean(source.options().get("class_names")), wide);
+      case "npy", "npz" -> numpy(source, dir, regression, wide);
       default -> throw new DataException("unknown data format " + source.format(), null);
     };
+    if (wide) d = d.widened(); // IDX bytes are exact in float32; widening them loses nothing
     String file = dir.resolve(source.paths().get(0)).toString();
     int raw = 1;
     for (int s : spec.inputShape()) raw *= s;
@@ -100,7 +102,7 @@ public final class DataLoader {
   }
 
   /** npy(features, labels) or npz(file, x: name, y: name): features of any shape (flattened per sample), labels or targets. */
-  private static Dataset numpy(TrainingPlan.Source source, Path dir, boolean regression) {
+  private static Dataset numpy(TrainingPlan.Source source, Path dir, boolean regression, boolean wide) {
     Npz.Array x, y;
     String name;
     if (source.format().equals("npy")) {
@@ -127,18 +129,23 @@ public final class DataLoader {
     float[] f = new float[x.data().length];
     for (int i = 0; i < f.length; i++) {
       f[i] = (float) x.data()[i];
-      if (!Float.isFinite(f[i])) throw new DataException(name + ": sample " + (i / features) + " holds a value that is not a finite number", null);
+      if (wide ? !Double.isFinite(x.data()[i]) : !Float.isFinite(f[i])) {
+        throw new DataException(name + ": sample " + (i / features) + " holds a value that is not a finite number"
+            + (wide || !Double.isFinite(x.data()[i]) ? "" : " in float32 (" + x.data()[i] + ")"), null);
+      }
     }
     boolean whole = java.util.Arrays.stream(y.data()).allMatch(v -> v == Math.rint(v) && v >= 0);
     if (y.shape().length == 1 && whole && !(regression && !whole)) {
       int[] l = new int[n];
       int max = 0;
       for (int i = 0; i < n; i++) max = Math.max(max, l[i] = (int) y.data()[i]);
-      return Dataset.classification(name, features, f, l, max + 1);
+      Dataset d = Dataset.classification(name, features, f, l, max + 1);
+      return wide ? d.wide(x.data(), null) : d;
     }
     float[] t = new float[y.data().length];
     for (int i = 0; i < t.length; i++) t[i] = (float) y.data()[i];
-    return Dataset.regression(name, features, f, t, t.length / n);
+    Dataset d = Dataset.regression(name, features, f, t, t.length / n);
+    return wide ? d.wide(x.data(), y.data()) : d;
   }
 
   private static Npz.Array npy(Path p) {

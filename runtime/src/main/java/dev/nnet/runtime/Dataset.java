@@ -7,9 +7,17 @@ import java.util.Arrays;
  * Classification sets have {@code labels}; regression sets have {@code targets} ({@code targetSize} per row).
  *
  * @param classNames the names of the classes, when the data named them (a CSV's words); else null
+ * @param wideFeatures the features in float64, as read, for a float64 network (so float64 is float64 end to
+ *                   end, data included); null otherwise. {@code features} then holds them rounded to float32.
+ * @param wideTargets the targets in float64, likewise; null otherwise
  */
 public record Dataset(String name, int rows, int featureSize, float[] features, int[] labels, int classes,
-                      float[] targets, int targetSize, java.util.List<String> classNames) {
+                      float[] targets, int targetSize, java.util.List<String> classNames, double[] wideFeatures, double[] wideTargets) {
+
+  public Dataset(String name, int rows, int featureSize, float[] features, int[] labels, int classes,
+                 float[] targets, int targetSize, java.util.List<String> classNames) {
+    this(name, rows, featureSize, features, labels, classes, targets, targetSize, classNames, null, null);
+  }
 
   public static Dataset classification(String name, int featureSize, float[] features, int[] labels, int classes) {
     return new Dataset(name, labels.length, featureSize, features, labels, classes, null, 0, null);
@@ -17,6 +25,37 @@ public record Dataset(String name, int rows, int featureSize, float[] features, 
 
   public static Dataset regression(String name, int featureSize, float[] features, float[] targets, int targetSize) {
     return new Dataset(name, targets.length / targetSize, featureSize, features, null, 0, targets, targetSize, null);
+  }
+
+  /** The same set carrying its values in float64 too: {@code features} (and targets, if any) as read, unrounded. */
+  public Dataset wide(double[] features64, double[] targets64) {
+    return new Dataset(name, rows, featureSize, features, labels, classes, targets, targetSize, classNames, features64, targets64);
+  }
+
+  /** The same set carrying its float32 values widened to float64 (exact: for data read as bytes or float32). */
+  public Dataset widened() {
+    if (wideFeatures != null) return this;
+    return wide(toDouble(features), targets == null ? null : toDouble(targets));
+  }
+
+  static double[] toDouble(float[] a) {
+    double[] d = new double[a.length];
+    for (int i = 0; i < a.length; i++) d[i] = a[i];
+    return d;
+  }
+
+  static float[] toFloat(double[] a) {
+    float[] f = new float[a.length];
+    for (int i = 0; i < a.length; i++) f[i] = (float) a[i];
+    return f;
+  }
+
+  /**
+   * Feature {@code i} times {@code scale}, as the network's precision computes it: in float64 from the wide
+   * values when the set has them, else in float32 (then widened), as a float32 network stages it.
+   */
+  public double scaled(int i, double scale) {
+    return wideFeatures != null ? wideFeatures[i] * scale : (double) (features[i] * (float) scale);
   }
 
   /**
@@ -42,7 +81,8 @@ public record Dataset(String name, int rows, int featureSize, float[] features, 
 
   /** The same set with names for its classes. */
   public Dataset withClassNames(java.util.List<String> names) {
-    return new Dataset(name, rows, featureSize, features, labels, classes, targets, targetSize, names == null ? null : java.util.List.copyOf(names));
+    return new Dataset(name, rows, featureSize, features, labels, classes, targets, targetSize, names == null ? null : java.util.List.copyOf(names),
+        wideFeatures, wideTargets);
   }
 
   public boolean hasLabels() {
@@ -53,14 +93,24 @@ public record Dataset(String name, int rows, int featureSize, float[] features, 
   public Dataset select(String newName, int[] index) {
     float[] f = new float[index.length * featureSize];
     for (int i = 0; i < index.length; i++) System.arraycopy(features, index[i] * featureSize, f, i * featureSize, featureSize);
+    double[] wf = null;
+    if (wideFeatures != null) {
+      wf = new double[index.length * featureSize];
+      for (int i = 0; i < index.length; i++) System.arraycopy(wideFeatures, index[i] * featureSize, wf, i * featureSize, featureSize);
+    }
     if (labels != null) {
       int[] l = new int[index.length];
       for (int i = 0; i < index.length; i++) l[i] = labels[index[i]];
-      return new Dataset(newName, index.length, featureSize, f, l, classes, null, 0, classNames);
+      return new Dataset(newName, index.length, featureSize, f, l, classes, null, 0, classNames, wf, null);
     }
     float[] t = new float[index.length * targetSize];
     for (int i = 0; i < index.length; i++) System.arraycopy(targets, index[i] * targetSize, t, i * targetSize, targetSize);
-    return new Dataset(newName, index.length, featureSize, f, null, 0, t, targetSize, null);
+    double[] wt = null;
+    if (wideTargets != null) {
+      wt = new double[index.length * targetSize];
+      for (int i = 0; i < index.length; i++) System.arraycopy(wideTargets, index[i] * targetSize, wt, i * targetSize, targetSize);
+    }
+    return new Dataset(newName, index.length, featureSize, f, null, 0, t, targetSize, null, wf, wt);
   }
 
   /**

@@ -15,9 +15,11 @@ public interface Network {
 
   /**
    * Copies rows {@code order[from] .. order[from + count - 1]} of {@code data} into the input (and label
-   * or target) buffer, scaled by {@code scale}; rows from {@code count} to the batch size are zeroed.
+   * or target) buffer, scaled by {@code scale}; rows from {@code count} to the batch size are zeroed. A float32
+   * network scales in float32; a float64 network reads the set's float64 values when it has them
+   * ({@link Dataset#wideFeatures}) and scales in float64.
    */
-  void stage(Dataset data, int[] order, int from, int count, float scale);
+  void stage(Dataset data, int[] order, int from, int count, double scale);
 
   /** Forward in training mode, loss, backward and the optimizer update with learning rate {@code lr}. Returns the batch's mean loss. */
   double trainStep(double lr);

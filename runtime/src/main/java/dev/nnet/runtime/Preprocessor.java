@@ -53,8 +53,18 @@ public final class Preprocessor {
 
   /** Fits the transform on {@code rows} samples of {@code x} (row-major), each feature multiplied by {@code scale}. */
   public static Preprocessor fit(Spec spec, float[] x, int rows, int features, float scale) {
+    return fit(spec, i -> (double) (x[i] * scale), rows, features);
+  }
+
+  /** Fits on {@code data}'s features times {@code scale}, in the precision the set carries ({@link Dataset#scaled}). */
+  public static Preprocessor fit(Spec spec, Dataset data, double scale) {
+    return fit(spec, i -> data.scaled(i, scale), data.rows(), data.featureSize());
+  }
+
+  /** Fits on the scaled feature values {@code x.applyAsDouble(row * features + j)}. */
+  private static Preprocessor fit(Spec spec, java.util.function.IntToDoubleFunction x, int rows, int features) {
     double[] mean = new double[features];
-    for (int r = 0; r < rows; r++) for (int j = 0; j < features; j++) mean[j] += (double) (x[r * features + j] * scale);
+    for (int r = 0; r < rows; r++) for (int j = 0; j < features; j++) mean[j] += x.applyAsDouble(r * features + j);
     for (int j = 0; j < features; j++) mean[j] /= rows;
     switch (spec.kind()) {
       case "center" -> {
@@ -64,7 +74,7 @@ public final class Preprocessor {
         double[] var = new double[features];
         for (int r = 0; r < rows; r++) {
           for (int j = 0; j < features; j++) {
-            double d = x[r * features + j] * scale - mean[j];
+            double d = x.applyAsDouble(r * features + j) - mean[j];
             var[j] += d * d;
           }
         }
@@ -76,18 +86,18 @@ public final class Preprocessor {
         return new Preprocessor(spec, features, mean, std, null);
       }
       case "pca", "whiten", "zca" -> {
-        return new Preprocessor(spec, features, mean, null, projection(spec, x, rows, features, scale, mean));
+        return new Preprocessor(spec, features, mean, null, projection(spec, x, rows, features, mean));
       }
       default -> throw new IllegalArgumentException("unknown preprocessing " + spec.kind());
     }
   }
 
   /** Eigenvectors of the covariance, largest eigenvalues first, turned into the transform's matrix. */
-  private static double[] projection(Spec spec, float[] x, int rows, int n, float scale, double[] mean) {
+  private static double[] projection(Spec spec, java.util.function.IntToDoubleFunction x, int rows, int n, double[] mean) {
     DMatrixRMaj cov = new DMatrixRMaj(n, n);
     double[] c = cov.data, d = new double[n];
     for (int r = 0; r < rows; r++) {
-      for (int j = 0; j < n; j++) d[j] = x[r * n + j] * scale - mean[j];
+      for (int j = 0; j < n; j++) d[j] = x.applyAsDouble(r * n + j) - mean[j];
       for (int i = 0; i < n; i++) {
         double di = d[i];
         if (di == 0) continue;
@@ -158,6 +168,22 @@ public final class Preprocessor {
       if (w == 0) continue;
       int row = j * out;
       for (int o = 0; o < out; o++) dst[dstOff + o] += (float) (w * projection[row + o]);
+    }
+  }
+
+  /** {@link #apply} in float64 throughout, for a float64 network: a scaled sample in, the transformed sample out. */
+  public void apply(double[] src, int srcOff, double[] dst, int dstOff, double[] work) {
+    for (int j = 0; j < in; j++) work[j] = src[srcOff + j] - mean[j];
+    if (projection == null) {
+      for (int j = 0; j < in; j++) dst[dstOff + j] = stdOrNull == null ? work[j] : work[j] / stdOrNull[j];
+      return;
+    }
+    for (int o = 0; o < out; o++) dst[dstOff + o] = 0;
+    for (int j = 0; j < in; j++) {
+      double w = work[j];
+      if (w == 0) continue;
+      int row = j * out;
+      for (int o = 0; o < out; o++) dst[dstOff + o] += w * projection[row + o];
     }
   }
 

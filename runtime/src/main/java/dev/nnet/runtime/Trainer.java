@@ -34,6 +34,7 @@ public final class Trainer {
   private final Augmenter augmenter;
   private Rng augmentRng;
   private float[] row, batchX;
+  private double[] wideRow;
   private double[] work;
   private Dataset batch;
 
@@ -145,7 +146,7 @@ public final class Trainer {
           "add  validation 0.1  to the data block, or monitor loss");
     }
     if (preprocessor == null && !plan.data().preprocess().kind().equals("none")) {
-      preprocessor = Preprocessor.fit(plan.data().preprocess(), train.features(), train.rows(), train.featureSize(), (float) plan.data().scale());
+      preprocessor = Preprocessor.fit(plan.data().preprocess(), train, plan.data().scale());
     }
     augmentRng = new Rng(position.augmentState());
     Schedule schedule = new Schedule(plan.schedule(), plan.learningRate(), stepsPerEpoch, epochs);
@@ -306,7 +307,7 @@ public final class Trainer {
    */
   public List<List<Diagnosis.LayerStats>> diagnose(Dataset data, int steps) {
     if (preprocessor == null && !spec.plan().data().preprocess().kind().equals("none")) {
-      preprocessor = Preprocessor.fit(spec.plan().data().preprocess(), data.features(), data.rows(), data.featureSize(), (float) spec.plan().data().scale());
+      preprocessor = Preprocessor.fit(spec.plan().data().preprocess(), data, spec.plan().data().scale());
     }
     int b = spec.batchSize();
     if (data.rows() < b) throw new DataException(data.name() + " has fewer samples than one batch (" + b + ")", null);
@@ -389,36 +390,60 @@ public final class Trainer {
 
   /**
    * Stages rows {@code order[from..from+count)} into the network. Without preprocessing or augmentation the
-   * network copies and scales them itself; otherwise each row goes through the pipeline into a reused batch.
+   * network copies and scales them itself; otherwise each row goes through the pipeline into a reused batch,
+   * in float64 when the network is float64 and the set carries float64 values (augmentations, which move
+   * pixels, compute in float32 and are widened back).
    */
   private void stage(Dataset data, int[] order, int from, int count, boolean training) {
-    float scale = (float) spec.plan().data().scale();
+    double scale = spec.plan().data().scale();
     boolean augment = training && augmenter.active();
     if (preprocessor == null && !augment) {
       net.stage(data, order, from, count, scale);
       return;
     }
+    boolean wide = data.wideFeatures() != null && spec.precision() == Precision.FLOAT64;
     int raw = data.featureSize(), in = spec.inputSize(), b = spec.batchSize();
-    if (batch == null) {
+    if (batch == null || (batch.wideFeatures() != null) != wide) {
       row = new float[raw];
+      wideRow = new double[raw];
       work = new double[raw];
       batchX = new float[b * in];
+      double[] wideX = wide ? new double[b * in] : null;
       batch = spec.task() == NetworkSpec.Task.CLASSIFICATION || data.hasLabels()
           ? Dataset.classification("batch", in, batchX, new int[b], spec.outputSize())
           : Dataset.regression("batch", in, batchX, new float[b * spec.outputSize()], spec.outputSize());
+      if (wide) batch = batch.wide(wideX, batch.targets() == null ? null : new double[batch.targets().length]);
     }
+    float fscale = (float) scale;
     for (int r = 0; r < count; r++) {
       int s = order[from + r];
-      for (int j = 0; j < raw; j++) row[j] = data.features()[s * raw + j] * scale;
-      if (augment) augmenter.apply(row, 0, augmentRng);
-      if (preprocessor != null) preprocessor.apply(row, 0, batchX, r * in, work);
-      else System.arraycopy(row, 0, batchX, r * in, in);
+      if (wide) {
+        for (int j = 0; j < raw; j++) wideRow[j] = data.wideFeatures()[s * raw + j] * scale;
+        if (augment) {
+          for (int j = 0; j < raw; j++) row[j] = (float) wideRow[j];
+          augmenter.apply(row, 0, augmentRng);
+          for (int j = 0; j < raw; j++) wideRow[j] = row[j];
+        }
+        if (preprocessor != null) preprocessor.apply(wideRow, 0, batch.wideFeatures(), r * in, work);
+        else System.arraycopy(wideRow, 0, batch.wideFeatures(), r * in, in);
+      } else {
+        for (int j = 0; j < raw; j++) row[j] = data.features()[s * raw + j] * fscale;
+        if (augment) augmenter.apply(row, 0, augmentRng);
+        if (preprocessor != null) preprocessor.apply(row, 0, batchX, r * in, work);
+        else System.arraycopy(row, 0, batchX, r * in, in);
+      }
       if (batch.labels() != null) batch.labels()[r] = data.labels() == null ? 0 : data.labels()[s];
       if (batch.targets() != null && data.targets() != null) {
         System.arraycopy(data.targets(), s * data.targetSize(), batch.targets(), r * data.targetSize(), data.targetSize());
+        if (wide && batch.wideTargets() != null) {
+          int n = data.targetSize();
+          for (int j = 0; j < n; j++) {
+            batch.wideTargets()[r * n + j] = data.wideTargets() != null ? data.wideTargets()[s * n + j] : data.targets()[s * n + j];
+          }
+        }
       }
     }
-    net.stage(batch, IDENTITY.length >= count ? IDENTITY : Dataset.identity(count), 0, count, 1f);
+    net.stage(batch, IDENTITY.length >= count ? IDENTITY : Dataset.identity(count), 0, count, 1.0);
   }
 
   private static final int[] IDENTITY = Dataset.identity(1 << 16);
