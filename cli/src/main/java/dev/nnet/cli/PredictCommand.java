@@ -43,9 +43,11 @@ final class PredictCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Trainer trainer = common.compile(spec.commandLine().getErr()).newTrainer().threads(threads.get()).loadWeights(weights);
     NetworkSpec ns = trainer.spec();
-    float[][] rows = read(ns.inputSize());
+    int raw = 1;
+    for (int d : ns.inputShape()) raw *= d;
+    float[][] rows = read(raw); // raw features: the trainer scales and preprocesses them as in training
     float[][] outputs = trainer.predict(rows);
-    boolean classes = ns.task() == NetworkSpec.Task.CLASSIFICATION;
+    boolean classes = ns.task() == NetworkSpec.Task.CLASSIFICATION, yesNo = ns.task() == NetworkSpec.Task.MULTILABEL;
     java.util.List<String> names = trainer.classNames();
     for (float[] o : outputs) {
       StringBuilder values = new StringBuilder();
@@ -54,10 +56,19 @@ final class PredictCommand implements Callable<Integer> {
         values.append(j > 0 ? (json ? "," : " ") : "").append(String.format(Locale.ROOT, "%.6g", o[j]));
         if (o[j] > o[best]) best = j;
       }
+      if (yesNo && o.length == 1) { // one sigmoid output: class 1 when its probability is at least 1/2
+        best = o[0] >= 0.5f ? 1 : 0;
+        classes = true;
+      }
       String name = classes && best < names.size() ? names.get(best) : null;
-      if (json) {
+      if (yesNo && o.length > 1) { // multi-label: every output at 1/2 or above is a label of the row
+        StringBuilder on = new StringBuilder();
+        for (int j = 0; j < o.length; j++) if (o[j] >= 0.5f) on.append(on.length() > 0 ? "," : "").append(j);
+        if (json) out.printf("{\"labels\":[%s],\"probabilities\":[%s]}%n", on, values);
+        else out.println((on.length() == 0 ? "-" : on) + "  " + values);
+      } else if (json) {
         String label = name == null ? "" : "\"label\":\"" + name.replace("\\", "\\\\").replace("\"", "\\\"") + "\",";
-        out.printf("{%s%s\"%s\":[%s]}%n", classes ? "\"class\":" + best + "," : "", label, classes ? "probabilities" : "values", values);
+        out.printf("{%s%s\"%s\":[%s]}%n", classes ? "\"class\":" + best + "," : "", label, classes || yesNo ? "probabilities" : "values", values);
       } else {
         out.println(classes ? (name == null ? Integer.toString(best) : best + " " + name) + "  " + values : values.toString());
       }

@@ -30,7 +30,7 @@ final class Progress implements TrainingListener {
   @Override
   public void onStart(NetworkSpec spec, int epochs, int stepsPerEpoch, int trainRows) {
     this.epochs = epochs;
-    this.classification = spec.task() == NetworkSpec.Task.CLASSIFICATION;
+    this.classification = spec.task() != NetworkSpec.Task.REGRESSION; // sigmoid outputs: exact-match accuracy
     if (json == null) {
       human.printf(Locale.ROOT, "training %s: %,d parameters, %d epochs of %d steps (batch %d, %,d samples), %s%n",
           spec.modelName(), spec.parameterCount(), epochs, stepsPerEpoch, spec.batchSize(), trainRows,

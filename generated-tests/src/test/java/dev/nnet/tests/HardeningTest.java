@@ -385,4 +385,32 @@ class HardeningTest {
     }
     assertEquals(0.010000000000000002, 0.1 * 0.1, 0.0);
   }
+
+  /** A sigmoid loss shows accuracy in the epoch lines, and predict prints the class (one output) or the labels (several). */
+  @Test
+  void sigmoidLossesShowAccuracyAndPredictClasses() throws IOException {
+    java.util.List<String> lines = Files.readAllLines(Samples.sample("data/iris.csv"));
+    StringBuilder csv = new StringBuilder("a,b,c,d,setosa\n");
+    for (String l : lines.subList(1, lines.size())) {
+      if (l.isBlank()) continue;
+      csv.append(l, 0, l.lastIndexOf(',')).append(',').append(l.endsWith("setosa") ? 1 : 0).append('\n');
+    }
+    Files.writeString(dir.resolve("setosa.csv"), csv);
+    Path rows = dir.resolve("rows.csv");
+    Files.writeString(rows, "5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3\n");
+    for (String out : new String[] {"1", "2"}) {
+      Files.writeString(dir.resolve("bin.nnet"), "input [4]\nnetwork {\n  dense(8) -> tanh\n  dense(" + out + ")\n}\nloss sigmoid_cross_entropy\n"
+          + "training {\n  batch 10\n  epochs 15\n  optimizer adam(lr: 0.05)\n}\ndata {\n  train csv(\"setosa.csv\", label: \"setosa\")\n}\n");
+      Path ckpt = dir.resolve("bin" + out + ".ckpt");
+      CliTest.Run train = CliTest.nnet("train", dir.resolve("bin.nnet").toString(), "-o", ckpt.toString());
+      assertEquals(0, train.code(), train.err());
+      assertTrue(train.err().contains("epoch 15/15") && train.err().matches("(?s).*epoch 15/15 .*acc 1\\.0000.*"), train.err());
+      CliTest.Run predict = CliTest.nnet("predict", dir.resolve("bin.nnet").toString(), "--weights", ckpt.toString(), "--input", rows.toString());
+      assertEquals(0, predict.code(), predict.err());
+      String[] printed = predict.out().strip().split("\n");
+      // two outputs with labels 0/1 are one-hot: a setosa has label 1 on, the other label 0
+      assertTrue(printed[0].startsWith("1  "), predict.out());
+      assertTrue(printed[1].startsWith(out.equals("1") ? "0  " : "0  "), predict.out());
+    }
+  }
 }

@@ -677,7 +677,7 @@ public final class Analyzer {
         return new Model.Loss(Model.Loss.Kind.SIGMOID_CROSS_ENTROPY, 0, s.span().line());
       }
       default -> {
-        error(e.span(), "unknown loss '" + name + "'", suggest(name, List.of("softmax_cross_entropy", "mse", "sigmoid_cross_entropy"),
+        error(e.span(), "unknown loss '" + name + "'", suggest(name, List.of("softmax_cross_entropy", "cross_entropy", "mse", "sigmoid_cross_entropy", "binary_cross_entropy"),
             "the losses are softmax_cross_entropy (classes), mse (values) and sigmoid_cross_entropy (yes/no outputs)"));
         return null;
       }
