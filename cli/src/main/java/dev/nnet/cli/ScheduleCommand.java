@@ -109,8 +109,8 @@ final class ScheduleCommand implements Callable<Integer> {
     p.getRenderer().setSeriesStroke(0, new BasicStroke(2f));
     if (log) p.setRangeAxis(new LogAxis("learning rate"));
     dev.nnet.runtime.AtomicFile.write(file, "the plot", tmp -> {
-      try {
-        ChartUtils.saveChartAsPNG(tmp.toFile(), chart, 900, 500);
+      try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp))) {
+        ChartUtils.writeChartAsPNG(out, chart, 900, 500);
       } catch (RuntimeException e) { // ImageIO reports some failed writes (a full disk) as a NullPointerException
         throw new java.io.IOException("the image could not be written: " + e, e);
       }
