@@ -78,10 +78,7 @@ public final class NnetCompiler {
     Model m = Analyzer.analyze(tree);
     Precision p = precision != null ? precision : m.precision();
     int batch = maxBatch > 0 ? Math.min(maxBatch, m.batchSize()) : m.batchSize();
-    if (p != m.precision() || batch != m.batchSize()) {
-      m = new Model(m.name(), m.source(), m.inputShape(), m.layers(), m.loss(), m.optimizer(), batch, p, m.plan(), m.regularization(), m.warnings());
-    }
-    return m;
+    return m.withPrecision(p).withBatchSize(batch);
   }
 
   /** The generated source of a checked model. */

@@ -3,7 +3,7 @@ package dev.nnet.tests;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nnet.NnetCompiler;
-import dev.nnet.analysis.Analyzer;
+import dev.nnet.analysis.ClassLimits;
 import dev.nnet.analysis.Model;
 import dev.nnet.analysis.Op;
 import dev.nnet.syntax.CompileException;
@@ -45,8 +45,8 @@ class ClassLimitsTest {
   void theEstimateBoundsTheClassAndMethodsStaySmall(String op, NnetCompiler.Kernels kernels, String precision) {
     NnetCompiler.Compiled c = NnetCompiler.defaults().kernels(kernels).compile(SourceFile.of("deep.nnet", network(op, 40, precision)));
     Model m = c.model();
-    long estimate = Analyzer.CLASS_BASE_CONSTANTS;
-    for (Op o : m.layers()) estimate += Analyzer.constantCost(o);
+    long estimate = ClassLimits.BASE_CONSTANTS;
+    for (Op o : m.layers()) estimate += ClassLimits.constantCost(o);
     assertTrue(c.classConstants() <= estimate, op + ": " + c.classConstants() + " constants, estimated " + estimate);
     for (Map.Entry<String, Integer> e : c.methodSizes().entrySet()) {
       assertTrue(e.getValue() < 2_500, op + ": " + e.getKey() + " is " + e.getValue() + " bytes");
@@ -56,7 +56,7 @@ class ClassLimitsTest {
   /** The deepest network check accepts compiles, and one layer pair more is refused at check with the figure. */
   @Test
   void atTheLimitItCompilesAndBeyondItIsRefusedAtCheck() {
-    int pairs = (Analyzer.MAX_CLASS_CONSTANTS - Analyzer.CLASS_BASE_CONSTANTS - 80 - 12) / 92;
+    int pairs = (ClassLimits.MAX_CONSTANTS - ClassLimits.BASE_CONSTANTS - 80 - 12) / 92;
     NnetCompiler.Compiled c = NnetCompiler.defaults().compile(SourceFile.of("limit.nnet", network("dense(16) -> relu", pairs, "float32")));
     assertTrue(c.classConstants() < 65_535, "fits: " + c.classConstants());
     for (Map.Entry<String, Integer> e : c.methodSizes().entrySet()) assertTrue(e.getValue() < 2_500, e.getKey() + " is " + e.getValue() + " bytes");

@@ -30,6 +30,16 @@ public record Model(String name, SourceFile source, int[] inputShape, List<Op> l
     }
   }
 
+  /** The same model compiled for another batch size (the predictor's 1, the gradient check's few rows). */
+  public Model withBatchSize(int batch) {
+    return new Model(name, source, inputShape, layers, loss, optimizer, batch, precision, plan, regularization, warnings);
+  }
+
+  /** The same model in another precision (gradient checks compile any model in float64). */
+  public Model withPrecision(Precision p) {
+    return new Model(name, source, inputShape, layers, loss, optimizer, batchSize, p, plan, regularization, warnings);
+  }
+
   /** Features per sample as read from the data: the input shape flattened. */
   public int rawInputSize() {
     int n = 1;

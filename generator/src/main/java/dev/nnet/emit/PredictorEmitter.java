@@ -38,8 +38,7 @@ public final class PredictorEmitter {
   }
 
   public static JavaFile emit(Model model, Layout layout, String pkg) {
-    Model one = new Model(model.name(), model.source(), model.inputShape(), model.layers(), model.loss(), model.optimizer(), 1,
-        model.precision(), model.plan(), model.regularization(), model.warnings());
+    Model one = model.withBatchSize(1);
     EmitContext ctx = new EmitContext(one, layout, 0, true);
     List<LayerEmitter> layers = new ArrayList<>();
     String in = "input";
