@@ -53,7 +53,7 @@ final class BenchCommand implements Callable<Integer> {
       source = "synthetic: the file's data is not available (" + e.getMessage() + ")";
     }
     long macs = 0;
-    for (Op op : c.model().layers()) if (op instanceof Op.Dense d) macs += (long) d.inputSize() * d.outputSize();
+    for (Op op : c.model().layers()) macs += op.multiplyAdds();
     if (!json) {
       err.printf("benchmarking %s: batch %d, %s, %s kernels, %d thread%s; data: %s%n", ns.modelName(), ns.batchSize(),
           ns.precision().keyword(), ns.kernels(), net.threads(), net.threads() == 1 ? "" : "s", source);

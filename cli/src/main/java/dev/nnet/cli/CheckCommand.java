@@ -38,13 +38,16 @@ final class CheckCommand implements Callable<Integer> {
 
   static void print(Model m, PrintWriter out) {
     out.printf("%s  (%s)%n%n", m.name(), m.source().name());
-    int width = "operation".length();
-    for (Op op : m.layers()) width = Math.max(width, op.describe().length());
-    String row = "  %-10s %-" + width + "s %10s %12s  %s%n";
+    int width = "operation".length(), names = "layer".length();
+    for (Op op : m.layers()) {
+      width = Math.max(width, op.describe().length());
+      names = Math.max(names, op.name().length());
+    }
+    String row = "  %-" + names + "s %-" + width + "s %10s %12s  %s%n";
     out.printf(row, "layer", "operation", "output", "parameters", "line");
     out.printf(row, "input", "", Arrays.toString(m.inputShape()), "", "");
     for (Op op : m.layers()) {
-      out.printf(row, op.name(), op.describe(), "[" + op.outputSize() + "]",
+      out.printf(row, op.name(), op.describe(), op.outputShape().toString(),
           op.parameterCount() == 0 ? "" : String.format(Locale.ROOT, "%,d", op.parameterCount()), op.line());
     }
     out.printf(Locale.ROOT, "%n  total parameters: %,d%n%n", m.parameterCount());

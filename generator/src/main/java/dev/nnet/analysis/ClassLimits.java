@@ -16,12 +16,6 @@ public final class ClassLimits {
 
   /** An upper bound of the class-file constants one operation's generated code adds (measured: ClassLimitsTest). */
   public static int constantCost(Op op) {
-    if (op instanceof Op.Dense) return 80;
-    if (op instanceof Op.BatchNorm) return 45;
-    if (op instanceof Op.LayerNorm) return 35;
-    if (op instanceof Op.PRelu || op instanceof Op.Maxout) return 25;
-    if (op instanceof Op.Dropout) return 20;
-    if (op instanceof Op.ResidualAdd r) return r.projection() ? 45 : 25;
-    return 12; // activations, softmax, a residual block's start
+    return op.classConstants();
   }
 }

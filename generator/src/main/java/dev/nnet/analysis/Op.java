@@ -1,11 +1,22 @@
 package dev.nnet.analysis;
 
 /**
- * One layer of a checked network, with its input and output sizes (per sample) and the .nnet line it
- * came from. Adding an operation means adding a record here, its analysis in {@link Analyzer}, and its
- * emitter in {@code dev.nnet.emit}.
+ * One layer of a checked network, with its input and output sizes (per sample) and the .nnet line it came
+ * from, and what the later stages need to know of it: its keyword, its parameter tensors (their
+ * {@code state_dict} names and stored shapes, from which the layout places them), its multiply-adds and its
+ * share of the generated class's constants. Adding an operation means adding a record here, its checks in
+ * {@link NetworkChecks}, and its emitter in {@code dev.nnet.emit}.
  */
 public sealed interface Op {
+
+  /** What a parameter tensor is: a weight matrix (decayed by default), a bias or norm parameter (not), or state the optimizer never touches. */
+  enum Role { WEIGHT, BIAS, NORM, STATE }
+
+  /**
+   * A parameter tensor of an operation: named {@code <layer><suffix>} in checkpoints and the {@code .npz}
+   * state_dict, stored as a [rows][cols] matrix (a weight is [in][out]; the others [1][size]).
+   */
+  record Param(String suffix, int rows, int cols, Role role) {}
 
   /** The layer's name: its {@code as} alias, or the operation with a counter (dense1, relu2). */
   String name();
@@ -17,12 +28,41 @@ public sealed interface Op {
 
   int outputSize();
 
+  /** Its learnable parameters: the elements of its tensors, running statistics excluded (as PyTorch's parameters()). */
   default long parameterCount() {
-    return 0;
+    long n = 0;
+    for (Param p : params()) if (p.role() != Role.STATE) n += (long) p.rows() * p.cols();
+    return n;
   }
 
   /** How {@code nnet check} shows the operation, with defaults filled in. */
   String describe();
+
+  /** The operation's keyword, as in the .nnet file (an activation's own name; residual_input where a block starts). */
+  String keyword();
+
+  /** Its parameter tensors, in the order the arena holds them. */
+  default java.util.List<Param> params() {
+    return java.util.List.of();
+  }
+
+  /** Multiply-adds of one sample's forward pass through its products (for GFLOP/s). */
+  default long multiplyAdds() {
+    return 0;
+  }
+
+  /**
+   * An upper bound of the class-file constants its generated code adds (names of fields and methods,
+   * literals): measured per operation by ClassLimitsTest; see {@link ClassLimits}.
+   */
+  default int classConstants() {
+    return 12; // an activation, softmax, a residual block's start
+  }
+
+  /** The shape of one sample's output: flat here; [C, H, W] for the spatial operations to come. */
+  default Shape outputShape() {
+    return Shape.flat(outputSize());
+  }
 
   /** An operation whose output has as many values per sample as its input. */
   sealed interface SameSize extends Op permits Activation, Dropout, BatchNorm, LayerNorm, PRelu, Softmax, ResidualBegin, ResidualAdd {
@@ -41,9 +81,25 @@ public sealed interface Op {
    */
   record Dense(String name, int line, int inputSize, int outputSize, Init weightInit, Init biasInit, double decay, boolean biasDecay,
                boolean frozen) implements Op {
+
     @Override
-    public long parameterCount() {
-      return (long) inputSize * outputSize + outputSize;
+    public String keyword() {
+      return "dense";
+    }
+
+    @Override
+    public java.util.List<Param> params() {
+      return java.util.List.of(new Param(".weight", inputSize, outputSize, Role.WEIGHT), new Param(".bias", 1, outputSize, Role.BIAS));
+    }
+
+    @Override
+    public long multiplyAdds() {
+      return (long) inputSize * outputSize;
+    }
+
+    @Override
+    public int classConstants() {
+      return 80;
     }
 
     @Override
@@ -77,6 +133,11 @@ public sealed interface Op {
     public String describe() {
       return kind == Kind.LEAKY_RELU || kind == Kind.ELU ? kind.keyword + "(alpha: " + Num.fmt(alpha) + ")" : kind.keyword;
     }
+
+    @Override
+    public String keyword() {
+      return kind.keyword;
+    }
   }
 
   /**
@@ -85,14 +146,26 @@ public sealed interface Op {
    * the variance's unbiased.
    */
   record BatchNorm(String name, int line, int inputSize, double momentum, double eps) implements SameSize {
-    @Override
-    public long parameterCount() {
-      return 2L * inputSize;
-    }
 
     @Override
     public String describe() {
       return "batchnorm(momentum: " + Num.fmt(momentum) + ", eps: " + Num.fmt(eps) + ")";
+    }
+
+    @Override
+    public String keyword() {
+      return "batchnorm";
+    }
+
+    @Override
+    public java.util.List<Param> params() {
+      return java.util.List.of(new Param(".weight", 1, inputSize, Role.NORM), new Param(".bias", 1, inputSize, Role.NORM),
+          new Param(".running_mean", 1, inputSize, Role.STATE), new Param(".running_var", 1, inputSize, Role.STATE));
+    }
+
+    @Override
+    public int classConstants() {
+      return 45;
     }
   }
 
@@ -101,27 +174,49 @@ public sealed interface Op {
    * sample's, over the features of each of {@code groups} equal groups; the same in training and evaluation.
    */
   record LayerNorm(String name, int line, int inputSize, double eps, int groups) implements SameSize {
-    @Override
-    public long parameterCount() {
-      return 2L * inputSize;
-    }
 
     @Override
     public String describe() {
       return groups == 1 ? "layernorm(eps: " + Num.fmt(eps) + ")" : "groupnorm(groups: " + groups + ", eps: " + Num.fmt(eps) + ")";
     }
+
+    @Override
+    public String keyword() {
+      return groups == 1 ? "layernorm" : "groupnorm";
+    }
+
+    @Override
+    public java.util.List<Param> params() {
+      return java.util.List.of(new Param(".weight", 1, inputSize, Role.NORM), new Param(".bias", 1, inputSize, Role.NORM));
+    }
+
+    @Override
+    public int classConstants() {
+      return 35;
+    }
   }
 
   /** PReLU: x if x > 0, else a·x with the slope a learned, one for all units or one per unit (init 0.25, as PyTorch). */
   record PRelu(String name, int line, int inputSize, boolean perUnit) implements SameSize {
-    @Override
-    public long parameterCount() {
-      return perUnit ? inputSize : 1;
-    }
 
     @Override
     public String describe() {
       return "prelu(" + (perUnit ? "per_unit: true" : "shared") + ")";
+    }
+
+    @Override
+    public String keyword() {
+      return "prelu";
+    }
+
+    @Override
+    public java.util.List<Param> params() {
+      return java.util.List.of(new Param(".weight", 1, perUnit ? inputSize : 1, Role.NORM));
+    }
+
+    @Override
+    public int classConstants() {
+      return 25;
     }
   }
 
@@ -129,6 +224,11 @@ public sealed interface Op {
   record Softmax(String name, int line, int inputSize) implements SameSize {
     @Override
     public String describe() {
+      return "softmax";
+    }
+
+    @Override
+    public String keyword() {
       return "softmax";
     }
   }
@@ -144,6 +244,16 @@ public sealed interface Op {
     public String describe() {
       return "maxout(k: " + k + ")";
     }
+
+    @Override
+    public String keyword() {
+      return "maxout";
+    }
+
+    @Override
+    public int classConstants() {
+      return 25;
+    }
   }
 
   /** Where a residual block starts: passes its input on, and in backward sums the body's and the shortcut's gradients. */
@@ -151,6 +261,11 @@ public sealed interface Op {
     @Override
     public String describe() {
       return "residual " + block + " begins";
+    }
+
+    @Override
+    public String keyword() {
+      return "residual_input";
     }
   }
 
@@ -172,14 +287,30 @@ public sealed interface Op {
       return shortcut.equals("projection");
     }
 
-    @Override
-    public long parameterCount() {
-      return projection() ? (long) shortcutSize * inputSize : 0;
-    }
 
     @Override
     public String describe() {
       return "residual(shortcut: " + shortcut + ")   # output = body + " + (projection() ? "input·W_s" : "input");
+    }
+
+    @Override
+    public String keyword() {
+      return "residual";
+    }
+
+    @Override
+    public java.util.List<Param> params() {
+      return projection() ? java.util.List.of(new Param(".shortcut.weight", shortcutSize, inputSize, Role.WEIGHT)) : java.util.List.of();
+    }
+
+    @Override
+    public long multiplyAdds() {
+      return projection() ? (long) shortcutSize * inputSize : 0;
+    }
+
+    @Override
+    public int classConstants() {
+      return projection() ? 45 : 25;
     }
   }
 
@@ -188,6 +319,16 @@ public sealed interface Op {
     @Override
     public String describe() {
       return "dropout(p: " + Num.fmt(p) + ")   # drops " + Num.fmt(p * 100) + "% of units in training";
+    }
+
+    @Override
+    public String keyword() {
+      return "dropout";
+    }
+
+    @Override
+    public int classConstants() {
+      return 20;
     }
   }
 }

@@ -163,7 +163,7 @@ public final class NetworkEmitter {
     sb.append(String.format(row, "layer", "operation", "output", "params"));
     sb.append(String.format(row, "input", "", shape(model.inputShape()), ""));
     for (Op op : model.layers()) {
-      sb.append(String.format(row, op.name(), describe(op), "[" + op.outputSize() + "]", op.parameterCount() == 0 ? "" : op.parameterCount()));
+      sb.append(String.format(row, op.name(), describe(op), op.outputShape().toString(), op.parameterCount() == 0 ? "" : op.parameterCount()));
     }
     sb.append("</pre>\nLoss ").append(model.loss().kind().keyword).append("; optimizer ").append(model.optimizer().describe()).append(".\n");
     return sb.toString().replace("$", "$$");
@@ -279,11 +279,7 @@ public final class NetworkEmitter {
     List<Op> ops = model.layers();
     for (int i = 0; i < ops.size(); i++) {
       Op op = ops.get(i);
-      String kind = op instanceof Op.Dense ? "dense" : op instanceof Op.Dropout ? "dropout" : op instanceof Op.BatchNorm ? "batchnorm"
-          : op instanceof Op.LayerNorm n ? (n.groups() == 1 ? "layernorm" : "groupnorm") : op instanceof Op.Softmax ? "softmax"
-          : op instanceof Op.Maxout ? "maxout" : op instanceof Op.PRelu ? "prelu"
-          : op instanceof Op.ResidualBegin ? "residual_input" : op instanceof Op.ResidualAdd ? "residual" : ((Op.Activation) op).kind().keyword;
-      layers.add(CodeBlock.builder().addStatement("t[$L] = new $T($S, $S, $L)", i, LAYER, op.name(), kind, op.outputSize()).build());
+      layers.add(CodeBlock.builder().addStatement("t[$L] = new $T($S, $S, $L)", i, LAYER, op.name(), op.keyword(), op.outputSize()).build());
     }
     List<MethodSpec> methods = new ArrayList<>();
     methods.add(table("tensorTable", PARAM_TENSOR, tensors, methods));

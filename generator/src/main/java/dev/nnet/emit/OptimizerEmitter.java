@@ -138,7 +138,7 @@ final class OptimizerEmitter {
     for (int i = 0; i < tensors.size(); i++) {
       Layout.Tensor t = tensors.get(i);
       if (skipped(t)) {
-        ranges.add(CodeBlock.of("// $L: $L\n", t.name(), t.role() == Layout.Role.STATE ? "running statistics, not trained" : "frozen"));
+        ranges.add(CodeBlock.of("// $L: $L\n", t.name(), t.role() == Op.Role.STATE ? "running statistics, not trained" : "frozen"));
         continue;
       }
       String args = arguments(t);
@@ -172,7 +172,7 @@ final class OptimizerEmitter {
 
   /** Tensors the update leaves alone: frozen layers' and running statistics. */
   private static boolean skipped(Layout.Tensor t) {
-    return t.role() == Layout.Role.STATE || (t.dense() != null && t.dense().frozen());
+    return t.role() == Op.Role.STATE || (t.dense() != null && t.dense().frozen());
   }
 
   /** The arguments after from and to: AdamW's decay factor, L2 and L1 strengths, the clip factor, the rule's scalars. */

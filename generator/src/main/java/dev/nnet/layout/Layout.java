@@ -23,21 +23,18 @@ public record Layout(Model model, List<Tensor> tensors, int arenaSize, String si
 
   static final int ALIGN = 16;
 
-  /** What a tensor is: a dense weight (decayed by default), a bias or norm parameter (not), or state the optimizer never touches. */
-  public enum Role { WEIGHT, BIAS, NORM, STATE }
-
   /**
    * One tensor of the arena.
    *
    * @param rows,cols the stored matrix: a dense weight is [in][out]; the others are [1][size]
    */
-  public record Tensor(String name, Op layer, Role role, int offset, int rows, int cols) {
+  public record Tensor(String name, Op layer, Op.Role role, int offset, int rows, int cols) {
     public int size() {
       return rows * cols;
     }
 
     public boolean weight() {
-      return role == Role.WEIGHT;
+      return role == Op.Role.WEIGHT;
     }
 
     /** The dense layer it belongs to, or null. */
@@ -50,28 +47,9 @@ public record Layout(Model model, List<Tensor> tensors, int arenaSize, String si
     List<Tensor> tensors = new ArrayList<>();
     long offset = 0;
     for (Op op : model.layers()) {
-      if (op instanceof Op.Dense d) {
-        tensors.add(new Tensor(d.name() + ".weight", d, Role.WEIGHT, (int) offset, d.inputSize(), d.outputSize()));
-        offset = align(offset + (long) d.inputSize() * d.outputSize());
-        tensors.add(new Tensor(d.name() + ".bias", d, Role.BIAS, (int) offset, 1, d.outputSize()));
-        offset = align(offset + d.outputSize());
-      } else if (op instanceof Op.LayerNorm n) {
-        tensors.add(new Tensor(n.name() + ".weight", n, Role.NORM, (int) offset, 1, n.outputSize()));
-        offset = align(offset + n.outputSize());
-        tensors.add(new Tensor(n.name() + ".bias", n, Role.NORM, (int) offset, 1, n.outputSize()));
-        offset = align(offset + n.outputSize());
-      } else if (op instanceof Op.ResidualAdd r && r.projection()) {
-        tensors.add(new Tensor(r.name() + ".shortcut.weight", r, Role.WEIGHT, (int) offset, r.shortcutSize(), r.outputSize()));
-        offset = align(offset + (long) r.shortcutSize() * r.outputSize());
-      } else if (op instanceof Op.PRelu p) {
-        tensors.add(new Tensor(p.name() + ".weight", p, Role.NORM, (int) offset, 1, (int) p.parameterCount()));
-        offset = align(offset + p.parameterCount());
-      } else if (op instanceof Op.BatchNorm b) {
-        String[] names = {".weight", ".bias", ".running_mean", ".running_var"};
-        for (int i = 0; i < 4; i++) {
-          tensors.add(new Tensor(b.name() + names[i], b, i < 2 ? Role.NORM : Role.STATE, (int) offset, 1, b.outputSize()));
-          offset = align(offset + b.outputSize());
-        }
+      for (Op.Param p : op.params()) {
+        tensors.add(new Tensor(op.name() + p.suffix(), op, p.role(), (int) offset, p.rows(), p.cols()));
+        offset = align(offset + (long) p.rows() * p.cols());
       }
       if (offset > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("more parameters than one Java array holds");
     }
