@@ -16,9 +16,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Each malformed file under resources/errors states on its first line the error it must produce
- * ({@code # expect: line:col: message}). The compiler must report exactly that position and message,
- * quote the line, underline the span, and never throw anything but a CompileException.
+ * Each malformed file under resources/errors states on its first line the error it must produce and its
+ * hint ({@code # expect: line:col: message # hint: text}). The compiler must report exactly that position,
+ * message and hint, quote the line, underline the span, and never throw anything but a CompileException.
  */
 class ErrorMessagesTest {
 
@@ -35,7 +35,9 @@ class ErrorMessagesTest {
   @MethodSource("files")
   void positionedMessage(Path file) throws IOException {
     SourceFile src = SourceFile.read(file);
-    String expect = src.line(1).replaceFirst("^# expect: ", "");
+    String[] expectAndHint = src.line(1).replaceFirst("^# expect: ", "").split(" # hint: ", 2);
+    assertEquals(2, expectAndHint.length, "the first line states the hint too: # expect: line:col: message # hint: text");
+    String expect = expectAndHint[0], hint = expectAndHint[1];
     String[] parts = expect.split(": ", 2);
     CompileException e = assertThrows(CompileException.class, () -> NnetCompiler.defaults().compile(src));
     Diagnostic first = e.diagnostics().get(0);
@@ -47,5 +49,6 @@ class ErrorMessagesTest {
     assertTrue(lines.get(2).strip().matches("\\^+"), () -> "underline: " + lines.get(2));
     int col = Integer.parseInt(parts[0].split(":")[1]);
     assertEquals(col - 1 + 2, lines.get(2).indexOf('^'), "the underline starts under the column");
+    assertTrue(lines.size() >= 4 && lines.get(3).equals("  hint: " + hint), () -> "the hint line: expected '  hint: " + hint + "'\ngot:\n" + formatted);
   }
 }

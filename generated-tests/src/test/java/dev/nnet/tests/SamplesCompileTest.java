@@ -53,7 +53,7 @@ class SamplesCompileTest {
         "-cp", System.getProperty("java.class.path"), "-Xlint:none"));
     if (kernels == NnetCompiler.Kernels.VECTOR) args.addAll(List.of("--add-modules", "jdk.incubator.vector"));
     args.add(src.toString());
-    int rc = javac.run(null, null, new PrintWriter(err, true) == null ? null : err, args.toArray(String[]::new));
+    int rc = javac.run(null, null, err, args.toArray(String[]::new));
     assertEquals(0, rc, () -> "javac failed:\n" + err);
     assertTrue(Files.exists(dir.resolve("classes/com/example/models/" + g.model().name() + ".class")));
   }

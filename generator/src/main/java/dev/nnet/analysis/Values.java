@@ -191,7 +191,7 @@ abstract class Values {
       }
       return v;
     }
-    error(e.span(), "expected a number", null);
+    error(e.span(), "expected a number", "write a number (64, 1e-3, 1/255) or the name of a let defined above");
     return null;
   }
 
@@ -199,11 +199,12 @@ abstract class Values {
     Double v = number(e);
     if (v == null) return (int) Math.max(min, 1);
     if (v != Math.rint(v)) {
-      error(e.span(), what + " must be a whole number, got " + Num.fmt(v), null);
+      error(e.span(), what + " must be a whole number, got " + Num.fmt(v), "round it: " + what + " counts whole things, e.g. " + Math.max(min, Math.round(v)));
       return (int) Math.max(min, 1);
     }
     if (v < min || v > max) {
-      error(e.span(), what + " must be between " + min + " and " + max + ", got " + Num.fmt(v), null);
+      error(e.span(), what + " must be between " + min + " and " + max + ", got " + Num.fmt(v),
+          v < min ? "use " + min + " or more" : max + " is the most nnet accepts (a limit that keeps a file from asking for absurd memory)");
       return (int) Math.max(min, 1);
     }
     return (int) (double) v;
