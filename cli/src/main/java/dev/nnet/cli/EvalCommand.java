@@ -5,7 +5,6 @@ import dev.nnet.runtime.Dataset;
 import dev.nnet.runtime.Metrics;
 import dev.nnet.runtime.Trainer;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -20,10 +19,7 @@ final class EvalCommand implements Callable<Integer> {
   Common common;
 
   @Mixin
-  ThreadsOption threads;
-
-  @Option(names = {"-w", "--weights"}, required = true, paramLabel = "CKPT", description = "checkpoint written by 'nnet train', or a PyTorch-style .npz state_dict")
-  Path weights;
+  WeightsOption weights;
 
   @Option(names = "--json", description = "print one JSON object on stdout")
   boolean json;
@@ -35,7 +31,7 @@ final class EvalCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     var c = common.compileReadingData(spec.commandLine().getErr());
-    Trainer trainer = c.newTrainer().threads(threads.get()).loadWeights(weights);
+    Trainer trainer = weights.load(c);
     DataLoader.Splits s = DataLoader.load(trainer.spec(), c.dataDirectory());
     Dataset d = s.test() != null ? s.test() : s.train();
     String which = s.test() != null ? "test" : "train";

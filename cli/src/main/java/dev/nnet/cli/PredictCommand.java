@@ -24,10 +24,7 @@ final class PredictCommand implements Callable<Integer> {
   Common common;
 
   @Mixin
-  ThreadsOption threads;
-
-  @Option(names = {"-w", "--weights"}, required = true, paramLabel = "CKPT", description = "checkpoint written by 'nnet train', or a PyTorch-style .npz state_dict")
-  Path weights;
+  WeightsOption weights;
 
   @Option(names = {"-i", "--input"}, required = true, paramLabel = "CSV", description = "rows of raw features")
   Path input;
@@ -41,7 +38,7 @@ final class PredictCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    Trainer trainer = common.compile(spec.commandLine().getErr()).newTrainer().threads(threads.get()).loadWeights(weights);
+    Trainer trainer = weights.load(common.compile(spec.commandLine().getErr()));
     NetworkSpec ns = trainer.spec();
     int raw = 1;
     for (int d : ns.inputShape()) raw *= d;

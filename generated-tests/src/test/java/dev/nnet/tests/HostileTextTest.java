@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -75,7 +74,7 @@ class HostileTextTest {
 
   @Provide
   Arbitrary<Long> seeds() {
-    return Arbitraries.longs().between(0, 1_000_000_000L);
+    return GeneratedNetworksTest.SEEDS;
   }
 
   @Property(tries = 300, seed = "15")

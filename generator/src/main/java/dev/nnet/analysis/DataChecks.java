@@ -153,13 +153,7 @@ final class DataChecks extends Values {
     }
     switch (c.name()) {
       case "idx" -> {
-        Args a = args(c.arguments(), c.nameSpan(), "idx", "images", "labels");
-        String images = string(a.get("images")), labels = string(a.get("labels"));
-        if (!a.has("images") || !a.has("labels")) {
-          error(c.span(), "idx needs two files: images and labels", "e.g.  idx(\"train-images-idx3-ubyte.gz\", \"train-labels-idx1-ubyte.gz\")");
-          return null;
-        }
-        return images == null || labels == null ? null : new TrainingPlan.Source("idx", List.of(images, labels), Map.of());
+        return pair(c, "images", "labels", "e.g.  idx(\"train-images-idx3-ubyte.gz\", \"train-labels-idx1-ubyte.gz\")");
       }
       case "csv" -> {
         Args a = args(c.arguments(), c.nameSpan(), "csv", "path", "label", "header", "class_names");
@@ -182,13 +176,7 @@ final class DataChecks extends Values {
         return new TrainingPlan.Source("csv", List.of(path), options);
       }
       case "npy" -> {
-        Args a = args(c.arguments(), c.nameSpan(), "npy", "features", "labels");
-        String f = string(a.get("features")), l = string(a.get("labels"));
-        if (!a.has("features") || !a.has("labels")) {
-          error(c.span(), "npy needs two files: features and labels", "e.g.  npy(\"x.npy\", \"y.npy\")");
-          return null;
-        }
-        return f == null || l == null ? null : new TrainingPlan.Source("npy", List.of(f, l), Map.of());
+        return pair(c, "features", "labels", "e.g.  npy(\"x.npy\", \"y.npy\")");
       }
       case "npz" -> {
         Args a = args(c.arguments(), c.nameSpan(), "npz", "path", "x", "y");
@@ -205,5 +193,16 @@ final class DataChecks extends Values {
         return null;
       }
     }
+  }
+
+  /** A source of two files, features and labels (idx, npy): both must be given, as strings. */
+  private TrainingPlan.Source pair(Ast.Call c, String first, String second, String example) {
+    Args a = args(c.arguments(), c.nameSpan(), c.name(), first, second);
+    String x = string(a.get(first)), y = string(a.get(second));
+    if (!a.has(first) || !a.has(second)) {
+      error(c.span(), c.name() + " needs two files: " + first + " and " + second, example);
+      return null;
+    }
+    return x == null || y == null ? null : new TrainingPlan.Source(c.name(), List.of(x, y), Map.of());
   }
 }

@@ -90,12 +90,9 @@ public final class CsvReader {
           rawLabels[i] = cells[c];
           continue;
         }
-        if (wide) {
-          wx[i * features + j] = wideNumber(path, record, c, cells[c], names);
-          x[i * features + j++] = (float) wx[i * features + j - 1];
-        } else {
-          x[i * features + j++] = number(path, record, c, cells[c], names);
-        }
+        double v = number(path, record, c, cells[c], names, wide);
+        if (wide) wx[i * features + j] = v;
+        x[i * features + j++] = (float) v;
       }
     }
     String name = path.getFileName().toString();
@@ -118,8 +115,9 @@ public final class CsvReader {
         float[] t = new float[n];
         double[] wt = wide ? new double[n] : null;
         for (int i = 0; i < n; i++) {
-          if (wide) t[i] = (float) (wt[i] = wideNumber(path, lineNumbers.get(i), label, rawLabels[i], names));
-          else t[i] = number(path, lineNumbers.get(i), label, rawLabels[i], names);
+          double v = number(path, lineNumbers.get(i), label, rawLabels[i], names, wide);
+          if (wide) wt[i] = v;
+          t[i] = (float) v;
         }
         Dataset d = Dataset.regression(name, features, x, t, 1);
         return wide ? d.wide(wx, wt) : d;
@@ -156,26 +154,14 @@ public final class CsvReader {
   /** The largest class number a label may hold: far beyond any output layer, well inside an int. */
   static final int MAX_CLASS = 1 << 24;
 
-  private static float number(Path path, int record, int column, String cell, String[] names) {
-    float v;
-    try {
-      v = Float.parseFloat(cell);
-    } catch (NumberFormatException e) {
-      v = Float.NaN;
-    }
-    if (!Float.isFinite(v)) {
-      String col = names != null ? "'" + names[column] + "'" : "column " + (column + 1);
-      throw new DataException(path + ":" + record + ": " + col + " holds '" + cell + "', not a finite number",
-          "features must be numbers; fix or remove that row");
-    }
-    return v;
-  }
-
-  /** A feature or target in float64, as written: a float64 network reads 0.1 as 0.1, not as float32's 0.100000001. */
-  private static double wideNumber(Path path, int record, int column, String cell, String[] names) {
+  /**
+   * A feature or target: parsed as float32, or with {@code wide} as float64, as written (a float64 network
+   * reads 0.1 as 0.1, not as float32's 0.100000001). Not a finite number (1e39 is not, in float32) is an error.
+   */
+  private static double number(Path path, int record, int column, String cell, String[] names, boolean wide) {
     double v;
     try {
-      v = Double.parseDouble(cell);
+      v = wide ? Double.parseDouble(cell) : Float.parseFloat(cell);
     } catch (NumberFormatException e) {
       v = Double.NaN;
     }
@@ -186,6 +172,7 @@ public final class CsvReader {
     }
     return v;
   }
+
 
   private static int labelIndex(Path path, String column, String[] names, int width) {
     if (column == null) return width - 1;

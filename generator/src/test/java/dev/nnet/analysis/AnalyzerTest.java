@@ -1,0 +1,129 @@
+package dev.nnet.analysis;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.nnet.runtime.Precision;
+import dev.nnet.syntax.CompileException;
+import dev.nnet.syntax.Diagnostic;
+import dev.nnet.syntax.Parsing;
+import dev.nnet.syntax.SourceFile;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The analysis stage on its own: text to checked model, with no code generated, so a failure points here. */
+class AnalyzerTest {
+  static Model analyze(String text) {
+    return Analyzer.analyze(Parsing.parse(SourceFile.of("t.nnet", text)));
+  }
+
+  static List<String> warnings(String text) {
+    return analyze(text).warnings().stream().map(Diagnostic::message).toList();
+  }
+
+  static String errors(String text) {
+    return assertThrows(CompileException.class, () -> analyze(text)).getMessage();
+  }
+
+  static final String MIN = "input [4]\nnetwork { dense(3) }\nloss softmax_cross_entropy\n";
+
+  @Test
+  void defaultsAreFilledIn() {
+    Model m = analyze(MIN);
+    assertEquals("T", m.name(), "the class is named after the file");
+    assertEquals(32, m.batchSize());
+    assertEquals(Precision.FLOAT32, m.precision());
+    assertEquals(10, m.plan().epochs());
+    assertEquals(1, m.plan().seed());
+    assertTrue(m.plan().shuffle());
+    assertEquals(Model.Optimizer.Kind.ADAM, m.optimizer().kind());
+    assertEquals(1e-3, m.optimizer().lr());
+    assertEquals(0.9, m.optimizer().beta1());
+    assertEquals(0.999, m.optimizer().beta2());
+    assertEquals(1e-8, m.optimizer().eps());
+    assertEquals(Model.Regularization.NONE, m.regularization());
+    assertTrue(m.plan().schedule().isEmpty(), "a constant rate");
+    assertNull(m.plan().earlyStopping());
+    assertEquals("none", m.plan().data().preprocess().kind());
+    assertEquals(0, m.loss().smoothing());
+    Op.Dense d = (Op.Dense) m.layers().get(0);
+    assertEquals("xavier_uniform", d.weightInit().name(), "no activation after it: Xavier");
+    assertEquals("zeros", d.biasInit().name());
+    assertEquals("sgd(lr: 0.1, momentum: 0.9, nesterov: false)",
+        analyze(MIN + "training {\n  optimizer sgd(lr: 0.1, momentum: 0.9)\n}\n").optimizer().describe(), "PyTorch's defaults");
+  }
+
+  @Test
+  void shapesAreInferredLayerByLayer() {
+    Model m = analyze("""
+        input [2, 3]
+        network {
+          dense(12) -> relu
+          maxout(k: 3)
+          residual(shortcut: zeros) { dense(6) -> tanh }
+          residual(shortcut: projection) { dense(5) }
+          dense(2)
+        }
+        loss mse
+        """);
+    List<Op> ops = m.layers();
+    assertEquals(6, m.inputSize(), "[2, 3] flattened");
+    int[] sizes = ops.stream().mapToInt(Op::outputSize).toArray();
+    // dense relu maxout begin dense tanh add begin dense add dense
+    assertArrayEquals(new int[] {12, 12, 4, 4, 6, 6, 6, 6, 5, 5, 2}, sizes);
+    Op.ResidualAdd zeros = (Op.ResidualAdd) ops.get(6), projection = (Op.ResidualAdd) ops.get(9);
+    assertEquals(4, zeros.shortcutSize());
+    assertEquals(6 * 5, projection.parameterCount(), "a projection shortcut learns in x out weights");
+    assertEquals(List.of(".shortcut.weight"), projection.params().stream().map(Op.Param::suffix).toList());
+    assertEquals(Shape.of(2), ops.get(10).outputShape());
+    assertEquals(6L * 12 + 12 * 0 + 4 * 6 + 6 * 5 + 5 * 2, ops.stream().mapToLong(Op::multiplyAdds).sum());
+    assertEquals("he_normal", ((Op.Dense) ops.get(0)).weightInit().name(), "He before relu");
+  }
+
+  @Test
+  void automaticNamesCountPerOperationAndAvoidExplicitOnes() {
+    Model m = analyze("input [4]\nnetwork {\n  dense(8) as relu2 -> relu\n  dense(8) -> relu\n  dense(3)\n}\nloss mse\n");
+    assertEquals(List.of("relu2", "relu1", "dense1", "relu3", "dense2"), m.layers().stream().map(Op::name).toList());
+  }
+
+  @Test
+  void eachLintAppearsWhereItShould() {
+    assertTrue(warnings("input [4]\nnetwork {\n  dense(3) -> relu\n}\nloss softmax_cross_entropy\n").get(0).startsWith("the network ends in relu"));
+    assertTrue(warnings("input [4]\nnetwork {\n  dense(8) -> dropout(0.1) -> relu\n  dense(3)\n}\nloss mse\n").contains("dropout before relu"));
+    assertTrue(warnings("input [4]\nnetwork {\n  dense(8) -> dropout(0.1) -> batchnorm\n  dense(3)\n}\nloss mse\n").contains("dropout before batchnorm"));
+    assertTrue(warnings("input [4]\nnetwork {\n  dense(8) -> relu -> batchnorm\n  dense(3)\n}\nloss mse\n").contains("batchnorm after relu"));
+    assertTrue(warnings("input [4]\nnetwork {\n  dense(8, init: he_normal) -> tanh\n  dense(3)\n}\nloss mse\n").contains("he_normal before tanh"));
+    assertTrue(warnings("input [4]\nnetwork {\n  dense(8, init: xavier_uniform) -> relu\n  dense(3)\n}\nloss mse\n").contains("xavier_uniform before relu"));
+    assertTrue(warnings("input [4]\nnetwork {\n  dense(8) -> relu -> dropout(0.8)\n  dense(3)\n}\nloss mse\n").get(0).startsWith("dropout(0.8) drops 80% of only 8 units"));
+    assertTrue(warnings("input [4]\nnetwork {\n  dense(8) -> sigmoid\n  dense(8) -> sigmoid\n  dense(8) -> sigmoid\n  dense(3)\n}\nloss mse\n").get(0)
+        .startsWith("3 sigmoid hidden layers"));
+    assertTrue(warnings("input [4]\nnetwork {\n  dense(8) -> relu\n  dense(3)\n}\nloss mse\ntraining {\n  optimizer adamw(lr: 0.01)\n  weight_decay 1e-4\n}\n")
+        .get(0).startsWith("weight_decay adds L2 to the gradient, and adamw decays the weights too"));
+    assertEquals(List.of(), warnings("input [4]\nnetwork {\n  dense(8) -> batchnorm -> relu -> dropout(0.2)\n  dense(3)\n}\nloss softmax_cross_entropy\n"),
+        "the notes' own placement earns no warning");
+  }
+
+  @Test
+  void errorsAreCollectedTogetherWithPositions() {
+    String m = errors("input [4]\nnetwork {\n  dense(0) -> dropout(1.5)\n}\nloss mse\ntraining {\n  batch 0\n}\n");
+    assertTrue(m.contains("t.nnet:3:9: error: the number of units must be between 1 and 1048576, got 0"), m);
+    assertTrue(m.contains("t.nnet:3:23: error: dropout probability must be in [0, 1), got 1.5"), m);
+    assertTrue(m.contains("t.nnet:7:9: error: the batch size must be between 1 and 65536, got 0"), m);
+    assertTrue(m.endsWith("3 errors") || m.contains("3 errors") || m.split("error:").length - 1 == 3, m);
+  }
+
+  @Test
+  void letValuesAndArithmetic() {
+    Model m = analyze("let width = 4 * 8\nlet rate = 1 / 200\ninput [4]\nnetwork { dense(width) -> relu -> dense(3) }\nloss mse\n"
+        + "training {\n  optimizer sgd(lr: rate)\n}\n");
+    assertEquals(32, m.layers().get(0).outputSize());
+    assertEquals(0.005, m.optimizer().lr());
+  }
+
+  @Test
+  void classConstantsAreEstimatedPerOperation() {
+    Model m = analyze(MIN);
+    assertEquals(80, ClassLimits.constantCost(m.layers().get(0)));
+    String big = "input [8]\nnetwork {\n" + "  dense(8) -> relu\n".repeat(700) + "  dense(3)\n}\nloss mse\n";
+    assertTrue(errors(big).contains("too large for one generated Java class"));
+  }
+}
