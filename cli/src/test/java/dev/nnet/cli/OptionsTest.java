@@ -69,7 +69,7 @@ class OptionsTest {
     }
     assertTrue(r.out.contains("Exit codes: 0 success, 1 an error in the file"), r.out);
     Run train = nnet("help", "train");
-    assertTrue(train.out.contains("--overwrite") && train.out.contains("--resume") && train.out.contains("readable by this user only"), train.out);
+    assertTrue(train.out.contains("--overwrite") && train.out.contains("--resume") && train.out.contains("readable by this"), train.out);
   }
 
   @Test

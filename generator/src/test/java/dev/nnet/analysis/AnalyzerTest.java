@@ -75,7 +75,8 @@ class AnalyzerTest {
     assertEquals(6 * 5, projection.parameterCount(), "a projection shortcut learns in x out weights");
     assertEquals(List.of(".shortcut.weight"), projection.params().stream().map(Op.Param::suffix).toList());
     assertEquals(Shape.of(2), ops.get(10).outputShape());
-    assertEquals(6L * 12 + 12 * 0 + 4 * 6 + 6 * 5 + 5 * 2, ops.stream().mapToLong(Op::multiplyAdds).sum());
+    // the products: 6x12, 4x6, 6x5 in the body and 6x5 in the shortcut, 5x2
+    assertEquals(6L * 12 + 4 * 6 + 6 * 5 + 6 * 5 + 5 * 2, ops.stream().mapToLong(Op::multiplyAdds).sum());
     assertEquals("he_normal", ((Op.Dense) ops.get(0)).weightInit().name(), "He before relu");
   }
 
@@ -104,11 +105,13 @@ class AnalyzerTest {
 
   @Test
   void errorsAreCollectedTogetherWithPositions() {
-    String m = errors("input [4]\nnetwork {\n  dense(0) -> dropout(1.5)\n}\nloss mse\ntraining {\n  batch 0\n}\n");
+    String m = errors("input [4]\nnetwork {\n  dense(0) -> dropout(1.5)\n  blend\n}\nloss mse\n");
     assertTrue(m.contains("t.nnet:3:9: error: the number of units must be between 1 and 1048576, got 0"), m);
     assertTrue(m.contains("t.nnet:3:23: error: dropout probability must be in [0, 1), got 1.5"), m);
-    assertTrue(m.contains("t.nnet:7:9: error: the batch size must be between 1 and 65536, got 0"), m);
-    assertTrue(m.endsWith("3 errors") || m.contains("3 errors") || m.split("error:").length - 1 == 3, m);
+    assertTrue(m.contains("t.nnet:4:3: error: unknown layer 'blend'"), m);
+    assertEquals(3, m.split(": error: ", -1).length - 1, "every error of the network, together: " + m);
+    // the settings are checked before the layers: their errors come first, alone
+    assertTrue(errors(MIN + "training {\n  batch 0\n}\n").contains("t.nnet:5:9: error: the batch size must be between 1 and 65536, got 0"));
   }
 
   @Test
