@@ -62,9 +62,9 @@ final class BatchNormEmitter extends LayerEmitter {
     if (!ctx.inference()) mb.beginControlFlow("if (!training)");
     mb.beginControlFlow("for (int r = 0; r < $L; r++)", b)
         .beginControlFlow("for (int j = c0; j < c1; j++)")
-        .addStatement("$T xhat = ($L[r * $L + j] - params[$L + j]) / $LMath.sqrt(params[$L + j] + $L)", ctx.elem(), in, n, runMean.offset(),
-            ctx.narrow(), runVar.offset(), eps)
-        .addStatement("$L[r * $L + j] = params[$L + j] * xhat + params[$L + j]", out, n, gamma.offset(), beta.offset())
+        .addStatement("$T xhat = ($L[r * $L + j] - params[$L + j]) / $LMath.sqrt(params[$L + j] + $L)", ctx.elem(), in, n, runMean.constant(),
+            ctx.narrow(), runVar.constant(), eps)
+        .addStatement("$L[r * $L + j] = params[$L + j] * xhat + params[$L + j]", out, n, gamma.constant(), beta.constant())
         .endControlFlow().endControlFlow();
     if (ctx.inference()) return List.of(mb.build());
     mb.addStatement("return").endControlFlow();
@@ -80,9 +80,9 @@ final class BatchNormEmitter extends LayerEmitter {
         .endControlFlow().endControlFlow()
         .beginControlFlow("for (int j = c0; j < c1; j++)")
         .addStatement("$T variance = $L[j] * $L", ctx.elem(), invStd, ctx.lit(1.0 / b))
-        .addStatement("params[$L + j] = $L * params[$L + j] + $L * $L[j]", runMean.offset(), ctx.lit(1 - bn.momentum()), runMean.offset(),
+        .addStatement("params[$L + j] = $L * params[$L + j] + $L * $L[j]", runMean.constant(), ctx.lit(1 - bn.momentum()), runMean.constant(),
             ctx.lit(bn.momentum()), mean)
-        .addStatement("params[$L + j] = $L * params[$L + j] + $L * variance", runVar.offset(), ctx.lit(1 - bn.momentum()), runVar.offset(),
+        .addStatement("params[$L + j] = $L * params[$L + j] + $L * variance", runVar.constant(), ctx.lit(1 - bn.momentum()), runVar.constant(),
             ctx.lit(bn.momentum() * b / (b - 1.0)))
         .addStatement("$L[j] = $L / $LMath.sqrt(variance + $L)", invStd, one, ctx.narrow(), eps)
         .endControlFlow()
@@ -90,7 +90,7 @@ final class BatchNormEmitter extends LayerEmitter {
         .beginControlFlow("for (int j = c0; j < c1; j++)")
         .addStatement("$T xhat = ($L[r * $L + j] - $L[j]) * $L[j]", ctx.elem(), in, n, mean, invStd)
         .addStatement("$L[r * $L + j] = xhat", norm, n)
-        .addStatement("$L[r * $L + j] = params[$L + j] * xhat + params[$L + j]", out, n, gamma.offset(), beta.offset())
+        .addStatement("$L[r * $L + j] = params[$L + j] * xhat + params[$L + j]", out, n, gamma.constant(), beta.constant())
         .endControlFlow().endControlFlow();
     return List.of(mb.build());
   }
@@ -100,19 +100,19 @@ final class BatchNormEmitter extends LayerEmitter {
     int n = bn.outputSize(), b = ctx.batch();
     MethodSpec.Builder mb = columnMethod(bn.name() + "Backward", "$L backward: dγ, dβ$L, for features c0..c1−1.", bn.name(),
         inGrad == null ? "" : " and the input gradient");
-    mb.addStatement("java.util.Arrays.fill(grads, $L + c0, $L + c1, 0)", gamma.offset(), gamma.offset())
-        .addStatement("java.util.Arrays.fill(grads, $L + c0, $L + c1, 0)", beta.offset(), beta.offset())
+    mb.addStatement("java.util.Arrays.fill(grads, $L + c0, $L + c1, 0)", gamma.constant(), gamma.constant())
+        .addStatement("java.util.Arrays.fill(grads, $L + c0, $L + c1, 0)", beta.constant(), beta.constant())
         .beginControlFlow("for (int r = 0; r < $L; r++)", b)
         .beginControlFlow("for (int j = c0; j < c1; j++)")
         .addStatement("$T dy = $L[r * $L + j]", ctx.elem(), outGrad, n)
-        .addStatement("grads[$L + j] += dy * $L[r * $L + j]", gamma.offset(), norm, n)
-        .addStatement("grads[$L + j] += dy", beta.offset())
+        .addStatement("grads[$L + j] += dy * $L[r * $L + j]", gamma.constant(), norm, n)
+        .addStatement("grads[$L + j] += dy", beta.constant())
         .endControlFlow().endControlFlow();
     if (inGrad != null) {
       mb.beginControlFlow("for (int r = 0; r < $L; r++)", b)
           .beginControlFlow("for (int j = c0; j < c1; j++)")
           .addStatement("$L[r * $L + j] = params[$L + j] * $L[j] * $L * ($L * $L[r * $L + j] - grads[$L + j] - $L[r * $L + j] * grads[$L + j])",
-              inGrad, n, gamma.offset(), invStd, ctx.lit(1.0 / b), ctx.lit(b), outGrad, n, beta.offset(), norm, n, gamma.offset())
+              inGrad, n, gamma.constant(), invStd, ctx.lit(1.0 / b), ctx.lit(b), outGrad, n, beta.constant(), norm, n, gamma.constant())
           .endControlFlow().endControlFlow();
     }
     return List.of(mb.build());
@@ -121,9 +121,9 @@ final class BatchNormEmitter extends LayerEmitter {
   @Override
   void initialize(MethodSpec.Builder init) {
     init.addComment("$L: γ = 1, β = 0, running mean 0, running variance 1", bn.name());
-    init.addStatement("$T.constant(params, $L, $L, 1)", RuntimeTypes.INITIALIZERS, gamma.offset(), gamma.size());
-    init.addStatement("$T.constant(params, $L, $L, 0)", RuntimeTypes.INITIALIZERS, beta.offset(), beta.size());
-    init.addStatement("$T.constant(params, $L, $L, 0)", RuntimeTypes.INITIALIZERS, runMean.offset(), runMean.size());
-    init.addStatement("$T.constant(params, $L, $L, 1)", RuntimeTypes.INITIALIZERS, runVar.offset(), runVar.size());
+    init.addStatement("$T.constant(params, $L, $L, 1)", RuntimeTypes.INITIALIZERS, gamma.constant(), gamma.size());
+    init.addStatement("$T.constant(params, $L, $L, 0)", RuntimeTypes.INITIALIZERS, beta.constant(), beta.size());
+    init.addStatement("$T.constant(params, $L, $L, 0)", RuntimeTypes.INITIALIZERS, runMean.constant(), runMean.size());
+    init.addStatement("$T.constant(params, $L, $L, 1)", RuntimeTypes.INITIALIZERS, runVar.constant(), runVar.size());
   }
 }

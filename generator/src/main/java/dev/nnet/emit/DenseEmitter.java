@@ -119,7 +119,7 @@ final class DenseEmitter extends LayerEmitter {
     return new Gemm(d.name() + "Forward",
         String.format("%s forward: %s[%d][%d] = %s[%d][%d] · W[%d][%d] + b[%d].\n<p>From %s", d.name(), out, bsz, outN,
             this.in, bsz, in, in, outN, outN, ctx.sourceLine(d.line())),
-        bsz, outN, in, this.in, 0, in, 1, "params", w.offset(), outN, weightRows, out, 0, outN, "params", b.offset())
+        bsz, outN, in, this.in, "0", in, 1, "params", w.constant(), outN, weightRows, out, "0", outN, "params", b.constant())
         .withEpilogue(after.stream().map(l -> l.forwardColumns("c0", "c1")).toList());
   }
 
@@ -133,7 +133,7 @@ final class DenseEmitter extends LayerEmitter {
     int bsz = ctx.batch(), in = d.inputSize(), outN = d.outputSize();
     return new Gemm(d.name() + "WeightGradT",
         String.format("dWᵀ[%d][%d] = %sᵀ · %s, over the batch of %d, into %s.", outN, in, outGrad, this.in, bsz, transposedGrad()),
-        outN, in, bsz, outGrad, 0, 1, outN, this.in, 0, in, null, transposedGrad(), 0, in, null, 0);
+        outN, in, bsz, outGrad, "0", 1, outN, this.in, "0", in, null, transposedGrad(), "0", in, null, "0");
   }
 
   /** Copies dWᵀ from the scratch into the gradient arena, as dW [in][out]. */
@@ -142,7 +142,7 @@ final class DenseEmitter extends LayerEmitter {
     return MethodSpec.methodBuilder(d.name() + "WeightGradStore").addModifiers(Modifier.PRIVATE)
         .addJavadoc("dW[$L][$L] = the transpose of $L.\n", in, outN, transposedGrad())
         .beginControlFlow("for (int i = 0; i < $L; i++)", in)
-        .addStatement("for (int j = 0; j < $L; j++) grads[$L + i * $L + j] = $L[j * $L + i]", outN, w.offset(), outN, transposedGrad(), in)
+        .addStatement("for (int j = 0; j < $L; j++) grads[$L + i * $L + j] = $L[j * $L + i]", outN, w.constant(), outN, transposedGrad(), in)
         .endControlFlow().build();
   }
 
@@ -162,14 +162,14 @@ final class DenseEmitter extends LayerEmitter {
     if (kv > 0) {
       mb.beginControlFlow("for (int k = 0; k < $L; k += $L)", kv, lanes)
           .addStatement("$T x = $T.fromArray(S, $L, a + k)", V, V, this.in);
-      for (int j = 0; j < n; j++) mb.addStatement("acc$L = x.fma($T.fromArray(S, $L, $L + k), acc$L)", j, V, transposed, j * in, j);
+      for (int j = 0; j < n; j++) mb.addStatement("acc$L = x.fma($T.fromArray(S, $L, $L), acc$L)", j, V, transposed, Gemm.sum(Integer.toString(j * in), "k"), j);
       mb.endControlFlow();
     }
     mb.addComment("the lanes are summed in a fixed order: reduceLanes may order a float sum differently in")
         .addComment("interpreted and compiled code, and a seed must give the same bits whenever C2 steps in");
     for (int j = 0; j < n; j++) mb.addStatement("acc$L.intoArray($L, $L)", j, dotLanes(), j * lanes);
     mb.beginControlFlow("for (int j = 0; j < $L; j++)", n)
-        .addStatement("$T s = params[$L + j]", ctx.elem(), b.offset())
+        .addStatement("$T s = params[$L + j]", ctx.elem(), b.constant())
         .addStatement("for (int l = 0; l < $L; l++) s += $L[j * $L + l]", lanes, dotLanes(), lanes);
     if (kv < in) mb.addStatement("for (int k = $L; k < $L; k++) s += $L[a + k] * $L[j * $L + k]", kv, in, this.in, transposed, in);
     mb.addStatement("$L[i * $L + j] = s", out, n).endControlFlow();
@@ -182,7 +182,7 @@ final class DenseEmitter extends LayerEmitter {
     int bsz = ctx.batch(), in = d.inputSize(), outN = d.outputSize();
     return new Gemm(d.name() + "WeightGrad",
         String.format("dW[%d][%d] = %sᵀ · %s, over the batch of %d.", in, outN, this.in, outGrad, bsz),
-        in, outN, bsz, this.in, 0, 1, in, outGrad, 0, outN, gradRows, "grads", w.offset(), outN, null, 0);
+        in, outN, bsz, this.in, "0", 1, in, outGrad, "0", outN, gradRows, "grads", w.constant(), outN, null, "0");
   }
 
   /** dx = dy·Wᵀ. */
@@ -190,7 +190,7 @@ final class DenseEmitter extends LayerEmitter {
     int bsz = ctx.batch(), in = d.inputSize(), outN = d.outputSize();
     return new Gemm(d.name() + "InputGrad",
         String.format("%s[%d][%d] = %s · Wᵀ, reading W transposed from %s.", inGrad, bsz, in, outGrad, transposed),
-        bsz, in, outN, outGrad, 0, outN, 1, transposed, 0, in, transposed, inGrad, 0, in, null, 0)
+        bsz, in, outN, outGrad, "0", outN, 1, transposed, "0", in, transposed, inGrad, "0", in, null, "0")
         .withEpilogue(before.stream().map(l -> l.backwardColumns("c0", "c1")).toList());
   }
 
@@ -238,7 +238,7 @@ final class DenseEmitter extends LayerEmitter {
         mb.beginControlFlow("for (int j = 0; j < $L; j += $L)", vecEnd, ctx.lanes());
         mb.addStatement("$T acc = $T.zero(S)", V, V);
         mb.addStatement("for (int i = 0; i < $L; i++) acc = acc.add($T.fromArray(S, $L, i * $L + j))", bsz, V, outGrad, n);
-        mb.addStatement("acc.intoArray(grads, $L + j)", b.offset());
+        mb.addStatement("acc.intoArray(grads, $L + j)", b.constant());
         mb.endControlFlow();
       }
     }
@@ -246,7 +246,7 @@ final class DenseEmitter extends LayerEmitter {
       mb.beginControlFlow("for (int j = $L; j < $L; j++)", vecEnd, n);
       mb.addStatement("$T s = 0", ctx.elem());
       mb.addStatement("for (int i = 0; i < $L; i++) s += $L[i * $L + j]", bsz, outGrad, n);
-      mb.addStatement("grads[$L + j] = s", b.offset());
+      mb.addStatement("grads[$L + j] = s", b.constant());
       mb.endControlFlow();
     }
     return mb.build();
@@ -263,7 +263,7 @@ final class DenseEmitter extends LayerEmitter {
     MethodSpec.Builder mb = MethodSpec.methodBuilder(d.name() + "RefreshCopies").addModifiers(Modifier.PRIVATE)
         .addJavadoc("Copies $L.weight [$L][$L] into the layouts its products read.\n", d.name(), in, outN);
     if (weightRows != null) {
-      mb.addStatement("for (int i = 0; i < $L; i++) System.arraycopy(params, $L + i * $L, $L[i], 0, $L)", in, w.offset(), outN, weightRows, outN);
+      mb.addStatement("for (int i = 0; i < $L; i++) System.arraycopy(params, $L + i * $L, $L[i], 0, $L)", in, w.constant(), outN, weightRows, outN);
     }
     if (transposed != null) {
       String store = ctx.vector() ? transposed + "[o * " + in + " + i]" : transposed + "[o][i]";
@@ -280,7 +280,7 @@ final class DenseEmitter extends LayerEmitter {
           .beginControlFlow("for (int o0 = 0; o0 < $L; o0 += $L)", outN, block)
           .addStatement("int o1 = Math.min(o0 + $L, $L)", block, outN)
           .beginControlFlow("for (int i = i0; i < i1; i++)")
-          .addStatement("int src = $L + i * $L", w.offset(), outN)
+          .addStatement("int src = $L + i * $L", w.constant(), outN)
           .addStatement("for (int o = o0; o < o1; o++) $L = params[src + o]", store)
           .endControlFlow()
           .endControlFlow()
@@ -302,11 +302,11 @@ final class DenseEmitter extends LayerEmitter {
   private void init(MethodSpec.Builder init, Layout.Tensor t, Init i, String fans) {
     init.addComment("$L [$L][$L]: $L$L", t.name(), t.rows(), t.cols(), i.describe(), fans == null ? "" : " (" + fans + ")");
     switch (i.distribution()) {
-      case NORMAL -> init.addStatement("$T.normal(params, $L, $L, $L, $L, rng)", RuntimeTypes.INITIALIZERS, t.offset(), t.size(), i.a(), i.b());
-      case UNIFORM -> init.addStatement("$T.uniform(params, $L, $L, $L, $L, rng)", RuntimeTypes.INITIALIZERS, t.offset(), t.size(), i.a(), i.b());
-      case CONSTANT -> init.addStatement("$T.constant(params, $L, $L, $L)", RuntimeTypes.INITIALIZERS, t.offset(), t.size(), i.a());
-      case IDENTITY -> init.addStatement("$T.identity(params, $L, $L, $L)", RuntimeTypes.INITIALIZERS, t.offset(), t.rows(), t.cols());
-      case ORTHOGONAL -> init.addStatement("$T.orthogonal(params, $L, $L, $L, $L, rng)", RuntimeTypes.INITIALIZERS, t.offset(), t.rows(), t.cols(), i.a());
+      case NORMAL -> init.addStatement("$T.normal(params, $L, $L, $L, $L, rng)", RuntimeTypes.INITIALIZERS, t.constant(), t.size(), i.a(), i.b());
+      case UNIFORM -> init.addStatement("$T.uniform(params, $L, $L, $L, $L, rng)", RuntimeTypes.INITIALIZERS, t.constant(), t.size(), i.a(), i.b());
+      case CONSTANT -> init.addStatement("$T.constant(params, $L, $L, $L)", RuntimeTypes.INITIALIZERS, t.constant(), t.size(), i.a());
+      case IDENTITY -> init.addStatement("$T.identity(params, $L, $L, $L)", RuntimeTypes.INITIALIZERS, t.constant(), t.rows(), t.cols());
+      case ORTHOGONAL -> init.addStatement("$T.orthogonal(params, $L, $L, $L, $L, rng)", RuntimeTypes.INITIALIZERS, t.constant(), t.rows(), t.cols(), i.a());
     }
   }
 

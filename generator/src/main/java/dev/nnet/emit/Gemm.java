@@ -22,13 +22,13 @@ import javax.lang.model.element.Modifier;
  * over one flat array at two offsets (the study measured 45 against 7 GFLOP/s).
  */
 record Gemm(String name, String doc, int m, int n, int k,
-            String a, int aBase, int aRow, int aStep,
-            String b, int bBase, int bRow, String bRows,
-            String c, int cBase, int cRow,
-            String bias, int biasBase, List<String> epilogue) {
+            String a, String aBase, int aRow, int aStep,
+            String b, String bBase, int bRow, String bRows,
+            String c, String cBase, int cRow,
+            String bias, String biasBase, List<String> epilogue) {
 
-  Gemm(String name, String doc, int m, int n, int k, String a, int aBase, int aRow, int aStep, String b, int bBase, int bRow,
-       String bRows, String c, int cBase, int cRow, String bias, int biasBase) {
+  Gemm(String name, String doc, int m, int n, int k, String a, String aBase, int aRow, int aStep, String b, String bBase, int bRow,
+       String bRows, String c, String cBase, int cRow, String bias, String biasBase) {
     this(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, List.of());
   }
 
@@ -198,24 +198,24 @@ record Gemm(String name, String doc, int m, int n, int k,
             rows - 1, vecs * lanes - 1, rows, vecs, k - 1);
     var V = ctx.vectorClass();
     for (int v = 0; v < vecs; v++) {
-      if (bias != null) mb.addStatement("$T c0$L = $T.fromArray(S, $L, $L + j0)", V, v, V, bias, off(biasBase, v * lanes));
+      if (bias != null) mb.addStatement("$T c0$L = $T.fromArray(S, $L, $L)", V, v, V, bias, sum(biasBase, sum(Integer.toString(v * lanes), "j0")));
       else mb.addStatement("$T c0$L = $T.zero(S)", V, v, V);
     }
     for (int r = 1; r < rows; r++) {
       for (int v = 0; v < vecs; v++) mb.addStatement("$T c$L$L = c0$L", V, r, v, v);
     }
-    mb.addStatement("int a0 = $L + i0 * $L", aBase, aRow);
-    mb.addStatement("int bk = $L + j0", bBase);
+    mb.addStatement("int a0 = $L", sum(aBase, times("i0", aRow)));
+    mb.addStatement("int bk = $L", sum(bBase, "j0"));
     mb.beginControlFlow("for (int k = 0; k < $L; k++)", k);
     for (int v = 0; v < vecs; v++) mb.addStatement("$T b$L = $T.fromArray(S, $L, bk$L)", V, v, V, b, plus(v * lanes));
     for (int r = 0; r < rows; r++) {
       mb.addStatement("$T x$L = $T.broadcast(S, $L[a0$L])", V, r, V, a, plus(r * aRow));
       for (int v = 0; v < vecs; v++) mb.addStatement("c$L$L = x$L.fma(b$L, c$L$L)", r, v, r, v, r, v);
     }
-    mb.addStatement("a0 += $L", aStep);
+    mb.addStatement(aStep == 1 ? "a0++" : "a0 += " + aStep);
     mb.addStatement("bk += $L", bRow);
     mb.endControlFlow();
-    mb.addStatement("int c0 = $L + i0 * $L + j0", cBase, cRow);
+    mb.addStatement("int c0 = $L", sum(cBase, sum(times("i0", cRow), "j0")));
     for (int r = 0; r < rows; r++) {
       for (int v = 0; v < vecs; v++) mb.addStatement("c$L$L.intoArray($L, c0$L)", r, v, c, plus(r * cRow + v * lanes));
     }
@@ -227,15 +227,15 @@ record Gemm(String name, String doc, int m, int n, int k,
   private CodeBlock scalarColumns(EmitContext ctx, int j0) {
     CodeBlock.Builder cb = CodeBlock.builder();
     cb.beginControlFlow("for (int i = i0; i < i1; i++)");
-    cb.addStatement("int ci = $L + i * $L", cBase, cRow);
-    cb.addStatement("int ai = $L + i * $L", aBase, aRow);
+    cb.addStatement("int ci = $L", sum(cBase, times("i", cRow)));
+    cb.addStatement("int ai = $L", sum(aBase, times("i", aRow)));
     if (bias != null) {
-      cb.addStatement("for (int j = $L; j < $L; j++) $L[ci + j] = $L[$L + j]", j0, n, c, bias, biasBase);
+      cb.addStatement("for (int j = $L; j < $L; j++) $L[ci + j] = $L[$L]", j0, n, c, bias, sum(biasBase, "j"));
     } else {
       cb.addStatement("for (int j = $L; j < $L; j++) $L[ci + j] = 0", j0, n, c);
     }
     cb.beginControlFlow("for (int k = 0, bk = $L; k < $L; k++, bk += $L)", bBase, k, bRow);
-    cb.addStatement("$T av = $L[ai + k * $L]", ctx.elem(), a, aStep);
+    cb.addStatement("$T av = $L[ai + $L]", ctx.elem(), a, times("k", aStep));
     cb.addStatement("for (int j = $L; j < $L; j++) $L[ci + j] += av * $L[bk + j]", j0, n, c, b);
     cb.endControlFlow();
     cb.endControlFlow();
@@ -248,25 +248,25 @@ record Gemm(String name, String doc, int m, int n, int k,
     var e = ctx.elem();
     int k4 = k / 4 * 4;
     cb.beginControlFlow("for (int i = 0; i < $L; i++)", m);
-    cb.addStatement("int ai = $L + i * $L", aBase, aRow);
+    cb.addStatement("int ai = $L", sum(aBase, times("i", aRow)));
     if (bias != null) cb.addStatement("System.arraycopy($L, $L, $L, 0, $L)", bias, biasBase, SCRATCH, n);
     else cb.addStatement("java.util.Arrays.fill($L, 0, $L, 0)", SCRATCH, n);
     if (k4 > 0) {
       cb.beginControlFlow("for (int k = 0; k < $L; k += 4)", k4);
-      cb.addStatement("$T a0 = $L[ai + k * $L], a1 = $L[ai + (k + 1) * $L], a2 = $L[ai + (k + 2) * $L], a3 = $L[ai + (k + 3) * $L]",
-          e, a, aStep, a, aStep, a, aStep, a, aStep);
+      cb.addStatement("$T a0 = $L[ai + $L], a1 = $L[ai + $L], a2 = $L[ai + $L], a3 = $L[ai + $L]",
+          e, a, times("k", aStep), a, times("(k + 1)", aStep), a, times("(k + 2)", aStep), a, times("(k + 3)", aStep));
       cb.addStatement("$T[] b0 = $L[k], b1 = $L[k + 1], b2 = $L[k + 2], b3 = $L[k + 3]", e, bRows, bRows, bRows, bRows);
       cb.addStatement("for (int j = 0; j < $L; j++) $L[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j]", n, SCRATCH);
       cb.endControlFlow();
     }
     if (k4 < k) {
       cb.beginControlFlow("for (int k = $L; k < $L; k++)", k4, k);
-      cb.addStatement("$T av = $L[ai + k * $L]", e, a, aStep);
+      cb.addStatement("$T av = $L[ai + $L]", e, a, times("k", aStep));
       cb.addStatement("$T[] br = $L[k]", e, bRows);
       cb.addStatement("for (int j = 0; j < $L; j++) $L[j] += av * br[j]", n, SCRATCH);
       cb.endControlFlow();
     }
-    cb.addStatement("System.arraycopy($L, 0, $L, $L + i * $L, $L)", SCRATCH, c, cBase, cRow, n);
+    cb.addStatement("System.arraycopy($L, 0, $L, $L, $L)", SCRATCH, c, sum(cBase, times("i", cRow)), n);
     cb.endControlFlow();
     return cb.build();
   }
@@ -275,7 +275,15 @@ record Gemm(String name, String doc, int m, int n, int k,
     return v == 0 ? "" : " + " + v;
   }
 
-  private static String off(int base, int v) {
-    return Integer.toString(base + v);
+  /** {@code base + rest}, folded: a zero term is left out, so the code reads as a person would write it. */
+  static String sum(String base, String rest) {
+    if (base.equals("0") || base.isEmpty()) return rest.isEmpty() ? "0" : rest;
+    if (rest.equals("0") || rest.isEmpty()) return base;
+    return base + " + " + rest;
+  }
+
+  /** {@code variable * factor}, folded: times 1 is the variable, times 0 is 0. */
+  static String times(String variable, int factor) {
+    return factor == 0 ? "0" : factor == 1 ? variable : variable + " * " + factor;
   }
 }

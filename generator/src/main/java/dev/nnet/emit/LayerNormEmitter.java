@@ -57,7 +57,7 @@ final class LayerNormEmitter extends LayerEmitter {
         .beginControlFlow("for (int j = 0; j < $L; j++)", m)
         .addStatement("$T xhat = $L($L[o + j] - mean) * inv", ctx.elem(), ctx.narrow(), in)
         .addStatement("$L[o + j] = xhat", norm)
-        .addStatement("$L[o + j] = params[$L + f + j] * xhat + params[$L + f + j]", out, gamma.offset(), beta.offset())
+        .addStatement("$L[o + j] = params[$L + f + j] * xhat + params[$L + f + j]", out, gamma.constant(), beta.constant())
         .endControlFlow().endControlFlow().build());
   }
 
@@ -65,24 +65,24 @@ final class LayerNormEmitter extends LayerEmitter {
   List<MethodSpec> backward() {
     int n = ln.outputSize(), groups = ln.groups(), m = n / groups;
     MethodSpec.Builder mb = method(ln.name() + "Backward", "$L backward: dγ, dβ$L.", ln.name(), inGrad == null ? "" : " and the input gradient")
-        .addStatement("java.util.Arrays.fill(grads, $L, $L, 0)", gamma.offset(), gamma.offset() + n)
-        .addStatement("java.util.Arrays.fill(grads, $L, $L, 0)", beta.offset(), beta.offset() + n)
+        .addStatement("java.util.Arrays.fill(grads, $L, $L + $L, 0)", gamma.constant(), gamma.constant(), n)
+        .addStatement("java.util.Arrays.fill(grads, $L, $L + $L, 0)", beta.constant(), beta.constant(), n)
         .beginControlFlow("for (int r = 0; r < $L; r++)", ctx.batch() * groups)
         .addStatement("int o = r * $L", m)
         .addStatement("int f = (r % $L) * $L", groups, m)
         .addStatement("double meanG = 0, meanGx = 0")
         .beginControlFlow("for (int j = 0; j < $L; j++)", m)
         .addStatement("$T dy = $L[o + j]", ctx.elem(), outGrad)
-        .addStatement("grads[$L + f + j] += dy * $L[o + j]", gamma.offset(), norm)
-        .addStatement("grads[$L + f + j] += dy", beta.offset())
-        .addStatement("double g = dy * params[$L + f + j]", gamma.offset())
+        .addStatement("grads[$L + f + j] += dy * $L[o + j]", gamma.constant(), norm)
+        .addStatement("grads[$L + f + j] += dy", beta.constant())
+        .addStatement("double g = dy * params[$L + f + j]", gamma.constant())
         .addStatement("meanG += g")
         .addStatement("meanGx += g * $L[o + j]", norm)
         .endControlFlow();
     if (inGrad != null) {
       mb.addStatement("meanG /= $L", m).addStatement("meanGx /= $L", m)
           .addStatement("for (int j = 0; j < $L; j++) $L[o + j] = $L((params[$L + f + j] * $L[o + j] - meanG - $L[o + j] * meanGx) * $L[r])",
-              m, inGrad, ctx.narrow(), gamma.offset(), outGrad, norm, invStd);
+              m, inGrad, ctx.narrow(), gamma.constant(), outGrad, norm, invStd);
     }
     return List.of(mb.endControlFlow().build());
   }
@@ -90,7 +90,7 @@ final class LayerNormEmitter extends LayerEmitter {
   @Override
   void initialize(MethodSpec.Builder init) {
     init.addComment("$L: γ = 1, β = 0", ln.name());
-    init.addStatement("$T.constant(params, $L, $L, 1)", RuntimeTypes.INITIALIZERS, gamma.offset(), gamma.size());
-    init.addStatement("$T.constant(params, $L, $L, 0)", RuntimeTypes.INITIALIZERS, beta.offset(), beta.size());
+    init.addStatement("$T.constant(params, $L, $L, 1)", RuntimeTypes.INITIALIZERS, gamma.constant(), gamma.size());
+    init.addStatement("$T.constant(params, $L, $L, 0)", RuntimeTypes.INITIALIZERS, beta.constant(), beta.size());
   }
 }

@@ -123,7 +123,8 @@ final class LossEmitter {
       mb.addStatement("$T inv = $L(1.0 / sum)", e, ctx.narrow());
       mb.addStatement("for (int j = 0; j < $L; j++) probs[o + j] *= inv", n);
       mb.beginControlFlow("if (gradient)");
-      mb.addStatement("for (int j = 0; j < $L; j++) $L[o + j] = (probs[o + j] - $L) * $L", n, dz, ctx.lit(eps / n), ctx.lit(1.0 / batch));
+      if (eps == 0) mb.addStatement("for (int j = 0; j < $L; j++) $L[o + j] = probs[o + j] * $L", n, dz, ctx.lit(1.0 / batch));
+      else mb.addStatement("for (int j = 0; j < $L; j++) $L[o + j] = (probs[o + j] - $L) * $L", n, dz, ctx.lit(eps / n), ctx.lit(1.0 / batch));
       mb.addStatement("$L[o + label] -= $L", dz, ctx.lit((1 - eps) / batch));
       mb.endControlFlow();
     } else if (binary()) {

@@ -122,26 +122,33 @@ public final class NetworkEmitter {
         .addSuperinterface(TEAM_WORK)
         .addJavadoc(header());
     fields(cls);
-    cls.addMethods(specTables());
-    cls.addMethod(MethodSpec.methodBuilder("spec").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(NETWORK_SPEC)
-        .addStatement("return SPEC").build());
-    cls.addMethods(initialize());
-    cls.addMethod(stage());
+    // in the order a reader walks it: the steps and their drivers; each layer's forward and backward side
+    // by side, in network order; the loss; then the plumbing (initialization, staging, accessors); the
+    // register-tile kernels last, grouped by product; the thread dispatch
     cls.addMethods(steps());
     cls.addMethods(forward());
     cls.addMethods(backward());
     cls.addMethods(optimizer.methods());
-    cls.addMethods(parametersChanged());
-    cls.addMethods(accessors());
-    cls.addMethods(nonFinite());
+    List<MethodSpec> kernels = new ArrayList<>();
     for (LayerEmitter l : layers) {
-      cls.addMethods(l.forward());
-      cls.addMethods(l.backward());
-      cls.addMethods(l.support());
+      List<MethodSpec> own = new ArrayList<>(l.forward());
+      own.addAll(l.backward());
+      own.addAll(l.support());
+      for (MethodSpec m : own) if (!m.name.contains("Tile")) cls.addMethod(m);
+      for (MethodSpec m : own) if (m.name.contains("Tile")) kernels.add(m);
     }
     for (var run : forwardRuns.entrySet()) cls.addMethod(runMethod(forwardInTask.get(run.getKey()), run.getValue(), true));
     for (var run : backwardRuns.entrySet()) cls.addMethod(runMethod(backwardInTask.get(run.getKey()), run.getValue(), false));
     cls.addMethods(loss.methods());
+    cls.addMethods(initialize());
+    cls.addMethod(stage());
+    cls.addMethods(parametersChanged());
+    cls.addMethod(MethodSpec.methodBuilder("spec").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(NETWORK_SPEC)
+        .addStatement("return SPEC").build());
+    cls.addMethods(specTables());
+    cls.addMethods(accessors());
+    cls.addMethods(nonFinite());
+    cls.addMethods(kernels);
     ctx.tasks().declare(cls);  // last: the emitters above registered the tasks
     TypeSpec type = allocateInConstructor(cls.build());
     return JavaFile.builder(pkg, type)
@@ -166,6 +173,7 @@ public final class NetworkEmitter {
       sb.append(String.format(row, op.name(), describe(op), op.outputShape().toString(), op.parameterCount() == 0 ? "" : op.parameterCount()));
     }
     sb.append("</pre>\nLoss ").append(model.loss().kind().keyword).append("; optimizer ").append(model.optimizer().describe()).append(".\n");
+    sb.append("<p>").append(layoutTable(ctx.layout()));
     return sb.toString().replace("$", "$$");
   }
 
@@ -189,9 +197,11 @@ public final class NetworkEmitter {
           .initializer("$T.SPECIES_PREFERRED", ctx.vectorClass()).build());
     }
     cls.addField(FieldSpec.builder(NETWORK_SPEC, "SPEC", Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL).initializer(spec()).build());
+    declareOffsets(cls, ctx.layout());
     int p = ctx.layout().arenaSize();
     cls.addField(FieldSpec.builder(arr, "params", Modifier.PRIVATE, Modifier.FINAL)
-        .addJavadoc("All parameters, flat: $L.\n", tensorList()).initializer("new $T[$L]", ctx.elem(), p).build());
+        .addJavadoc("All parameters, flat, each tensor at its offset constant (the layout in the class comment).\n")
+        .initializer("new $T[$L]", ctx.elem(), p).build());
     cls.addField(FieldSpec.builder(arr, "grads", Modifier.PRIVATE, Modifier.FINAL)
         .addJavadoc("Their gradients, same layout; every element is overwritten by each backward pass.\n").initializer("new $T[$L]", ctx.elem(), p).build());
     optimizer.declare(cls);
@@ -227,13 +237,28 @@ public final class NetworkEmitter {
     }
   }
 
-  private String tensorList() {
-    StringBuilder sb = new StringBuilder();
-    for (Layout.Tensor t : ctx.layout().tensors()) {
-      if (sb.length() > 0) sb.append(", ");
-      sb.append(t.name()).append(" [").append(t.rows()).append("][").append(t.cols()).append("] at ").append(t.offset());
+  /**
+   * A constant per tensor, its offset in the arena: {@code params[BATCHNORM1_RUNNING_MEAN + j]} names what it
+   * reads. The gradients and the optimizer's state mirror the arena, so the same constants index them.
+   */
+  static void declareOffsets(TypeSpec.Builder cls, Layout layout) {
+    for (Layout.Tensor t : layout.tensors()) {
+      cls.addField(FieldSpec.builder(int.class, t.constant(), Modifier.STATIC, Modifier.FINAL)
+          .initializer("$L", t.offset()).build());
     }
-    return sb.toString();
+  }
+
+  /** The arena's layout for the class comment: name, stored shape, offset and size of each tensor. */
+  static String layoutTable(Layout layout) {
+    StringBuilder sb = new StringBuilder("Parameter arena (params; grads and the optimizer state mirror it):\n<pre>\n");
+    int nameWidth = "tensor".length();
+    for (Layout.Tensor t : layout.tensors()) nameWidth = Math.max(nameWidth, t.constant().length());
+    String row = "  %-" + nameWidth + "s %-12s %10s %10s%n";
+    sb.append(String.format(java.util.Locale.ROOT, row, "offset constant", "shape", "offset", "size"));
+    for (Layout.Tensor t : layout.tensors()) {
+      sb.append(String.format(java.util.Locale.ROOT, row, t.constant(), "[" + t.rows() + "][" + t.cols() + "]", t.offset(), t.size()));
+    }
+    return sb.append(String.format(java.util.Locale.ROOT, row, "(total, padded)", "", "", layout.arenaSize())).append("</pre>\n").toString();
   }
 
   private CodeBlock spec() {
@@ -269,10 +294,10 @@ public final class NetworkEmitter {
       Layout.Tensor t = all.get(i);
       if (t.weight()) {
         tensors.add(CodeBlock.builder().addStatement("t[$L] = new $T($S, $L, new int[] {$L, $L}, true, true)", i, PARAM_TENSOR, t.name(),
-            t.offset(), t.rows(), t.cols()).build());
+            t.constant(), t.rows(), t.cols()).build());
       } else { // biases, norm parameters and running statistics: 1-d, never decayed by default
         tensors.add(CodeBlock.builder().addStatement("t[$L] = new $T($S, $L, new int[] {$L}, false, false)", i, PARAM_TENSOR, t.name(),
-            t.offset(), t.cols()).build());
+            t.constant(), t.cols()).build());
       }
     }
     List<CodeBlock> layers = new ArrayList<>();

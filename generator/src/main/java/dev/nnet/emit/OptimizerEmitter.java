@@ -144,7 +144,7 @@ final class OptimizerEmitter {
       String args = arguments(t);
       int j = i;
       while (j + 1 < tensors.size() && !skipped(tensors.get(j + 1)) && arguments(tensors.get(j + 1)).equals(args)) j++;
-      int from = t.offset(), to = tensors.get(j).offset() + tensors.get(j).size();
+      String from = t.constant(), to = tensors.get(j).constant() + " + " + tensors.get(j).size();
       ranges.add(CodeBlock.builder().add("// $L\n", i == j ? t.name() : t.name() + " to " + tensors.get(j).name())
           .addStatement("updateRange(share($L, $L, part, parts), share($L, $L, part + 1, parts)$L)", from, to, from, to, args).build());
       i = j;

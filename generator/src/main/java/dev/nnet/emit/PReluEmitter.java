@@ -25,7 +25,7 @@ final class PReluEmitter extends LayerEmitter {
   }
 
   private String a() {
-    return "params[" + slope.offset() + (p.perUnit() ? " + j]" : "]");
+    return "params[" + slope.constant() + (p.perUnit() ? " + j]" : "]");
   }
 
   @Override
@@ -41,11 +41,11 @@ final class PReluEmitter extends LayerEmitter {
   List<MethodSpec> backward() {
     int n = p.outputSize();
     MethodSpec.Builder mb = method(p.name() + "Backward", "$L backward: the slope's gradient$L.", p.name(), inGrad == null ? "" : " and the input's")
-        .addStatement("java.util.Arrays.fill(grads, $L, $L, 0)", slope.offset(), slope.offset() + slope.size())
+        .addStatement("java.util.Arrays.fill(grads, $L, $L + $L, 0)", slope.constant(), slope.constant(), slope.size())
         .beginControlFlow("for (int r = 0; r < $L; r++)", ctx.batch())
         .beginControlFlow("for (int j = 0; j < $L; j++)", n)
         .addStatement("$T x = $L[r * $L + j], dy = $L[r * $L + j]", ctx.elem(), in, n, outGrad, n)
-        .addStatement("if (x <= 0) grads[$L$L] += dy * x", slope.offset(), p.perUnit() ? " + j" : "");
+        .addStatement("if (x <= 0) grads[$L$L] += dy * x", slope.constant(), p.perUnit() ? " + j" : "");
     if (inGrad != null) mb.addStatement("$L[r * $L + j] = x > 0 ? dy : $L * dy", inGrad, n, a());
     return List.of(mb.endControlFlow().endControlFlow().build());
   }
@@ -53,6 +53,6 @@ final class PReluEmitter extends LayerEmitter {
   @Override
   void initialize(MethodSpec.Builder init) {
     init.addComment("$L: slope 0.25, as PyTorch", p.name());
-    init.addStatement("$T.constant(params, $L, $L, 0.25)", RuntimeTypes.INITIALIZERS, slope.offset(), slope.size());
+    init.addStatement("$T.constant(params, $L, $L, 0.25)", RuntimeTypes.INITIALIZERS, slope.constant(), slope.size());
   }
 }

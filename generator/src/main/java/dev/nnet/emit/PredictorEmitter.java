@@ -26,9 +26,10 @@ public final class PredictorEmitter {
 
   /** Folds the evaluation-mode batchnorm {@code bn} into the dense layer {@code d} before it, in the arena. */
   private static void fold(MethodSpec.Builder mb, Layout layout, Op.Dense d, Op.BatchNorm bn, EmitContext ctx) {
-    int w = layout.weight(d).offset(), b = layout.bias(d).offset(), n = d.outputSize();
-    int g = layout.tensor(bn, ".weight").offset(), be = layout.tensor(bn, ".bias").offset();
-    int rm = layout.tensor(bn, ".running_mean").offset(), rv = layout.tensor(bn, ".running_var").offset();
+    String w = layout.weight(d).constant(), b = layout.bias(d).constant();
+    int n = d.outputSize();
+    String g = layout.tensor(bn, ".weight").constant(), be = layout.tensor(bn, ".bias").constant();
+    String rm = layout.tensor(bn, ".running_mean").constant(), rv = layout.tensor(bn, ".running_var").constant();
     mb.addComment("fold $L into $L: W' = W·γ/√(v + ε), b' = (b − μ)·γ/√(v + ε) + β (the batchnorm then passes values through)", bn.name(), d.name())
         .beginControlFlow("for (int j = 0; j < $L; j++)", n)
         .addStatement("double f = params[$L + j] / Math.sqrt(params[$L + j] + $L)", g, rv, bn.eps())
@@ -60,6 +61,7 @@ public final class PredictorEmitter {
         .addField(FieldSpec.builder(String.class, "SIGNATURE", Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
             .addJavadoc("The parameter layout this class reads; a checkpoint must have been written by the same layout.\n")
             .initializer("$S", layout.signature()).build())
+        .addJavadoc("<p>$L", NetworkEmitter.layoutTable(layout))
         .addField(FieldSpec.builder(int.class, "INPUTS", Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
             .addJavadoc("Raw features per sample, as {@link #predict} takes them.\n").initializer("$L", one.rawInputSize()).build())
         .addField(FieldSpec.builder(int.class, "OUTPUTS", Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL).initializer("$L", one.outputSize()).build())
@@ -67,6 +69,7 @@ public final class PredictorEmitter {
             .initializer("new $T[$L]", ctx.elem(), layout.arenaSize()).build())
         .addField(FieldSpec.builder(arr, "input", Modifier.PRIVATE, Modifier.FINAL).initializer("new $T[$L]", ctx.elem(), one.inputSize()).build())
         .addField(FieldSpec.builder(arr, Gemm.SCRATCH, Modifier.PRIVATE, Modifier.FINAL).initializer("new $T[$L]", ctx.elem(), widest).build());
+    NetworkEmitter.declareOffsets(cls, layout);
     for (LayerEmitter l : layers) {
       cls.addField(FieldSpec.builder(arr, l.out, Modifier.PRIVATE, Modifier.FINAL).initializer("new $T[$L]", ctx.elem(), l.size()).build());
       l.declare(cls);

@@ -52,13 +52,13 @@ final class ResidualEmitter {
   static final class Add extends LayerEmitter {
     private final Op.ResidualAdd op;
     private final String shortcut; // the block's input, as the begin kept it
-    private final int w;           // the projection's offset in the arena
+    private final String w;        // the constant naming the projection's offset in the arena
 
     Add(EmitContext ctx, Op.ResidualAdd op, String in, String inGrad) {
       super(ctx, op, in, inGrad);
       this.op = op;
       this.shortcut = op.begin() + "Out";
-      this.w = op.projection() ? ctx.layout().tensor(op, ".shortcut.weight").offset() : -1;
+      this.w = op.projection() ? ctx.layout().tensor(op, ".shortcut.weight").constant() : null;
     }
 
     @Override
@@ -104,7 +104,7 @@ final class ResidualEmitter {
       MethodSpec.Builder mb = method(op.name() + "Backward", "$L backward: dH goes to the body unchanged and through the shortcut.", op.name());
       if (op.projection()) {
         mb.addComment("dW_s = xᵀ·dH")
-            .addStatement("java.util.Arrays.fill(grads, $L, $L, 0)", w, w + k * n)
+            .addStatement("java.util.Arrays.fill(grads, $L, $L + $L, 0)", w, w, k * n)
             .beginControlFlow("for (int r = 0; r < $L; r++)", ctx.batch())
             .beginControlFlow("for (int i = 0; i < $L; i++)", k)
             .addStatement("$T a = $L[r * $L + i]", ctx.elem(), shortcut, k)

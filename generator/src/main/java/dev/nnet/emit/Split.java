@@ -128,8 +128,8 @@ final class Split {
     }
     allocations.addAll(more);
     List<MethodSpec> parts = into(constructor, "allocate", false, List.of(), allocations);
-    b.addMethod(constructor.build());
-    b.addMethods(parts);
+    b.methodSpecs.add(0, constructor.build()); // the constructor first, where a reader looks for it
+    b.methodSpecs.addAll(1, parts);
     return b.build();
   }
 }

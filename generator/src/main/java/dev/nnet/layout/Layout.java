@@ -27,8 +27,9 @@ public record Layout(Model model, List<Tensor> tensors, int arenaSize, String si
    * One tensor of the arena.
    *
    * @param rows,cols the stored matrix: a dense weight is [in][out]; the others are [1][size]
+   * @param constant  the name of the {@code static final int} that holds its offset in generated code
    */
-  public record Tensor(String name, Op layer, Op.Role role, int offset, int rows, int cols) {
+  public record Tensor(String name, Op layer, Op.Role role, int offset, int rows, int cols, String constant) {
     public int size() {
       return rows * cols;
     }
@@ -46,9 +47,12 @@ public record Layout(Model model, List<Tensor> tensors, int arenaSize, String si
   public static Layout of(Model model) {
     List<Tensor> tensors = new ArrayList<>();
     long offset = 0;
+    java.util.Set<String> constants = new java.util.HashSet<>();
     for (Op op : model.layers()) {
       for (Op.Param p : op.params()) {
-        tensors.add(new Tensor(op.name() + p.suffix(), op, p.role(), (int) offset, p.rows(), p.cols()));
+        String constant = constantName(op.name() + p.suffix());
+        while (!constants.add(constant)) constant = constant + "_"; // aB.weight and a_b.weight would both be A_B_WEIGHT
+        tensors.add(new Tensor(op.name() + p.suffix(), op, p.role(), (int) offset, p.rows(), p.cols(), constant));
         offset = align(offset + (long) p.rows() * p.cols());
       }
       if (offset > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("more parameters than one Java array holds");
@@ -68,6 +72,11 @@ public record Layout(Model model, List<Tensor> tensors, int arenaSize, String si
   public Tensor tensor(Op op, String suffix) {
     for (Tensor t : tensors) if (t.layer() == op && t.name().equals(op.name() + suffix)) return t;
     throw new IllegalArgumentException(op.name() + suffix);
+  }
+
+  /** The Java constant naming a tensor's offset in generated code: batchnorm1.running_mean → BATCHNORM1_RUNNING_MEAN. */
+  static String constantName(String tensor) {
+    return tensor.replaceAll("([a-z0-9])([A-Z])", "$1_$2").replace('.', '_').toUpperCase(java.util.Locale.ROOT);
   }
 
   private static long align(long n) {
