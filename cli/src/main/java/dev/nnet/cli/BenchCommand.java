@@ -26,8 +26,8 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--warmup", paramLabel = "S", description = "seconds of warm-up, discarded (default: ${DEFAULT-VALUE})")
   double warmup = 6;
 
-  @Option(names = "--json", description = "print one JSON object on stdout")
-  boolean json;
+  @Mixin
+  JsonOption output;
 
   @Spec
   CommandSpec spec;
@@ -54,7 +54,7 @@ final class BenchCommand implements Callable<Integer> {
     }
     long macs = 0;
     for (Op op : c.model().layers()) macs += op.multiplyAdds();
-    if (!json) {
+    if (!output.json) {
       err.printf("benchmarking %s: batch %d, %s, %s kernels, %d thread%s; data: %s%n", ns.modelName(), ns.batchSize(),
           ns.precision().keyword(), ns.kernels(), net.threads(), net.threads() == 1 ? "" : "s", source);
       err.flush();
@@ -64,7 +64,7 @@ final class BenchCommand implements Callable<Integer> {
     net.trainStep(ns.plan().learningRate());
     long firstStepMs = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
     Benchmark.Result r = Benchmark.run(net, data, (float) ns.plan().data().scale(), macs, warmup, seconds);
-    if (json) {
+    if (output.json) {
       out.printf(Locale.ROOT, "{\"model\":\"%s\",\"kernels\":\"%s\",\"threads\":%d,\"batch\":%d,\"synthetic\":%s,\"train_samples_per_s\":%.1f,\"infer_samples_per_s\":%.1f,"
               + "\"gflops\":%.2f,\"infer_gflops\":%.2f,\"alloc_bytes_per_step\":%d,\"compile_ms\":%d,\"first_step_ms\":%d}%n",
           ns.modelName(), ns.kernels(), net.threads(), ns.batchSize(), source.startsWith("synthetic"), r.trainSamplesPerSecond(), r.inferSamplesPerSecond(),

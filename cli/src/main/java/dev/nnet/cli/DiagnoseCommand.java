@@ -27,8 +27,8 @@ final class DiagnoseCommand implements Callable<Integer> {
     steps = n;
   }
 
-  @Option(names = "--json", description = "one JSON object per layer (and measurement) on stdout")
-  boolean json;
+  @Mixin
+  JsonOption output;
 
   @Spec
   CommandSpec spec;
@@ -46,12 +46,12 @@ final class DiagnoseCommand implements Callable<Integer> {
       int raw = 1;
       for (int d : ns.inputShape()) raw *= d;
       data = Dataset.random(ns, ns.batchSize() * 8, raw, new Rng(ns.plan().seed()));
-      if (!json) err.println("note: the file's data is not available (" + e.getMessage() + "); using standard-normal inputs");
+      if (!output.json) err.println("note: the file's data is not available (" + e.getMessage() + "); using standard-normal inputs");
     }
     List<List<Diagnosis.LayerStats>> runs = trainer.diagnose(data, steps);
     for (int r = 0; r < runs.size(); r++) {
       String when = r == 0 ? "at initialization" : "after " + steps + " steps";
-      if (json) {
+      if (output.json) {
         for (Diagnosis.LayerStats s : runs.get(r)) {
           out.printf(Locale.ROOT, "{\"when\":\"%s\",\"layer\":\"%s\",\"operation\":\"%s\",\"act_mean\":%s,\"act_std\":%s,\"grad_norm\":%s,\"dead_fraction\":%s,\"saturated_fraction\":%s}%n",
               r == 0 ? "init" : "after_" + steps, s.layer(), s.operation(), Progress.num(s.actMean()), Progress.num(s.actStd()),

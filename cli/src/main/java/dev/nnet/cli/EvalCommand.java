@@ -21,8 +21,8 @@ final class EvalCommand implements Callable<Integer> {
   @Mixin
   WeightsOption weights;
 
-  @Option(names = "--json", description = "print one JSON object on stdout")
-  boolean json;
+  @Mixin
+  JsonOption output;
 
   @Spec
   CommandSpec spec;
@@ -36,7 +36,7 @@ final class EvalCommand implements Callable<Integer> {
     Dataset d = s.test() != null ? s.test() : s.train();
     String which = s.test() != null ? "test" : "train";
     Metrics m = trainer.evaluate(d);
-    if (json) {
+    if (output.json) {
       out.printf(Locale.ROOT, "{\"set\":\"%s\",\"samples\":%d,\"loss\":%s,\"accuracy\":%s}%n", which, m.count(), Progress.num(m.loss()), Progress.num(m.accuracy()));
     } else {
       out.printf(Locale.ROOT, "%s: %d samples, loss %.4f%s%n", which, m.count(), m.loss(),

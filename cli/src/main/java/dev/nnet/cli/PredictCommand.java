@@ -29,8 +29,8 @@ final class PredictCommand implements Callable<Integer> {
   @Option(names = {"-i", "--input"}, required = true, paramLabel = "CSV", description = "rows of raw features")
   Path input;
 
-  @Option(names = "--json", description = "print one JSON object per row on stdout")
-  boolean json;
+  @Mixin
+  JsonOption output;
 
   @Spec
   CommandSpec spec;
@@ -50,7 +50,7 @@ final class PredictCommand implements Callable<Integer> {
       StringBuilder values = new StringBuilder();
       int best = 0;
       for (int j = 0; j < o.length; j++) {
-        values.append(j > 0 ? (json ? "," : " ") : "").append(String.format(Locale.ROOT, "%.6g", o[j]));
+        values.append(j > 0 ? (output.json ? "," : " ") : "").append(String.format(Locale.ROOT, "%.6g", o[j]));
         if (o[j] > o[best]) best = j;
       }
       if (yesNo && o.length == 1) { // one sigmoid output: class 1 when its probability is at least 1/2
@@ -61,9 +61,9 @@ final class PredictCommand implements Callable<Integer> {
       if (yesNo && o.length > 1) { // multi-label: every output at 1/2 or above is a label of the row
         StringBuilder on = new StringBuilder();
         for (int j = 0; j < o.length; j++) if (o[j] >= 0.5f) on.append(on.length() > 0 ? "," : "").append(j);
-        if (json) out.printf("{\"labels\":[%s],\"probabilities\":[%s]}%n", on, values);
+        if (output.json) out.printf("{\"labels\":[%s],\"probabilities\":[%s]}%n", on, values);
         else out.println((on.length() == 0 ? "-" : on) + "  " + values);
-      } else if (json) {
+      } else if (output.json) {
         String label = name == null ? "" : "\"label\":\"" + name.replace("\\", "\\\\").replace("\"", "\\\"") + "\",";
         out.printf("{%s%s\"%s\":[%s]}%n", classes ? "\"class\":" + best + "," : "", label, classes || yesNo ? "probabilities" : "values", values);
       } else {

@@ -43,8 +43,8 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--save-weights", paramLabel = "NPZ", description = "also write the trained weights as a PyTorch-style state_dict (.npz)")
   Path saveWeights;
 
-  @Option(names = "--json", description = "print one JSON object per epoch (and per --log-every steps) on stdout")
-  boolean json;
+  @Mixin
+  JsonOption output;
 
   int logEvery;
 
@@ -73,9 +73,9 @@ final class TrainCommand implements Callable<Integer> {
     SourceFile src = common.source();
     NnetCompiler.Compiled c = common.compileReadingData(err);
     Path checkpoint = this.out != null ? this.out : common.defaultCheckpoint(src);
-    if (!json) err.printf(Locale.ROOT, "compiled %s in %d ms%n", c.model().name(), c.compileMillis());
+    if (!output.json) err.printf(Locale.ROOT, "compiled %s in %d ms%n", c.model().name(), c.compileMillis());
     Trainer trainer = c.newTrainer().threads(threads.get()).checkpointTo(checkpoint).overwrite(overwrite)
-        .listener(new Progress(err, json ? out : null, System.console() != null, logEvery));
+        .listener(new Progress(err, output.json ? out : null, System.console() != null, logEvery));
     if (resume) trainer.load(checkpoint);
     if (initWeights != null) trainer.importWeights(initWeights);
     if (epochs != null) trainer.epochs(epochs);
@@ -83,7 +83,7 @@ final class TrainCommand implements Callable<Integer> {
     int folds = trainer.spec().plan().data().folds();
     if (folds > 0 && !resume) {
       dev.nnet.runtime.CrossValidation cv = trainer.checkpointTo(null).crossValidate();
-      if (json) {
+      if (output.json) {
         out.printf(Locale.ROOT, "{\"event\":\"cross_validation\",\"folds\":%d,\"metric\":\"%s\",\"mean\":%s,\"std\":%s}%n", folds, cv.metric(),
             Progress.num(cv.mean()), Progress.num(cv.std()));
       } else {
@@ -95,7 +95,7 @@ final class TrainCommand implements Callable<Integer> {
     TrainingReport report = trainer.fit();
     if (report.epochs().isEmpty() || report.epochs().get(report.epochs().size() - 1).steps() != report.steps()) trainer.save(checkpoint);
     if (saveWeights != null) trainer.exportWeights(saveWeights);
-    if (!json) {
+    if (!output.json) {
       Metrics t = report.test();
       if (t != null) {
         out.printf(Locale.ROOT, "test: %d samples, loss %.4f%s%n", t.count(), t.loss(),

@@ -176,7 +176,8 @@ class CliTest {
     assertEquals(0, r.code, r.err);
     String src = Files.readString(dir.resolve("com/example/Iris.java"));
     assertTrue(src.contains("private void dense1Forward()"), "one method per layer and direction");
-    assertTrue(src.contains("iris.nnet:7: dense(16) -> tanh"), "cites the .nnet line");
+    assertTrue(src.contains("iris.nnet:7:3: dense(16) -> tanh"), "cites the .nnet file, line and column");
+    assertTrue(src.contains("DENSE1_WEIGHT") && src.contains("Parameter arena"), "names the tensors and lists the layout");
     assertEquals(1, nnet("generate", iris(), "-o", dir.toString(), "--package", "1bad").code);
     Run inference = nnet("generate", iris(), "-o", dir.toString(), "--package", "com.example", "--inference");
     assertEquals(0, inference.code, inference.err);

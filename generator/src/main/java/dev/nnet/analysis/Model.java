@@ -12,9 +12,11 @@ import java.util.List;
  *
  * @param layers   in forward order; each layer's input is the previous one's output
  * @param warnings advice about the file that does not stop compilation
+ * @param origins  where each layer was written, by name (a residual block's start and end: where the block is)
  */
 public record Model(String name, SourceFile source, int[] inputShape, List<Op> layers, Loss loss, Optimizer optimizer,
-                    int batchSize, Precision precision, TrainingPlan plan, Regularization regularization, List<Diagnostic> warnings) {
+                    int batchSize, Precision precision, TrainingPlan plan, Regularization regularization, List<Diagnostic> warnings,
+                    java.util.Map<String, dev.nnet.syntax.Span> origins) {
 
   /**
    * Regularization of the update, in PyTorch's order: the loss gradient g is clipped (each component to
@@ -32,12 +34,12 @@ public record Model(String name, SourceFile source, int[] inputShape, List<Op> l
 
   /** The same model compiled for another batch size (the predictor's 1, the gradient check's few rows). */
   public Model withBatchSize(int batch) {
-    return new Model(name, source, inputShape, layers, loss, optimizer, batch, precision, plan, regularization, warnings);
+    return new Model(name, source, inputShape, layers, loss, optimizer, batch, precision, plan, regularization, warnings, origins);
   }
 
   /** The same model in another precision (gradient checks compile any model in float64). */
   public Model withPrecision(Precision p) {
-    return new Model(name, source, inputShape, layers, loss, optimizer, batchSize, p, plan, regularization, warnings);
+    return new Model(name, source, inputShape, layers, loss, optimizer, batchSize, p, plan, regularization, warnings, origins);
   }
 
   /** Features per sample as read from the data: the input shape flattened. */

@@ -99,7 +99,16 @@ final class NetworkChecks extends Values {
   }
 
   /** Checks one layer and appends its ops; a residual block appends its body between a begin and an add. */
+  /** Where each layer was written, by name: generated methods cite it. */
+  final Map<String, Span> origins = new HashMap<>();
+
   void layer(Ast.Layer l) {
+    int first = ops.size();
+    layerOps(l);
+    for (int i = first; i < ops.size(); i++) origins.putIfAbsent(ops.get(i).name(), l.opSpan()); // a block's body has recorded its own
+  }
+
+  private void layerOps(Ast.Layer l) {
     String op = l.op();
     if (l.body().isPresent() && !op.equals("residual")) {
       error(l.opSpan(), "'" + op + "' does not take a { } block", "only residual(...) { ... } has a body");

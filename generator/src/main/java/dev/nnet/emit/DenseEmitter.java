@@ -118,7 +118,7 @@ final class DenseEmitter extends LayerEmitter {
     int bsz = ctx.batch(), in = d.inputSize(), outN = d.outputSize();
     return new Gemm(d.name() + "Forward",
         String.format("%s forward: %s[%d][%d] = %s[%d][%d] · W[%d][%d] + b[%d].\n<p>From %s", d.name(), out, bsz, outN,
-            this.in, bsz, in, in, outN, outN, ctx.sourceLine(d.line())),
+            this.in, bsz, in, in, outN, outN, ctx.origin(d)),
         bsz, outN, in, this.in, "0", in, 1, "params", w.constant(), outN, weightRows, out, "0", outN, "params", b.constant())
         .withEpilogue(after.stream().map(l -> l.forwardColumns("c0", "c1")).toList());
   }

@@ -4,6 +4,7 @@ import com.squareup.javapoet.ArrayTypeName;
 import com.squareup.javapoet.ClassName;
 import com.squareup.javapoet.TypeName;
 import dev.nnet.analysis.Model;
+import dev.nnet.analysis.Op;
 import dev.nnet.layout.Layout;
 import dev.nnet.runtime.Precision;
 
@@ -81,5 +82,12 @@ record EmitContext(Model model, Layout layout, int lanes, boolean inference, Tas
   /** The .nnet line, made safe to stand inside a Java comment. */
   String sourceLine(int line) {
     return SafeText.comment(model.source().name() + ":" + line + ": " + model.source().line(line).strip());
+  }
+
+  /** Where {@code op} was written, file:line:column, and the text of that line: for the comments of its methods. */
+  String origin(Op op) {
+    dev.nnet.syntax.Span s = model.origins().get(op.name());
+    if (s == null || !s.known()) return sourceLine(op.line());
+    return SafeText.comment(model.source().name() + ":" + s.line() + ":" + s.column() + ": " + model.source().line(s.line()).strip());
   }
 }

@@ -110,6 +110,6 @@ abstract class LayerEmitter {
 
   MethodSpec.Builder method(String name, String doc, Object... args) {
     return MethodSpec.methodBuilder(name).addModifiers(javax.lang.model.element.Modifier.PRIVATE)
-        .addJavadoc(doc + "\n", args).addJavadoc("<p>From $L\n", ctx.sourceLine(op().line()));
+        .addJavadoc(doc + "\n", args).addJavadoc("<p>From $L\n", ctx.origin(op()));
   }
 }
