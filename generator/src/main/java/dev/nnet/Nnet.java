@@ -29,9 +29,21 @@ public final class Nnet {
     return NnetCompiler.defaults().compile(read(file)).newTrainer();
   }
 
-  /** Compiles .nnet text held in memory (e.g. supplied by a user); relative data paths resolve against the working directory. */
+  /**
+   * Compiles .nnet text held in memory, e.g. supplied by a user. It may name no file at all: train it on data
+   * from Java ({@code trainer.fit(train, validation, test)}), or let it read files under a root with
+   * {@link #compile(String, Path)}.
+   */
   public static Trainer compile(String text) {
-    return NnetCompiler.defaults().compile(SourceFile.of("<text>", text)).newTrainer();
+    return NnetCompiler.defaults().noFileAccess().compile(SourceFile.of("<text>", text)).newTrainer();
+  }
+
+  /**
+   * Compiles .nnet text held in memory whose data paths may name files under {@code fileRoot} only (after
+   * resolving {@code ..} and symbolic links); relative paths resolve against it.
+   */
+  public static Trainer compile(String text, Path fileRoot) {
+    return NnetCompiler.defaults().fileRoot(fileRoot).compile(new SourceFile("<text>", text, fileRoot)).newTrainer();
   }
 
   /** Compiles a .nnet file and loads a checkpoint into the trainer. */

@@ -9,6 +9,7 @@ import dev.nnet.emit.EmitOptions;
 import dev.nnet.emit.NetworkEmitter;
 import dev.nnet.layout.Layout;
 import dev.nnet.runtime.Network;
+import dev.nnet.runtime.FileAccess;
 import dev.nnet.runtime.Precision;
 import dev.nnet.runtime.Trainer;
 import dev.nnet.syntax.Ast;
@@ -37,21 +38,44 @@ public final class NnetCompiler {
   private final String packageName;
   private final Precision precision;
   private final int maxBatch;
+  private final FileAccess fileAccess; // null: the file's folder and absolute paths for a file, nothing for text from memory
+  private final Limits limits;
 
-  private NnetCompiler(Kernels kernels, String packageName, Precision precision, int maxBatch) {
+  private NnetCompiler(Kernels kernels, String packageName, Precision precision, int maxBatch, FileAccess fileAccess, Limits limits) {
     this.kernels = kernels;
     this.packageName = packageName;
     this.precision = precision;
     this.maxBatch = maxBatch;
+    this.fileAccess = fileAccess;
+    this.limits = limits;
+  }
+
+  /**
+   * Limits on untrusted text, each refused at check with the figure, before anything is allocated or generated.
+   *
+   * @param maxSourceLength characters of .nnet text
+   * @param maxNesting      brackets within brackets (at most {@link dev.nnet.syntax.Parsing#MAX_NESTING} in any case)
+   * @param maxLayers       operations in the network, activations included
+   * @param maxParameters   learnable parameters
+   * @param maxActivations  values of one batch's layer outputs, all layers together
+   */
+  public record Limits(int maxSourceLength, int maxNesting, int maxLayers, long maxParameters, long maxActivations) {
+    /** Only the limits every file has (nesting 64, the class file, the heap). */
+    public static final Limits NONE = new Limits(Integer.MAX_VALUE, Parsing.MAX_NESTING, Integer.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+
+    /** A starting point for a service compiling strangers' text: small networks, quickly checked. */
+    public static Limits untrusted() {
+      return new Limits(100_000, 16, 200, 10_000_000, 50_000_000);
+    }
   }
 
   /** Vector API kernels when this JVM has the module, plain Java otherwise; the file's precision. */
   public static NnetCompiler defaults() {
-    return new NnetCompiler(Kernels.AUTO, EmitOptions.DEFAULT_PACKAGE, null, 0);
+    return new NnetCompiler(Kernels.AUTO, EmitOptions.DEFAULT_PACKAGE, null, 0, null, Limits.NONE);
   }
 
   public NnetCompiler kernels(Kernels k) {
-    return new NnetCompiler(k, packageName, precision, maxBatch);
+    return new NnetCompiler(k, packageName, precision, maxBatch, fileAccess, limits);
   }
 
   public NnetCompiler packageName(String pkg) {
@@ -59,26 +83,76 @@ public final class NnetCompiler {
       throw new dev.nnet.runtime.NnetException("'" + pkg + "' is not a Java package name" + (pkg.matches("[\\w.]+") ? " (a part of it is a Java keyword)" : ""),
           "e.g. com.example.models");
     }
-    return new NnetCompiler(kernels, pkg, precision, maxBatch);
+    return new NnetCompiler(kernels, pkg, precision, maxBatch, fileAccess, limits);
   }
 
   /** Overrides the file's precision (gradient checks compile any model in float64). */
   public NnetCompiler precision(Precision p) {
-    return new NnetCompiler(kernels, packageName, p, maxBatch);
+    return new NnetCompiler(kernels, packageName, p, maxBatch, fileAccess, limits);
   }
 
   /** Compiles with at most {@code n} rows per batch (gradient checks: fewer rows, fewer ReLU kinks crossed). */
   public NnetCompiler maxBatch(int n) {
-    return new NnetCompiler(kernels, packageName, precision, n);
+    return new NnetCompiler(kernels, packageName, precision, n, fileAccess, limits);
+  }
+
+  /** The .nnet text may name files under {@code root} only (after resolving {@code ..} and links); see {@link FileAccess}. */
+  public NnetCompiler fileRoot(Path root) {
+    return fileAccess(FileAccess.under(root));
+  }
+
+  /** The .nnet text may name no file at all: data comes from Java ({@code Trainer.fit(train, validation, test)}). */
+  public NnetCompiler noFileAccess() {
+    return fileAccess(FileAccess.none());
+  }
+
+  public NnetCompiler fileAccess(FileAccess access) {
+    return new NnetCompiler(kernels, packageName, precision, maxBatch, access, limits);
+  }
+
+  /** Refuses, at check, text beyond these limits (see {@link Limits#untrusted()}). */
+  public NnetCompiler limits(Limits l) {
+    return new NnetCompiler(kernels, packageName, precision, maxBatch, fileAccess, l);
+  }
+
+  /** The file access for {@code source}: the one set, else its folder and absolute paths for a file, nothing for text. */
+  public FileAccess fileAccessFor(SourceFile source) {
+    if (fileAccess != null) return fileAccess;
+    return source.directory() == null ? FileAccess.none() : FileAccess.ownFolder();
   }
 
   /** Parses and checks; the model lists its warnings. Throws {@link CompileException} with positioned errors. */
   public Model check(SourceFile source) {
-    Ast.File tree = Parsing.parse(source);
-    Model m = Analyzer.analyze(tree);
+    if (source.text().length() > limits.maxSourceLength()) {
+      throw new CompileException(dev.nnet.syntax.Diagnostic.error(source, new dev.nnet.syntax.Span(1, 1, 1),
+          "the text has " + source.text().length() + " characters; this compiler accepts at most " + limits.maxSourceLength(), "shorten the file"));
+    }
+    Ast.File tree = Parsing.parse(source, limits.maxNesting());
+    Model m = Analyzer.analyze(tree, fileAccessFor(source));
+    checkLimits(m);
     Precision p = precision != null ? precision : m.precision();
     int batch = maxBatch > 0 ? Math.min(maxBatch, m.batchSize()) : m.batchSize();
     return m.withPrecision(p).withBatchSize(batch);
+  }
+
+  /** The limits on layers, parameters and activations, positioned at the layer where a total crosses its limit. */
+  private void checkLimits(Model m) {
+    if (limits == Limits.NONE) return;
+    long params = 0, activations = 0;
+    for (int i = 0; i < m.layers().size(); i++) {
+      dev.nnet.analysis.Op op = m.layers().get(i);
+      params += op.parameterCount();
+      activations += (long) m.batchSize() * op.outputSize();
+      String problem = i + 1 > limits.maxLayers() ? "the network has more than " + limits.maxLayers() + " layers"
+          : params > limits.maxParameters() ? "the network has " + params + " parameters by here, more than the " + limits.maxParameters() + " allowed"
+          : activations > limits.maxActivations() ? "a batch's layer outputs hold " + activations + " values by here, more than the "
+              + limits.maxActivations() + " allowed" : null;
+      if (problem != null) {
+        dev.nnet.syntax.Span at = m.origins().getOrDefault(op.name(), new dev.nnet.syntax.Span(op.line(), 1, 1));
+        throw new CompileException(dev.nnet.syntax.Diagnostic.error(m.source(), at, problem,
+            "this compiler was set up with limits for untrusted text; make the network smaller"));
+      }
+    }
   }
 
   /** The generated source of a checked model. */
@@ -106,7 +180,7 @@ public final class NnetCompiler {
 
   /** A compiled trainer class, ready to instantiate. */
   public record Compiled(Generated generated, Class<? extends Network> type, Map<String, Integer> methodSizes,
-                         int classConstants, long compileMillis, Path dataDirectory) {
+                         int classConstants, long compileMillis, Path dataDirectory, FileAccess fileAccess) {
 
     public Network newNetwork() {
       try {
@@ -118,7 +192,12 @@ public final class NnetCompiler {
 
     /** A trainer over a fresh network, initialized from the file's seed, reading data relative to the file. */
     public Trainer newTrainer() {
-      return new Trainer(newNetwork()).dataDirectory(dataDirectory);
+      return new Trainer(newNetwork()).dataDirectory(dataDirectory).fileAccess(fileAccess);
+    }
+
+    /** The file's data, read under the compiler's file access. */
+    public dev.nnet.runtime.DataLoader.Splits data() {
+      return dev.nnet.runtime.DataLoader.load(newNetwork().spec(), dataDirectory, fileAccess);
     }
 
     public Model model() {
@@ -131,6 +210,6 @@ public final class NnetCompiler {
     Generated g = generate(source);
     JaninoCompiler.Compiled c = JaninoCompiler.compile(g.className(), g.source());
     long ms = (System.nanoTime() - t0) / 1_000_000;
-    return new Compiled(g, c.type().asSubclass(Network.class), c.methodSizes(), c.constants(), ms, source.directory());
+    return new Compiled(g, c.type().asSubclass(Network.class), c.methodSizes(), c.constants(), ms, source.directory(), fileAccessFor(source));
   }
 }

@@ -43,7 +43,7 @@ final class BenchCommand implements Callable<Integer> {
     Dataset data;
     String source;
     try {
-      data = DataLoader.load(ns, c.dataDirectory()).train();
+      data = c.data().train();
       source = data.name() + " (" + data.rows() + " samples)";
     } catch (NnetException e) {
       // enough rows that the network cannot learn them by heart: a memorized random set drives the

@@ -23,6 +23,10 @@ class Common {
   @Option(names = "--stacktrace", description = "on an error, also print the Java stack trace (for bug reports)")
   boolean stacktrace;
 
+  @Option(names = "--file-root", paramLabel = "DIR",
+      description = "read only data files under DIR (after resolving .. and links), absolute paths included; without it, the .nnet file's folder and absolute paths")
+  Path fileRoot;
+
   SourceFile source() {
     try {
       if (Files.isDirectory(file)) throw new NnetException(file + " is a folder, not a .nnet file", null);
@@ -37,7 +41,8 @@ class Common {
   }
 
   NnetCompiler compiler() {
-    return NnetCompiler.defaults().kernels(kernels);
+    NnetCompiler c = NnetCompiler.defaults().kernels(kernels);
+    return fileRoot == null ? c : c.fileRoot(fileRoot);
   }
 
   NnetCompiler.Compiled compile(PrintWriter err) {
@@ -49,8 +54,9 @@ class Common {
   /** {@link #compile}, with the file's data read on another thread meanwhile: for the commands that load it. */
   NnetCompiler.Compiled compileReadingData(PrintWriter err) {
     SourceFile src = source();
-    dev.nnet.runtime.DataLoader.prefetch(compiler().check(src).plan().data(), src.directory());
-    NnetCompiler.Compiled c = compiler().compile(src);
+    NnetCompiler compiler = compiler();
+    dev.nnet.runtime.DataLoader.prefetch(compiler.check(src).plan().data(), src.directory(), compiler.fileAccessFor(src));
+    NnetCompiler.Compiled c = compiler.compile(src);
     for (Diagnostic w : c.model().warnings()) err.print(w.format());
     return c;
   }

@@ -41,7 +41,7 @@ final class DiagnoseCommand implements Callable<Integer> {
     NetworkSpec ns = trainer.spec();
     Dataset data;
     try {
-      data = DataLoader.load(ns, c.dataDirectory()).train();
+      data = c.data().train();
     } catch (NnetException e) {
       int raw = 1;
       for (int d : ns.inputShape()) raw *= d;

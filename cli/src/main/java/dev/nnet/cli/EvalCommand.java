@@ -32,7 +32,7 @@ final class EvalCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     var c = common.compileReadingData(spec.commandLine().getErr());
     Trainer trainer = weights.load(c);
-    DataLoader.Splits s = DataLoader.load(trainer.spec(), c.dataDirectory());
+    DataLoader.Splits s = trainer.data();
     Dataset d = s.test() != null ? s.test() : s.train();
     String which = s.test() != null ? "test" : "train";
     Metrics m = trainer.evaluate(d);

@@ -64,7 +64,7 @@ final class ScheduleCommand implements Callable<Integer> {
     NetworkSpec ns = c.newNetwork().spec();
     TrainingPlan plan = ns.plan();
     int n = epochs != null ? epochs : plan.epochs();
-    int steps = stepsPerEpoch != null ? stepsPerEpoch : stepsFromData(ns, c.dataDirectory(), err);
+    int steps = stepsPerEpoch != null ? stepsPerEpoch : stepsFromData(ns, c, err);
     Schedule schedule = new Schedule(plan.schedule(), plan.learningRate(), steps, n);
     out.printf("%s: %s, %d steps per epoch%n", ns.modelName(), plan.optimizer(), steps);
     out.println("epoch  learning rate");
@@ -82,9 +82,9 @@ final class ScheduleCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static int stepsFromData(NetworkSpec ns, Path dir, PrintWriter err) {
+  private static int stepsFromData(NetworkSpec ns, NnetCompiler.Compiled c, PrintWriter err) {
     try {
-      return Math.max(1, DataLoader.load(ns, dir).train().rows() / ns.batchSize());
+      return Math.max(1, c.data().train().rows() / ns.batchSize());
     } catch (NnetException e) {
       err.println("note: the file's data is not available (" + e.getMessage() + "); assuming 100 steps per epoch");
       return 100;

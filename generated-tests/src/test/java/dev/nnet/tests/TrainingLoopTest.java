@@ -17,7 +17,7 @@ class TrainingLoopTest {
   Path dir;
 
   static NnetCompiler.Compiled compile(String text) {
-    return NnetCompiler.defaults().compile(SourceFile.of("loop.nnet", text));
+    return NnetCompiler.defaults().compile(new SourceFile("loop.nnet", text, java.nio.file.Path.of("target"))); // its data comes from Java
   }
 
   static Dataset random(NetworkSpec spec, int rows, long seed) {

@@ -1,5 +1,6 @@
 package dev.nnet.analysis;
 
+import dev.nnet.runtime.FileAccess;
 import dev.nnet.runtime.Precision;
 import dev.nnet.runtime.Preprocessor;
 import dev.nnet.runtime.TrainingPlan;
@@ -42,13 +43,18 @@ public final class Analyzer extends Values {
   private final DataChecks dataChecks = new DataChecks(state);
   private final Lints lints = new Lints(state);
 
-  private Analyzer(SourceFile src) {
-    super(new State(src));
+  private Analyzer(SourceFile src, FileAccess fileAccess) {
+    super(new State(src, fileAccess));
   }
 
   /** Checks a parsed file; throws {@link CompileException} listing every error found. */
   public static Model analyze(Ast.File file) {
-    return new Analyzer(file.source()).run(file);
+    return analyze(file, FileAccess.ownFolder());
+  }
+
+  /** Checks a parsed file whose paths may only name what {@code fileAccess} allows. */
+  public static Model analyze(Ast.File file, FileAccess fileAccess) {
+    return new Analyzer(file.source(), fileAccess).run(file);
   }
 
   // ====================================================================== the file

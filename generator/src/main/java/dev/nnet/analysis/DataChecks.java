@@ -1,6 +1,8 @@
 package dev.nnet.analysis;
 
 import dev.nnet.runtime.Precision;
+import dev.nnet.runtime.DataLoader;
+import dev.nnet.runtime.FileAccess;
 import dev.nnet.runtime.Preprocessor;
 import dev.nnet.runtime.TrainingPlan;
 import dev.nnet.syntax.Ast;
@@ -27,6 +29,7 @@ final class DataChecks extends Values {
   TrainingPlan.Data data(Ast.Block block) {
     if (block == null) return new TrainingPlan.Data("", null, null, 1, 0, false, 0, Preprocessor.Spec.NONE, List.of());
     String dir = "";
+    Span dirSpan = null;
     TrainingPlan.Source train = null, test = null;
     double scale = 1, validation = 0;
     boolean stratify = false;
@@ -40,7 +43,10 @@ final class DataChecks extends Values {
       switch (s.key()) {
         case "dir" -> {
           Ast.Expr e = single(s);
-          if (e instanceof Ast.Str str) dir = str.value();
+          if (e instanceof Ast.Str str) {
+            dir = str.value();
+            dirSpan = str.span();
+          }
           else if (e != null) error(e.span(), "dir takes a folder in quotes", "e.g.  dir \"/usr/share/datasets/fashion-mnist\"");
         }
         case "train" -> train = source(single(s));
@@ -80,6 +86,7 @@ final class DataChecks extends Values {
       error(foldsSpan, "folds and validation both hold data out; use one", "folds k validates on each fold in turn; validation f holds out one part");
     }
     if (validationSpan == null && stratify && folds == 0) warning(block.span(), "stratify has no effect without validation or folds", null);
+    checkPaths(dir, dirSpan);
     return new TrainingPlan.Data(dir, train, test, scale, validation, stratify, folds, preprocess, List.copyOf(augment));
   }
 
@@ -157,7 +164,7 @@ final class DataChecks extends Values {
       }
       case "csv" -> {
         Args a = args(c.arguments(), c.nameSpan(), "csv", "path", "label", "header", "class_names");
-        String path = string(a.get("path"));
+        String path = path(a.get("path"));
         if (path == null) {
           if (!a.has("path")) error(c.span(), "csv needs a file", "e.g.  csv(\"iris.csv\", label: \"species\")");
           return null;
@@ -180,7 +187,7 @@ final class DataChecks extends Values {
       }
       case "npz" -> {
         Args a = args(c.arguments(), c.nameSpan(), "npz", "path", "x", "y");
-        String path = string(a.get("path"));
+        String path = path(a.get("path"));
         if (path == null) {
           if (!a.has("path")) error(c.span(), "npz needs a file", "e.g.  npz(\"data.npz\", x: \"x_train\", y: \"y_train\")");
           return null;
@@ -198,11 +205,36 @@ final class DataChecks extends Values {
   /** A source of two files, features and labels (idx, npy): both must be given, as strings. */
   private TrainingPlan.Source pair(Ast.Call c, String first, String second, String example) {
     Args a = args(c.arguments(), c.nameSpan(), c.name(), first, second);
-    String x = string(a.get(first)), y = string(a.get(second));
+    String x = path(a.get(first)), y = path(a.get(second));
     if (!a.has(first) || !a.has(second)) {
       error(c.span(), c.name() + " needs two files: " + first + " and " + second, example);
       return null;
     }
     return x == null || y == null ? null : new TrainingPlan.Source(c.name(), List.of(x, y), Map.of());
+  }
+
+  /** The file paths the data block names, with where: checked against the file-access policy once dir is known. */
+  private final List<Map.Entry<Span, String>> paths = new ArrayList<>();
+
+  private String path(Ast.Expr e) {
+    String s = string(e);
+    if (s != null) paths.add(Map.entry(e.span(), s));
+    return s;
+  }
+
+  /**
+   * Every path the file names, as the loader will resolve it (under {@code dir}), against the compiler's
+   * {@link FileAccess}: a path it may not read is a positioned error here, before anything is opened.
+   */
+  private void checkPaths(String dir, Span dirSpan) {
+    if (!dir.isEmpty()) {
+      String problem = state.fileAccess.problem(dir, src.directory());
+      if (problem != null) error(dirSpan, "the folder '" + dir + "' may not be read: " + problem, state.fileAccess.hint());
+    }
+    for (Map.Entry<Span, String> p : paths) {
+      String written = DataLoader.written(dir, p.getValue());
+      String problem = state.fileAccess.problem(written, src.directory());
+      if (problem != null) error(p.getKey(), "'" + written + "' may not be read: " + problem, state.fileAccess.hint());
+    }
   }
 }

@@ -35,8 +35,12 @@ abstract class Values {
     /** Where a val_ metric is monitored (explicitly or by default): each needs a validation split. */
     final List<Span> monitorsNeedingValidation = new ArrayList<>();
 
-    State(SourceFile src) {
+    /** Which files the text may name. */
+    final dev.nnet.runtime.FileAccess fileAccess;
+
+    State(SourceFile src, dev.nnet.runtime.FileAccess fileAccess) {
       this.src = src;
+      this.fileAccess = fileAccess;
     }
   }
 

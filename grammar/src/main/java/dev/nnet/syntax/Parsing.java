@@ -21,6 +21,11 @@ public final class Parsing {
 
   /** Parses a whole file; a syntax error becomes a {@link CompileException} with position and hint. */
   public static Ast.File parse(SourceFile source) {
+    return parse(source, MAX_NESTING);
+  }
+
+  /** {@link #parse(SourceFile)} with brackets nested at most {@code maxNesting} deep (never more than {@link #MAX_NESTING}). */
+  public static Ast.File parse(SourceFile source, int maxNesting) {
     FirstError errors = new FirstError(source);
     String text = source.text();
     // a UTF-8 byte-order mark, as some editors write: a space keeps every column where the editor shows it
@@ -31,7 +36,7 @@ public final class Parsing {
     CommonTokenStream tokens = new CommonTokenStream(lexer);
     tokens.fill(); // the lexer does not recurse: every token is read before the recursive parser sees one
     if (errors.first != null) throw new CompileException(errors.first);
-    checkLimits(source, tokens.getTokens());
+    checkLimits(source, tokens.getTokens(), Math.min(maxNesting, MAX_NESTING));
     NnetParser parser = new NnetParser(tokens);
     parser.removeErrorListeners();
     parser.addErrorListener(errors);
@@ -46,13 +51,13 @@ public final class Parsing {
   }
 
   /** Nesting depth, name and string lengths: limits that keep hostile text from exhausting the stack or the class file. */
-  private static void checkLimits(SourceFile source, List<Token> tokens) {
+  private static void checkLimits(SourceFile source, List<Token> tokens, int maxNesting) {
     int depth = 0;
     for (Token t : tokens) {
       switch (t.getType()) {
         case NnetLexer.LPAREN, NnetLexer.LBRACK, NnetLexer.LBRACE -> {
-          if (++depth > MAX_NESTING) {
-            throw new CompileException(Diagnostic.error(source, span(t), "brackets nested more than " + MAX_NESTING + " deep",
+          if (++depth > maxNesting) {
+            throw new CompileException(Diagnostic.error(source, span(t), "brackets nested more than " + maxNesting + " deep",
                 "no network or expression needs this depth; is a bracket left unclosed?"));
           }
         }

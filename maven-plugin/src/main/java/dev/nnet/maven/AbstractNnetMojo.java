@@ -70,7 +70,8 @@ abstract class AbstractNnetMojo extends AbstractMojo {
     SourceGeneration.Result r;
     try {
       r = SourceGeneration.run(sourceDirectory().toPath(), outputDirectory().toPath(), status,
-          new SourceGeneration.Options(k, inference, force, pluginVersion + "@" + SourceGeneration.generatorFingerprint()));
+          new SourceGeneration.Options(k, inference, force, pluginVersion + "@" + SourceGeneration.generatorFingerprint(),
+              project.getBasedir() == null ? null : project.getBasedir().toPath())); // a .nnet file may name data inside the project only
     } catch (IOException e) {
       throw new MojoExecutionException("nnet: " + e.getMessage(), e);
     }

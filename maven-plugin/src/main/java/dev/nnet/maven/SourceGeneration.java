@@ -33,8 +33,13 @@ public final class SourceGeneration {
    * @param kernels   which kernels to emit (plain by default: no JVM flag needed where the code runs)
    * @param inference also emit a dependency-free {@code <Model>Predictor} for each file
    * @param version   the plugin's version: a new version regenerates everything
+   * @param fileRoot  the folder the files' data paths must stay under (the project's base directory); null for none
    */
-  public record Options(NnetCompiler.Kernels kernels, boolean inference, boolean force, String version) {
+  public record Options(NnetCompiler.Kernels kernels, boolean inference, boolean force, String version, Path fileRoot) {
+    public Options(NnetCompiler.Kernels kernels, boolean inference, boolean force, String version) {
+      this(kernels, inference, force, version, null);
+    }
+
     String fingerprint() {
       return kernels + "|" + inference + "|" + version;
     }
@@ -72,7 +77,9 @@ public final class SourceGeneration {
       if (pkg == null) continue;
       try {
         SourceFile src = new SourceFile(f.getValue().toString(), text, f.getValue().toAbsolutePath().getParent());
-        NnetCompiler.Generated g = NnetCompiler.defaults().kernels(options.kernels()).packageName(pkg).generate(src);
+        NnetCompiler compiler = NnetCompiler.defaults().kernels(options.kernels()).packageName(pkg);
+        if (options.fileRoot() != null) compiler = compiler.fileRoot(options.fileRoot());
+        NnetCompiler.Generated g = compiler.generate(src);
         warnings.addAll(g.model().warnings());
         List<String> written = new ArrayList<>();
         written.add(relative(output, g.file().writeToPath(output)));

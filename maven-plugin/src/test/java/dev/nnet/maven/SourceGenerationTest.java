@@ -49,6 +49,18 @@ class SourceGenerationTest {
     return Files.writeString(p, text);
   }
 
+  /** Issue 18: a .nnet file in a project may name data inside the project only. */
+  @Test
+  void dataPathsStayInsideTheProject() throws IOException {
+    write("a.nnet", NET.formatted("Alpha") + "data {\n  train csv(\"/etc/passwd\", label: 0)\n}\n");
+    write("b.nnet", NET.formatted("Beta") + "data {\n  train csv(\"b.csv\")\n}\n");
+    SourceGeneration.Result r = SourceGeneration.run(src(), out(), dir.resolve("target/maven-status/nnet/generate.properties"),
+        new SourceGeneration.Options(NnetCompiler.Kernels.PLAIN, false, false, "1.0", dir));
+    assertEquals(1, r.errors().size(), r.errors().toString());
+    assertTrue(r.errors().get(0).format().contains("'/etc/passwd' may not be read: it leads outside the file root"), r.errors().get(0).format());
+    assertEquals(1, r.generated().size(), "the file whose data is inside the project generates");
+  }
+
   /** Issue 15, item 19: a file that failed to generate, then deleted, leaves no output behind. */
   @Test
   void aFileDeletedAfterAFailedBuildLeavesNothingBehind() throws IOException {

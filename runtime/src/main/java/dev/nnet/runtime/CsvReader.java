@@ -45,9 +45,18 @@ public final class CsvReader {
     return read(path, labelColumn, header, regression, knownClasses, classNames, false);
   }
 
-  /** @param wide also keep the values in float64, as written, for a float64 network ({@link Dataset#wideFeatures}) */
   public static Dataset read(Path path, String labelColumn, String header, boolean regression, java.util.List<String> knownClasses,
                              boolean classNames, boolean wide) {
+    return read(path, labelColumn, header, regression, knownClasses, classNames, wide, false);
+  }
+
+  /**
+   * @param wide  also keep the values in float64, as written, for a float64 network ({@link Dataset#wideFeatures})
+   * @param quiet errors quote only the offending value, never lists of what the file holds (column names, class
+   *              names): for text from strangers, which must not read a file through its error messages
+   */
+  public static Dataset read(Path path, String labelColumn, String header, boolean regression, java.util.List<String> knownClasses,
+                             boolean classNames, boolean wide, boolean quiet) {
     List<String[]> rows = new ArrayList<>();
     List<Integer> lineNumbers = new ArrayList<>();
     try (BufferedReader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
@@ -70,7 +79,7 @@ public final class CsvReader {
     boolean hasHeader = header != null ? Boolean.parseBoolean(header) : looksLikeHeader(rows.get(0), rows.size() > 1 ? rows.get(1) : null);
     String[] names = hasHeader ? rows.remove(0) : null;
     if (hasHeader) lineNumbers.remove(0);
-    int label = labelIndex(path, labelColumn, names, width);
+    int label = labelIndex(path, labelColumn, names, width, quiet);
     int n = rows.size();
     if (n == 0) throw new DataException(path + ": the CSV file has a header but no data rows", null);
     int features = width - 1;
@@ -143,7 +152,7 @@ public final class CsvReader {
       Integer id = ids.get(rawLabels[i]);
       if (id == null) {
         throw new DataException(path + ":" + lineNumbers.get(i) + ": class '" + rawLabels[i] + "' does not occur in the training data",
-            "the training data's classes are: " + String.join(", ", ids.keySet()));
+            quiet ? "a test file must use the training file's class names" : "the training data's classes are: " + String.join(", ", ids.keySet()));
       }
       y[i] = id;
     }
@@ -174,7 +183,7 @@ public final class CsvReader {
   }
 
 
-  private static int labelIndex(Path path, String column, String[] names, int width) {
+  private static int labelIndex(Path path, String column, String[] names, int width, boolean quiet) {
     if (column == null) return width - 1;
     if (column.matches("-?\\d+")) {
       int i = Integer.parseInt(column);
@@ -185,7 +194,7 @@ public final class CsvReader {
     if (names == null) throw new DataException(path + ": label column '" + column + "' is named but the file has no header",
         "give the label column's index instead, e.g. label: 4");
     for (int i = 0; i < names.length; i++) if (names[i].equals(column)) return i;
-    throw new DataException(path + ": no column named '" + column + "'", "the header has: " + String.join(", ", names));
+    throw new DataException(path + ": no column named '" + column + "'", quiet ? "name a column of the header" : "the header has: " + String.join(", ", names));
   }
 
   private static boolean looksLikeHeader(String[] first, String[] second) {

@@ -14,8 +14,8 @@ public final class DataLoader {
    * Starts reading the IDX files {@code data} names on a background thread (see {@link IdxReader#prefetch});
    * a later {@link #load} takes them from there. Errors surface in that load, not here.
    */
-  public static void prefetch(TrainingPlan.Data data, Path base) {
-    if (data == null) return;
+  public static void prefetch(TrainingPlan.Data data, Path base, FileAccess access) {
+    if (data == null || !allowed(data, base, access)) return;
     Path dir = directory(data, base);
     for (TrainingPlan.Source s : java.util.Arrays.asList(data.train(), data.test())) {
       if (s != null && s.format().equals("idx")) for (String p : s.paths()) IdxReader.prefetch(dir.resolve(p));
@@ -27,29 +27,58 @@ public final class DataLoader {
     return data.directory() != null && !data.directory().isEmpty() ? dir.resolve(data.directory()) : dir;
   }
 
-  /**
-   * @param base folder that relative paths (and a relative {@code dir}) are resolved against: the .nnet file's folder
-   */
+  /** A path as the loader resolves it: under the data block's {@code dir} unless it is absolute. */
+  public static String written(String dir, String path) {
+    if (dir == null || dir.isEmpty() || path.startsWith("/")) return path;
+    return dir.endsWith("/") ? dir + path : dir + "/" + path;
+  }
+
+  private static boolean allowed(TrainingPlan.Data data, Path base, FileAccess access) {
+    for (TrainingPlan.Source s : java.util.Arrays.asList(data.train(), data.test())) {
+      if (s == null) continue;
+      for (String p : s.paths()) if (access.problem(written(data.directory(), p), base) != null) return false;
+    }
+    return true;
+  }
+
+  /** {@link #load(NetworkSpec, Path, FileAccess)} for the user's own file: its folder and absolute paths. */
   public static Splits load(NetworkSpec spec, Path base) {
+    return load(spec, base, FileAccess.ownFolder());
+  }
+
+  /**
+   * @param base   folder that relative paths (and a relative {@code dir}) are resolved against: the .nnet file's folder
+   * @param access which files may be read; every path is checked again here, just before it is opened
+   */
+  public static Splits load(NetworkSpec spec, Path base, FileAccess access) {
     TrainingPlan.Data data = spec.plan().data();
     if (data == null || data.train() == null) {
       throw new DataException("the model " + spec.modelName() + " names no training data",
           "add a data block: data { train idx(\"images.gz\", \"labels.gz\") }  or  train csv(\"file.csv\")");
     }
+    for (TrainingPlan.Source s : java.util.Arrays.asList(data.train(), data.test())) {
+      if (s == null) continue;
+      for (String p : s.paths()) access.checkOpen(base, written(data.directory(), p));
+    }
     Path dir = directory(data, base);
-    Dataset train = read(data.train(), dir, spec, null);
+    Dataset train = read(data.train(), dir, spec, null, access.restricted());
     Dataset validation = null;
     if (data.validation() > 0) {
       Dataset[] parts = train.split(data.validation(), Rng.derive(spec.plan().seed(), 2), data.stratify());
       train = parts[0];
       validation = parts[1];
     }
-    Dataset test = data.test() == null ? null : read(data.test(), dir, spec, train.classNames());
+    Dataset test = data.test() == null ? null : read(data.test(), dir, spec, train.classNames(), access.restricted());
     return new Splits(train, validation, test);
   }
 
   /** Reads one source and checks it fits the network; a test source maps class names as the training source did. */
   public static Dataset read(TrainingPlan.Source source, Path dir, NetworkSpec spec, java.util.List<String> trainingClasses) {
+    return read(source, dir, spec, trainingClasses, false);
+  }
+
+  /** @param quiet errors quote no lists of what files hold (see {@link FileAccess#restricted}) */
+  public static Dataset read(TrainingPlan.Source source, Path dir, NetworkSpec spec, java.util.List<String> trainingClasses, boolean quiet) {
     boolean regression = spec.task() == NetworkSpec.Task.REGRESSION;
     boolean wide = spec.precision() == Precision.FLOAT64; // float64 end to end: the data is kept as read
     Dataset d = switch (source.format()) {
@@ -68,8 +97,8 @@ public final class DataLoader {
         yield Dataset.classification(images.getFileName().toString(), x.itemSize(), x.values(), lab, max + 1);
       }
       case "csv" -> CsvReader.read(dir.resolve(source.paths().get(0)), source.options().get("label"),
-          source.options().get("header"), regression, trainingClasses, Boolean.parseBoolean(source.options().get("class_names")), wide);
-      case "npy", "npz" -> numpy(source, dir, regression, wide);
+          source.options().get("header"), regression, trainingClasses, Boolean.parseBoolean(source.options().get("class_names")), wide, quiet);
+      case "npy", "npz" -> numpy(source, dir, regression, wide, quiet);
       default -> throw new DataException("unknown data format " + source.format(), null);
     };
     if (wide) d = d.widened(); // IDX bytes are exact in float32; widening them loses nothing
@@ -102,7 +131,7 @@ public final class DataLoader {
   }
 
   /** npy(features, labels) or npz(file, x: name, y: name): features of any shape (flattened per sample), labels or targets. */
-  private static Dataset numpy(TrainingPlan.Source source, Path dir, boolean regression, boolean wide) {
+  private static Dataset numpy(TrainingPlan.Source source, Path dir, boolean regression, boolean wide, boolean quiet) {
     Npz.Array x, y;
     String name;
     if (source.format().equals("npy")) {
@@ -117,7 +146,7 @@ public final class DataLoader {
       y = all.get(source.options().get("y"));
       if (x == null || y == null) {
         throw new DataException(p + " has no array named '" + (x == null ? source.options().get("x") : source.options().get("y")) + "'",
-            "it holds: " + String.join(", ", all.keySet()) + "; name them with npz(\"file\", x: \"...\", y: \"...\")");
+            (quiet ? "" : "it holds: " + String.join(", ", all.keySet()) + "; ") + "name them with npz(\"file\", x: \"...\", y: \"...\")");
       }
       name = p.getFileName().toString();
     }

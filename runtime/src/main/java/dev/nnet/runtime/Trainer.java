@@ -23,6 +23,7 @@ public final class Trainer {
   private final Network net;
   private final NetworkSpec spec;
   private Path dataDirectory;
+  private FileAccess fileAccess = FileAccess.ownFolder();
   private TrainingListener listener = TrainingListener.NONE;
   private Path checkpointPath;
   private boolean overwrite;
@@ -73,6 +74,17 @@ public final class Trainer {
     return this;
   }
 
+  /** Which files the .nnet file's data paths may name (see {@link FileAccess}); its folder and absolute paths by default. */
+  public Trainer fileAccess(FileAccess access) {
+    this.fileAccess = access;
+    return this;
+  }
+
+  /** The file's training, validation and test data, read under this trainer's file access. */
+  public DataLoader.Splits data() {
+    return DataLoader.load(spec, dataDirectory, fileAccess);
+  }
+
   public Trainer listener(TrainingListener l) {
     this.listener = l == null ? TrainingListener.NONE : l;
     return this;
@@ -117,7 +129,7 @@ public final class Trainer {
 
   /** Trains on the data the .nnet file names. */
   public TrainingReport fit() {
-    DataLoader.Splits s = DataLoader.load(spec, dataDirectory);
+    DataLoader.Splits s = data();
     return fit(s.train(), s.validation(), s.test());
   }
 
@@ -280,7 +292,7 @@ public final class Trainer {
    * afterwards, ready to train the final model.
    */
   public CrossValidation crossValidate() {
-    DataLoader.Splits s = DataLoader.load(spec, dataDirectory);
+    DataLoader.Splits s = data();
     return crossValidate(s.train(), spec.plan().data().folds());
   }
 
