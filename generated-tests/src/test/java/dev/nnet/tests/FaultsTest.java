@@ -26,23 +26,9 @@ class FaultsTest {
   @TempDir
   Path dir;
 
-  static final String NET = """
-      input [4]
-      network {
-        dense(16) -> tanh
-        dense(3)
-      }
-      loss softmax_cross_entropy
-      training {
-        batch 8
-        epochs %d
-        seed 3
-        optimizer adam(lr: 0.01)
-      }
-      data {
-        train csv("iris.csv", label: "species")
-      }
-      """;
+  static String net(int epochs) {
+    return Samples.irisNetwork("batch 8\nepochs " + epochs + "\nseed 3\noptimizer adam(lr: 0.01)", "train csv(\"iris.csv\", label: \"species\")");
+  }
 
   private Process train(Path file, Path ckpt, boolean resume) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -57,7 +43,7 @@ class FaultsTest {
     Files.copy(Samples.sample("data/iris.csv"), dir.resolve("iris.csv"));
     int epochs = 4000;
     Path file = dir.resolve("k.nnet"), ckpt = dir.resolve("k.ckpt");
-    Files.writeString(file, NET.formatted(epochs));
+    Files.writeString(file, net(epochs));
     NnetCompiler.Compiled c = NnetCompiler.defaults().compile(Samples.read(file));
     Random r = new Random(11);
     long lastSteps = -1;

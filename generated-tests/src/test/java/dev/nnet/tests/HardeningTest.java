@@ -25,25 +25,8 @@ class HardeningTest {
   @TempDir
   Path dir;
 
-  private static final String STANDARDIZED_IRIS = """
-      model IrisStd
-      input [4]
-      network {
-        dense(16) -> tanh
-        dense(3)
-      }
-      loss softmax_cross_entropy
-      training {
-        batch 8
-        epochs 8
-        seed 3
-        optimizer adam(lr: 0.01)
-      }
-      data {
-        train csv("iris.csv", label: "species")
-        preprocess standardize
-      }
-      """;
+  private static final String STANDARDIZED_IRIS = "model IrisStd\n" + Samples.irisNetwork("batch 8\nepochs 8\nseed 3\noptimizer adam(lr: 0.01)",
+      "train csv(\"iris.csv\", label: \"species\")\npreprocess standardize");
 
   private Path standardizedIris() throws IOException {
     Files.copy(Samples.sample("data/iris.csv"), dir.resolve("iris.csv"));

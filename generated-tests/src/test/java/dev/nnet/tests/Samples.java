@@ -50,4 +50,10 @@ final class Samples {
   static boolean fashionMnistInstalled() {
     return Files.isReadable(Path.of("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"));
   }
+
+  /** The Iris network of samples/iris.nnet (4 → 16 tanh → 3) with the given training and data settings, one per line. */
+  static String irisNetwork(String training, String data) {
+    return "input [4]\nnetwork {\n  dense(16) -> tanh\n  dense(3)\n}\nloss softmax_cross_entropy\ntraining {\n" + training.indent(2)
+        + "}\ndata {\n" + data.indent(2) + "}\n";
+  }
 }
