@@ -14,9 +14,28 @@ public sealed interface Op {
 
   /**
    * A parameter tensor of an operation: named {@code <layer><suffix>} in checkpoints and the {@code .npz}
-   * state_dict, stored as a [rows][cols] matrix (a weight is [in][out]; the others [1][size]).
+   * state_dict, stored as a [rows][cols] matrix (a dense weight is [in][out]; the others [1][size]).
+   *
+   * @param dims       its stored shape as the checkpoint and state_dict describe it: a dense weight [in, out], a
+   *                   vector [size]; a convolution's weight will be [out, in/groups, kh, kw]
+   * @param transposed whether PyTorch's layout is the transpose of the stored one (a dense weight: [out, in])
    */
-  record Param(String suffix, int rows, int cols, Role role) {}
+  record Param(String suffix, int rows, int cols, Role role, int[] dims, boolean transposed) {
+    /** A matrix weight, stored [rows][cols], whose PyTorch layout is its transpose. */
+    static Param weight(String suffix, int rows, int cols) {
+      return new Param(suffix, rows, cols, Role.WEIGHT, new int[] {rows, cols}, true);
+    }
+
+    /** A vector of {@code size} values (a bias, a norm's γ or β, running statistics, PReLU's slopes). */
+    static Param vector(String suffix, int size, Role role) {
+      return new Param(suffix, 1, size, role, new int[] {size}, false);
+    }
+
+    @Override
+    public int[] dims() {
+      return dims.clone();
+    }
+  }
 
   /** The layer's name: its {@code as} alias, or the operation with a counter (dense1, relu2). */
   String name();
@@ -89,7 +108,7 @@ public sealed interface Op {
 
     @Override
     public java.util.List<Param> params() {
-      return java.util.List.of(new Param(".weight", inputSize, outputSize, Role.WEIGHT), new Param(".bias", 1, outputSize, Role.BIAS));
+      return java.util.List.of(Param.weight(".weight", inputSize, outputSize), Param.vector(".bias", outputSize, Role.BIAS));
     }
 
     @Override
@@ -159,8 +178,8 @@ public sealed interface Op {
 
     @Override
     public java.util.List<Param> params() {
-      return java.util.List.of(new Param(".weight", 1, inputSize, Role.NORM), new Param(".bias", 1, inputSize, Role.NORM),
-          new Param(".running_mean", 1, inputSize, Role.STATE), new Param(".running_var", 1, inputSize, Role.STATE));
+      return java.util.List.of(Param.vector(".weight", inputSize, Role.NORM), Param.vector(".bias", inputSize, Role.NORM),
+          Param.vector(".running_mean", inputSize, Role.STATE), Param.vector(".running_var", inputSize, Role.STATE));
     }
 
     @Override
@@ -187,7 +206,7 @@ public sealed interface Op {
 
     @Override
     public java.util.List<Param> params() {
-      return java.util.List.of(new Param(".weight", 1, inputSize, Role.NORM), new Param(".bias", 1, inputSize, Role.NORM));
+      return java.util.List.of(Param.vector(".weight", inputSize, Role.NORM), Param.vector(".bias", inputSize, Role.NORM));
     }
 
     @Override
@@ -211,7 +230,7 @@ public sealed interface Op {
 
     @Override
     public java.util.List<Param> params() {
-      return java.util.List.of(new Param(".weight", 1, perUnit ? inputSize : 1, Role.NORM));
+      return java.util.List.of(Param.vector(".weight", perUnit ? inputSize : 1, Role.NORM));
     }
 
     @Override
@@ -300,7 +319,7 @@ public sealed interface Op {
 
     @Override
     public java.util.List<Param> params() {
-      return projection() ? java.util.List.of(new Param(".shortcut.weight", shortcutSize, inputSize, Role.WEIGHT)) : java.util.List.of();
+      return projection() ? java.util.List.of(Param.weight(".shortcut.weight", shortcutSize, inputSize)) : java.util.List.of();
     }
 
     @Override

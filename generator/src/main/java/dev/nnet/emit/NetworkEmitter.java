@@ -292,13 +292,11 @@ public final class NetworkEmitter {
     List<Layout.Tensor> all = ctx.layout().tensors();
     for (int i = 0; i < all.size(); i++) {
       Layout.Tensor t = all.get(i);
-      if (t.weight()) {
-        tensors.add(CodeBlock.builder().addStatement("t[$L] = new $T($S, $L, new int[] {$L, $L}, true, true)", i, PARAM_TENSOR, t.name(),
-            t.constant(), t.rows(), t.cols()).build());
-      } else { // biases, norm parameters and running statistics: 1-d, never decayed by default
-        tensors.add(CodeBlock.builder().addStatement("t[$L] = new $T($S, $L, new int[] {$L}, false, false)", i, PARAM_TENSOR, t.name(),
-            t.constant(), t.cols()).build());
-      }
+      StringBuilder dims = new StringBuilder();
+      for (int d : t.param().dims()) dims.append(dims.length() > 0 ? ", " : "").append(d);
+      // weights are decayed by default; biases, norm parameters and running statistics are not
+      tensors.add(CodeBlock.builder().addStatement("t[$L] = new $T($S, $L, new int[] {$L}, $L, $L)", i, PARAM_TENSOR, t.name(),
+          t.constant(), dims, t.weight(), t.param().transposed()).build());
     }
     List<CodeBlock> layers = new ArrayList<>();
     List<Op> ops = model.layers();

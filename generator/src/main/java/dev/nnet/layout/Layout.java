@@ -28,8 +28,9 @@ public record Layout(Model model, List<Tensor> tensors, int arenaSize, String si
    *
    * @param rows,cols the stored matrix: a dense weight is [in][out]; the others are [1][size]
    * @param constant  the name of the {@code static final int} that holds its offset in generated code
+   * @param param     what the operation says of it: its stored shape and PyTorch layout
    */
-  public record Tensor(String name, Op layer, Op.Role role, int offset, int rows, int cols, String constant) {
+  public record Tensor(String name, Op layer, Op.Role role, int offset, int rows, int cols, String constant, Op.Param param) {
     public int size() {
       return rows * cols;
     }
@@ -52,7 +53,7 @@ public record Layout(Model model, List<Tensor> tensors, int arenaSize, String si
       for (Op.Param p : op.params()) {
         String constant = constantName(op.name() + p.suffix());
         while (!constants.add(constant)) constant = constant + "_"; // aB.weight and a_b.weight would both be A_B_WEIGHT
-        tensors.add(new Tensor(op.name() + p.suffix(), op, p.role(), (int) offset, p.rows(), p.cols(), constant));
+        tensors.add(new Tensor(op.name() + p.suffix(), op, p.role(), (int) offset, p.rows(), p.cols(), constant, p));
         offset = align(offset + (long) p.rows() * p.cols());
       }
       if (offset > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("more parameters than one Java array holds");
