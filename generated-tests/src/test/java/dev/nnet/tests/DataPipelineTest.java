@@ -170,6 +170,7 @@ class DataPipelineTest {
     String text = """
         input [2, 2]
         network {
+          flatten
           dense(8) -> tanh
           dense(CLASSES)
         }

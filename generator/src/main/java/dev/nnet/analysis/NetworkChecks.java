@@ -16,11 +16,11 @@ import java.util.*;
  * file) and what the loss requires of its end.
  */
 final class NetworkChecks extends Values {
-  static final List<String> LAYERS = List.of("dense", "batchnorm", "layernorm", "groupnorm", "residual", "prelu", "maxout", "softmax", "relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "dropout");
+  static final List<String> LAYERS = List.of("flatten", "dense", "batchnorm", "layernorm", "groupnorm", "residual", "prelu", "maxout", "softmax", "relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "dropout");
   /** Operations of the language whose compilation comes in a later version: named, so they are never silently ignored. */
   static final Map<String, String> LAYERS_LATER = Map.ofEntries(
       Map.entry("conv", "convolutions"), Map.entry("maxpool", "pooling"), Map.entry("avgpool", "pooling"),
-      Map.entry("flatten", "multi-dimensional inputs"));
+      Map.entry("global_avgpool", "pooling"), Map.entry("depthwise_conv", "convolutions"), Map.entry("channel_dropout", "convolutions"));
   static final List<String> INITS = List.of("zeros", "constant", "identity", "normal", "uniform", "xavier_normal", "xavier_uniform",
       "glorot", "lecun_normal", "he_normal", "kaiming", "he_uniform", "orthogonal");
   static final List<String> INITS_LATER = List.of();
@@ -34,6 +34,8 @@ final class NetworkChecks extends Values {
   private int size;
   private Map<String, Integer> counters;
   private Set<String> names;
+  // the shape of an image not yet flattened; null once the flow is flat
+  private Shape spatial;
   private int[] inputShape;
 
   List<Op> layers(Ast.Network network, int[] input, Preprocessor.Spec preprocess) {
@@ -45,6 +47,9 @@ final class NetworkChecks extends Values {
     int raw = 1;
     for (int d : input) raw *= d;
     size = preprocess.outputSize(raw); // a sample as the network sees it: flattened, then preprocessed
+    // an image keeps its shape until flatten (or a preprocessing that mixes its pixels: pca, whiten)
+    spatial = input.length >= 2 && (preprocess.kind().equals("none") || preprocess.kind().equals("center")
+        || preprocess.kind().equals("standardize")) ? Shape.of(input) : null;
     counters = new HashMap<>();
     names = new HashSet<>();
     explicitNames = new java.util.LinkedHashMap<>();
@@ -125,6 +130,11 @@ final class NetworkChecks extends Values {
     }
     names.add(name);
     int line = l.span().line();
+    if (spatial != null && !op.equals("flatten")) {
+      error(l.opSpan(), "'" + op + "' on an image of shape " + spatial + ": flatten it first",
+          "add  flatten  before it (" + spatial + " -> [" + spatial.size() + "]); convolutions and pooling, which work on images, are not supported yet");
+      spatial = null; // one error, not one per layer
+    }
     switch (op) {
       case "residual" -> {
         if (l.body().isEmpty() || l.body().get().isEmpty()) {
@@ -152,6 +162,15 @@ final class NetworkChecks extends Values {
           return;
         }
         ops.add(new Op.ResidualAdd(name, line, out, in, shortcut, begin));
+      }
+      case "flatten" -> {
+        args(l.arguments(), l.opSpan(), op);
+        if (spatial == null) {
+          error(l.opSpan(), "flatten has nothing to flatten: its input is already [" + size + "]", "remove it");
+          return;
+        }
+        ops.add(new Op.Flatten(name, line, spatial));
+        spatial = null;
       }
       case "dense" -> {
         Args a = args(l.arguments(), l.opSpan(), "dense", "units", "init", "bias_init", "decay", "bias_decay", "frozen");

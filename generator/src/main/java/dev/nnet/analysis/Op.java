@@ -84,7 +84,7 @@ public sealed interface Op {
   }
 
   /** An operation whose output has as many values per sample as its input. */
-  sealed interface SameSize extends Op permits Activation, Dropout, BatchNorm, LayerNorm, PRelu, Softmax, ResidualBegin, ResidualAdd {
+  sealed interface SameSize extends Op permits Activation, Dropout, BatchNorm, LayerNorm, PRelu, Softmax, ResidualBegin, ResidualAdd, Flatten {
     @Override
     default int outputSize() {
       return inputSize();
@@ -348,6 +348,27 @@ public sealed interface Op {
     @Override
     public int classConstants() {
       return 20;
+    }
+  }
+
+  /**
+   * {@code flatten}: an image [C, H, W] (or [H, W]) becomes its C·H·W features in that order, PyTorch's
+   * {@code nn.Flatten()}. The values are already laid out so: the layer copies them, and names the change of shape.
+   */
+  record Flatten(String name, int line, Shape inputShape) implements SameSize {
+    @Override
+    public int inputSize() {
+      return inputShape.size();
+    }
+
+    @Override
+    public String describe() {
+      return "flatten   # " + inputShape + " -> [" + inputShape.size() + "]";
+    }
+
+    @Override
+    public String keyword() {
+      return "flatten";
     }
   }
 }

@@ -36,6 +36,7 @@ abstract class LayerEmitter {
     if (op instanceof Op.Maxout m) return new RowwiseEmitter.MaxoutLayer(ctx, m, in, inGrad);
     if (op instanceof Op.ResidualBegin r) return new ResidualEmitter.Begin(ctx, r, in, inGrad);
     if (op instanceof Op.ResidualAdd r) return new ResidualEmitter.Add(ctx, r, in, inGrad);
+    if (op instanceof Op.Flatten f) return new FlattenEmitter(ctx, f, in, inGrad);
     throw new IllegalArgumentException("no emitter for " + op);
   }
 

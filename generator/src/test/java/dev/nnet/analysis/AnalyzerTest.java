@@ -55,7 +55,7 @@ class AnalyzerTest {
   @Test
   void shapesAreInferredLayerByLayer() {
     Model m = analyze("""
-        input [2, 3]
+        input [6]
         network {
           dense(12) -> relu
           maxout(k: 3)
@@ -66,7 +66,7 @@ class AnalyzerTest {
         loss mse
         """);
     List<Op> ops = m.layers();
-    assertEquals(6, m.inputSize(), "[2, 3] flattened");
+    assertEquals(6, m.inputSize());
     int[] sizes = ops.stream().mapToInt(Op::outputSize).toArray();
     // dense relu maxout begin dense tanh add begin dense add dense
     assertArrayEquals(new int[] {12, 12, 4, 4, 6, 6, 6, 6, 5, 5, 2}, sizes);
@@ -78,6 +78,21 @@ class AnalyzerTest {
     // the products: 6x12, 4x6, 6x5 in the body and 6x5 in the shortcut, 5x2
     assertEquals(6L * 12 + 4 * 6 + 6 * 5 + 6 * 5 + 5 * 2, ops.stream().mapToLong(Op::multiplyAdds).sum());
     assertEquals("he_normal", ((Op.Dense) ops.get(0)).weightInit().name(), "He before relu");
+  }
+
+  @Test
+  void imagesKeepTheirShapeUntilFlatten() {
+    Model m = analyze("input [2, 3, 5]\nnetwork {\n  flatten\n  dense(4)\n}\nloss mse\n");
+    Op.Flatten f = (Op.Flatten) m.layers().get(0);
+    assertEquals(Shape.of(2, 3, 5), f.inputShape());
+    assertEquals(Shape.of(30), f.outputShape());
+    assertEquals(30, m.layers().get(1).inputSize());
+    assertTrue(errors("input [2, 3, 5]\nnetwork {\n  relu -> dense(4)\n}\nloss mse\n")
+        .contains("t.nnet:3:3: error: 'relu' on an image of shape [2, 3, 5]: flatten it first"));
+    assertTrue(errors("input [6]\nnetwork {\n  flatten\n  dense(4)\n}\nloss mse\n")
+        .contains("flatten has nothing to flatten: its input is already [6]"));
+    // a preprocessing that mixes the pixels (pca) leaves a flat vector
+    analyze("input [2, 3]\nnetwork {\n  dense(4)\n}\nloss mse\ndata {\n  train csv(\"/data/x.csv\")\n  preprocess pca(3)\n}\n");
   }
 
   @Test
