@@ -33,12 +33,17 @@ public final class DataLoader {
     return dir.endsWith("/") ? dir + path : dir + "/" + path;
   }
 
-  private static boolean allowed(TrainingPlan.Data data, Path base, FileAccess access) {
+  /** Every file the data block names, as the loader resolves it (see {@link #written(String, String)}). */
+  private static java.util.List<String> files(TrainingPlan.Data data) {
+    java.util.List<String> files = new java.util.ArrayList<>();
     for (TrainingPlan.Source s : java.util.Arrays.asList(data.train(), data.test())) {
-      if (s == null) continue;
-      for (String p : s.paths()) if (access.problem(written(data.directory(), p), base) != null) return false;
+      if (s != null) for (String p : s.paths()) files.add(written(data.directory(), p));
     }
-    return true;
+    return files;
+  }
+
+  private static boolean allowed(TrainingPlan.Data data, Path base, FileAccess access) {
+    return files(data).stream().allMatch(f -> access.problem(f, base) == null);
   }
 
   /** {@link #load(NetworkSpec, Path, FileAccess)} for the user's own file: its folder and absolute paths. */
@@ -56,10 +61,7 @@ public final class DataLoader {
       throw new DataException("the model " + spec.modelName() + " names no training data",
           "add a data block: data { train idx(\"images.gz\", \"labels.gz\") }  or  train csv(\"file.csv\")");
     }
-    for (TrainingPlan.Source s : java.util.Arrays.asList(data.train(), data.test())) {
-      if (s == null) continue;
-      for (String p : s.paths()) access.checkOpen(base, written(data.directory(), p));
-    }
+    for (String f : files(data)) access.checkOpen(base, f);
     Path dir = directory(data, base);
     Dataset train = read(data.train(), dir, spec, null, access.restricted());
     Dataset validation = null;

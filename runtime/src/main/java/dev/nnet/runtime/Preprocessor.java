@@ -171,7 +171,11 @@ public final class Preprocessor {
     }
   }
 
-  /** {@link #apply} in float64 throughout, for a float64 network: a scaled sample in, the transformed sample out. */
+  /**
+   * {@link #apply} in float64 throughout, for a float64 network: a scaled sample in, the transformed sample out.
+   * Kept apart from the float32 form on purpose: that one rounds each projected term to float32 as it adds
+   * it, which the trainer and the generated predictor reproduce bit for bit.
+   */
   public void apply(double[] src, int srcOff, double[] dst, int dstOff, double[] work) {
     for (int j = 0; j < in; j++) work[j] = src[srcOff + j] - mean[j];
     if (projection == null) {
