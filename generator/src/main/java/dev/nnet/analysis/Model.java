@@ -58,6 +58,22 @@ public record Model(String name, SourceFile source, int[] inputShape, List<Op> l
     return layers.isEmpty() ? inputSize() : layers.get(layers.size() - 1).outputSize();
   }
 
+  /**
+   * Each layer's output shape, in order: an image [C, H, W] from a convolution or pooling until flatten (or
+   * global_avgpool), and through the layers that keep their input's shape; [n] otherwise.
+   */
+  public List<Shape> shapes() {
+    List<Shape> out = new java.util.ArrayList<>();
+    int[] raw = inputShape;
+    Shape current = raw.length >= 2 && inputSize() == rawInputSize() ? Shape.of(raw) : Shape.flat(inputSize());
+    for (Op op : layers) {
+      if (op instanceof Op.SameSize && !(op instanceof Op.Flatten)) current = current.size() == op.outputSize() ? current : op.outputShape();
+      else current = op.outputShape();
+      out.add(current);
+    }
+    return out;
+  }
+
   public long parameterCount() {
     long n = 0;
     for (Op op : layers) n += op.parameterCount();

@@ -16,11 +16,12 @@ import java.util.*;
  * file) and what the loss requires of its end.
  */
 final class NetworkChecks extends Values {
-  static final List<String> LAYERS = List.of("flatten", "dense", "batchnorm", "layernorm", "groupnorm", "residual", "prelu", "maxout", "softmax", "relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "dropout");
+  static final List<String> LAYERS = List.of("conv", "depthwise_conv", "maxpool", "avgpool", "global_avgpool", "channel_dropout", "flatten", "dense", "batchnorm", "layernorm", "groupnorm", "residual", "prelu", "maxout", "softmax", "relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "dropout");
   /** Operations of the language whose compilation comes in a later version: named, so they are never silently ignored. */
-  static final Map<String, String> LAYERS_LATER = Map.ofEntries(
-      Map.entry("conv", "convolutions"), Map.entry("maxpool", "pooling"), Map.entry("avgpool", "pooling"),
-      Map.entry("global_avgpool", "pooling"), Map.entry("depthwise_conv", "convolutions"), Map.entry("channel_dropout", "convolutions"));
+  static final Map<String, String> LAYERS_LATER = Map.of();
+  /** The layers that work on an image as they do on features: each value (or each channel) on its own. */
+  static final List<String> IMAGE_AGNOSTIC = List.of("relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "dropout", "batchnorm", "prelu", "residual", "flatten");
+  static final List<String> IMAGE_ONLY = List.of("conv", "depthwise_conv", "maxpool", "avgpool", "global_avgpool", "channel_dropout");
   static final List<String> INITS = List.of("zeros", "constant", "identity", "normal", "uniform", "xavier_normal", "xavier_uniform",
       "glorot", "lecun_normal", "he_normal", "kaiming", "he_uniform", "orthogonal");
   static final List<String> INITS_LATER = List.of();
@@ -36,6 +37,8 @@ final class NetworkChecks extends Values {
   private Set<String> names;
   // the shape of an image not yet flattened; null once the flow is flat
   private Shape spatial;
+  // whether that image is stored channels-last (after a convolution or pooling; see Op.Image)
+  private boolean channelsLast;
   private int[] inputShape;
 
   List<Op> layers(Ast.Network network, int[] input, Preprocessor.Spec preprocess) {
@@ -50,6 +53,7 @@ final class NetworkChecks extends Values {
     // an image keeps its shape until flatten (or a preprocessing that mixes its pixels: pca, whiten)
     spatial = input.length >= 2 && (preprocess.kind().equals("none") || preprocess.kind().equals("center")
         || preprocess.kind().equals("standardize")) ? Shape.of(input) : null;
+    channelsLast = false;
     counters = new HashMap<>();
     names = new HashSet<>();
     explicitNames = new java.util.LinkedHashMap<>();
@@ -130,10 +134,20 @@ final class NetworkChecks extends Values {
     }
     names.add(name);
     int line = l.span().line();
-    if (spatial != null && !op.equals("flatten")) {
+    if (spatial != null && (spatial.rank() > 3 ? !op.equals("flatten") : !IMAGE_AGNOSTIC.contains(op) && !IMAGE_ONLY.contains(op))) {
       error(l.opSpan(), "'" + op + "' on an image of shape " + spatial + ": flatten it first",
-          "add  flatten  before it (" + spatial + " -> [" + spatial.size() + "]); convolutions and pooling, which work on images, are not supported yet");
+          "add  flatten  before it (" + spatial + " -> [" + spatial.size() + "])" + (spatial.rank() > 3 ? "" : "; or keep the image with conv and pooling layers"));
       spatial = null; // one error, not one per layer
+    }
+    if (spatial == null && IMAGE_ONLY.contains(op)) {
+      error(l.opSpan(), "'" + op + "' needs an image, and its input is [" + size + "] features",
+          inputShape != null && inputShape.length == 1 ? "declare the input's shape as an image, e.g.  input [1, 28, 28]  (channels, height, width)"
+              : "put it before flatten");
+      return;
+    }
+    if (IMAGE_ONLY.contains(op)) {
+      image(l, op, name, line);
+      return;
     }
     switch (op) {
       case "residual" -> {
@@ -148,10 +162,28 @@ final class NetworkChecks extends Values {
           else error(a.get("shortcut").span(), "the shortcut is identity, zeros or projection", null);
         }
         int in = size;
+        Shape inImage = spatial;
+        boolean inLast = channelsLast;
         String begin = name + "Input";
         ops.add(new Op.ResidualBegin(begin, line, in, name));
         for (Ast.Layer inner : l.body().get()) layer(inner);
         int out = size;
+        if (inImage != null) {
+          if (spatial == null || !shortcut.equals("identity")) {
+            if (spatial == null) error(l.opSpan(), "the body of a residual block on an image must keep it an image (no flatten or global_avgpool inside)", null);
+            else later(a.has("shortcut") ? a.get("shortcut").span() : l.opSpan(), "a '" + shortcut + "' shortcut on images", "convolutional residual blocks");
+            return;
+          }
+          if (!spatial.equals(inImage)) {
+            error(l.opSpan(), "an identity shortcut needs the body to keep the image's shape: " + inImage + " in, " + spatial + " out",
+                "keep the channels and the size (stride 1, pad: same)");
+            return;
+          }
+          if (inLast != channelsLast) {
+            error(l.opSpan(), "a residual block on the network's input image needs a convolution before it", "start the network with a conv layer");
+            return;
+          }
+        }
         if (shortcut.equals("identity") && out != in) {
           error(l.opSpan(), "an identity shortcut needs the body to keep the size: " + in + " in, " + out + " out",
               "make the body end in " + in + " units, or use residual(shortcut: zeros) when it widens");
@@ -169,7 +201,7 @@ final class NetworkChecks extends Values {
           error(l.opSpan(), "flatten has nothing to flatten: its input is already [" + size + "]", "remove it");
           return;
         }
-        ops.add(new Op.Flatten(name, line, spatial));
+        ops.add(new Op.Flatten(name, line, spatial, channelsLast));
         spatial = null;
       }
       case "dense" -> {
@@ -224,6 +256,10 @@ final class NetworkChecks extends Values {
       }
       case "prelu" -> {
         Args a = args(l.arguments(), l.opSpan(), op, "per_unit");
+        if (spatial != null && a.has("per_unit") && bool(a.get("per_unit"))) {
+          error(a.get("per_unit").span(), "prelu(per_unit: true) on an image is not supported", "use the shared slope: prelu");
+          return;
+        }
         ops.add(new Op.PRelu(name, line, size, a.has("per_unit") && bool(a.get("per_unit"))));
       }
       case "batchnorm" -> {
@@ -231,7 +267,13 @@ final class NetworkChecks extends Values {
         double momentum = a.number("momentum", 0.1), eps = a.number("eps", 1e-5);
         if (momentum <= 0 || momentum > 1) error(a.has("momentum") ? a.get("momentum").span() : l.span(), "momentum must be in (0, 1], got " + Num.fmt(momentum), "PyTorch's default is 0.1");
         if (eps <= 0) error(a.has("eps") ? a.get("eps").span() : l.span(), "eps must be positive", "the usual value is 1e-5");
-        ops.add(new Op.BatchNorm(name, line, size, momentum, eps));
+        if (spatial != null && spatial.dims()[0] > 1 && !channelsLast && spatial.rank() == 3) {
+          error(l.opSpan(), "batchnorm directly on the network's " + spatial + " input image is not supported",
+              "standardize the input in the data block (preprocess standardize), or put a conv layer first");
+          return;
+        }
+        int positions = spatial == null ? 1 : spatial.rank() == 2 ? spatial.size() : spatial.dims()[1] * spatial.dims()[2];
+        ops.add(new Op.BatchNorm(name, line, size, momentum, eps, positions));
       }
       case "dropout" -> {
         Args a = args(l.arguments(), l.opSpan(), "dropout", "p");
@@ -251,6 +293,176 @@ final class NetworkChecks extends Values {
     }
   }
 
+  /** conv, depthwise_conv, the poolings and channel_dropout: an image in, its shape inferred, an image (or, global_avgpool, features) out. */
+  private void image(Ast.Layer l, String op, String name, int line) {
+    Op.Image in = Op.Image.of(spatial, channelsLast);
+    switch (op) {
+      case "conv", "depthwise_conv" -> {
+        boolean depthwise = op.equals("depthwise_conv");
+        Args a = depthwise ? args(l.arguments(), l.opSpan(), op, "kernel", "stride", "pad", "dilation", "bias", "init", "bias_init", "decay", "frozen")
+            : args(l.arguments(), l.opSpan(), op, "filters", "kernel", "stride", "pad", "dilation", "groups", "bias", "init", "bias_init", "decay", "frozen");
+        int filters = depthwise ? in.channels() : a.has("filters") ? integer(a.get("filters"), 1, MAX_UNITS, "the number of filters") : 0;
+        if (!depthwise && !a.has("filters")) error(l.span(), "conv needs its number of filters", "e.g.  conv(32, kernel: 3, pad: same)");
+        if (!a.has("kernel")) {
+          error(l.span(), op + " needs its kernel size", "e.g.  " + (depthwise ? "depthwise_conv(kernel: 3)" : "conv(32, kernel: 3)"));
+          return;
+        }
+        int[] k = pair(a.get("kernel"), "the kernel size");
+        int stride = a.has("stride") ? integer(a.get("stride"), 1, 1024, "the stride") : 1;
+        int dilation = a.has("dilation") ? integer(a.get("dilation"), 1, 1024, "the dilation") : 1;
+        int groups = depthwise ? in.channels() : a.has("groups") ? integer(a.get("groups"), 1, MAX_UNITS, "the number of groups") : 1;
+        if (filters == 0 || k == null) return;
+        if (in.channels() % groups != 0 || filters % groups != 0) {
+          error(a.get("groups").span(), "groups: " + groups + " must divide both the " + in.channels() + " input channels and the " + filters + " filters",
+              "choose a common divisor, e.g. groups: " + gcd(in.channels(), filters));
+          return;
+        }
+        int[] pad = padding(a, k, dilation, stride);
+        if (pad == null) return;
+        if (!fits(l, a, in, k, pad, dilation, stride, true)) return;
+        if (a.has("init")) explicitInits.add(name);
+        double decay = a.number("decay", 1);
+        if (decay < 0) error(a.get("decay").span(), "decay multiplies the weight decay: it must not be negative", "decay: 0 exempts the layer");
+        int fanIn = in.channels() / groups * k[0] * k[1], fanOut = filters / groups * k[0] * k[1];
+        Init w = a.has("init") ? init(a.get("init"), fanIn, fanOut, true) : null;
+        if (w != null && w.distribution() == Init.Distribution.IDENTITY) {
+          error(a.get("init").span(), "identity does not apply to a convolution's kernels", "use he_normal, xavier_uniform or orthogonal");
+          return;
+        }
+        Init b = a.has("bias_init") ? init(a.get("bias_init"), fanIn, fanOut, false) : Init.zeros();
+        boolean bias = !a.has("bias") || bool(a.get("bias"));
+        checkBuffer(l.span(), (long) filters * fanIn, "weights");
+        Op.Conv c = new Op.Conv(name, line, in, filters, k[0], k[1], stride, pad[0], pad[1], dilation, groups, bias, w, b == null ? Init.zeros() : b,
+            decay, a.has("frozen") && bool(a.get("frozen")), depthwise);
+        checkBuffer(l.span(), (long) c.outputSize(), "outputs");
+        checkBuffer(l.span(), (long) c.outHeight() * c.outWidth() * in.channels() * k[0] * k[1], "image patches (the product's input)");
+        flowImage(c, c.outputShape());
+      }
+      case "maxpool", "avgpool" -> {
+        Args a = args(l.arguments(), l.opSpan(), op, "kernel", "stride", "pad");
+        if (!a.has("kernel")) {
+          error(l.span(), op + " needs its window size", "e.g.  " + op + "(2)  halves the height and width");
+          return;
+        }
+        int[] k = pair(a.get("kernel"), "the window size");
+        if (k == null) return;
+        int stride = a.has("stride") ? integer(a.get("stride"), 1, 1024, "the stride") : k[0];
+        int[] pad = a.has("pad") ? pair(a.get("pad"), "the padding", 0) : new int[] {0, 0};
+        if (pad == null) return;
+        if (pad[0] > k[0] / 2 || pad[1] > k[1] / 2) {
+          error(a.get("pad").span(), "the padding must be at most half the window: pad " + Math.max(pad[0], pad[1]) + " with a window of "
+              + (k[0] == k[1] ? "" + k[0] : k[0] + "×" + k[1]), "PyTorch refuses it too; use pad: " + k[0] / 2 + " or less");
+          return;
+        }
+        if (!fits(l, a, in, k, pad, 1, stride, false)) return;
+        Op.Pool p = new Op.Pool(name, line, in, op.equals("maxpool") ? Op.Pool.Kind.MAX : Op.Pool.Kind.AVG, k[0], k[1], stride, pad[0], pad[1]);
+        flowImage(p, p.outputShape());
+      }
+      case "global_avgpool" -> {
+        args(l.arguments(), l.opSpan(), op);
+        Op.Pool p = new Op.Pool(name, line, in, Op.Pool.Kind.GLOBAL_AVG, in.height(), in.width(), 1, 0, 0);
+        ops.add(p);
+        spatial = null;
+        size = in.channels();
+      }
+      case "channel_dropout" -> {
+        Args a = args(l.arguments(), l.opSpan(), op, "p");
+        if (!a.has("p")) {
+          error(l.span(), "channel_dropout needs its drop probability", "e.g.  channel_dropout(0.1)  drops 10% of each sample's channels in training");
+          return;
+        }
+        Double p = number(a.get("p"));
+        if (p != null && (p < 0 || p >= 1)) {
+          error(a.get("p").span(), "the drop probability must be in [0, 1), got " + Num.fmt(p), "channel_dropout(p) takes the probability of DROPPING a channel");
+        } else if (p != null) {
+          ops.add(new Op.ChannelDropout(name, line, in, p));
+        }
+      }
+      default -> throw new IllegalStateException(op);
+    }
+  }
+
+  private void flowImage(Op op, Shape out) {
+    ops.add(op);
+    spatial = out;
+    channelsLast = true;
+    size = out.size();
+  }
+
+  private static int gcd(int a, int b) {
+    return b == 0 ? a : gcd(b, a % b);
+  }
+
+  /** {@code k} or {@code [kh, kw]}, each at least {@code min}; null after an error. */
+  private int[] pair(Ast.Expr e, String what, int min) {
+    if (e instanceof Ast.ListOf list) {
+      if (list.items().size() != 2) {
+        error(e.span(), what + " is one number or two, [height, width]", "e.g.  [3, 3]");
+        return null;
+      }
+      return new int[] {integer(list.items().get(0), min, 1024, what), integer(list.items().get(1), min, 1024, what)};
+    }
+    int v = integer(e, min, 1024, what);
+    return new int[] {v, v};
+  }
+
+  private int[] pair(Ast.Expr e, String what) {
+    return pair(e, what, 1);
+  }
+
+  /** {@code pad: p | [ph, pw] | same}: same keeps the size at stride 1 (an odd kernel's reach on each side). */
+  private int[] padding(Args a, int[] k, int dilation, int stride) {
+    if (!a.has("pad")) return new int[] {0, 0};
+    Ast.Expr e = a.get("pad");
+    if (e instanceof Ast.Name n && n.name().equals("same")) {
+      int eh = dilation * (k[0] - 1), ew = dilation * (k[1] - 1);
+      if (stride != 1) {
+        error(e.span(), "pad: same keeps the size, which a stride of " + stride + " does not", "give the padding as a number: pad: " + eh / 2);
+        return null;
+      }
+      if (eh % 2 != 0 || ew % 2 != 0) {
+        error(e.span(), "pad: same needs an odd kernel: an even one would pad one side more than the other", "use an odd kernel, e.g. kernel: " + (k[0] + 1));
+        return null;
+      }
+      return new int[] {eh / 2, ew / 2};
+    }
+    return pair(e, "the padding", 0);
+  }
+
+  /**
+   * Whether the window (kernel k dilated by d) fits the padded image, and, for a convolution, whether the
+   * stride steps exactly to its far edge: otherwise the last rows or columns would be silently dropped.
+   */
+  private boolean fits(Ast.Layer l, Args a, Op.Image in, int[] k, int[] pad, int dilation, int stride, boolean exact) {
+    String[] dim = {"height", "width"}, line = {"row", "column"};
+    int[] size = {in.height(), in.width()};
+    for (int i = 0; i < 2; i++) {
+      int reach = dilation * (k[i] - 1) + 1;
+      if (reach > size[i] + 2 * pad[i]) {
+        error(a.has("kernel") ? a.get("kernel").span() : l.span(), (l.op().endsWith("pool") ? "window " : "kernel ") + k[i] + (dilation > 1 ? " dilated " + dilation : "")
+                + " with pad " + pad[i] + " does not fit a " + in.height() + "×" + in.width() + " input (its " + dim[i] + " is " + size[i] + ")",
+            "use a smaller " + (l.op().endsWith("pool") ? "window" : "kernel") + " or more padding");
+        return false;
+      }
+      int span = size[i] + 2 * pad[i] - reach;
+      if (span % stride != 0) {
+        String formula = "(" + size[i] + (pad[i] > 0 ? " + 2·" + pad[i] : "") + " − " + reach + ")/" + stride + " + 1";
+        String hint = null;
+        for (int p = pad[i] + 1; p <= pad[i] + stride && hint == null; p++) {
+          if ((size[i] + 2 * p - reach) % stride == 0) hint = "use pad: " + p + ", or a stride that divides " + span;
+        }
+        if (exact) {
+          error(a.has("stride") ? a.get("stride").span() : l.span(), "the " + dim[i] + " " + formula + " is not whole: stride " + stride + " drops the last "
+              + line[i] + (span % stride > 1 ? "s" : ""), hint == null ? "change the stride or the padding" : hint);
+          return false;
+        }
+        warning(a.has("stride") ? a.get("stride").span() : l.span(), "the " + dim[i] + " " + formula + " is not whole: the last " + span % stride + " "
+            + line[i] + (span % stride > 1 ? "s are" : " is") + " never pooled (as in PyTorch, which rounds down)", hint);
+      }
+    }
+    return true;
+  }
+
   /** A dense layer as parsed; its default init depends on the activation after it, known only once all layers are read. */
   final class Dense {
     final Op.Dense op;
@@ -266,6 +478,13 @@ final class NetworkChecks extends Values {
   List<Op> resolveInits(List<Op> ops) {
     List<Op> out = new ArrayList<>(ops);
     for (int i = 0; i < out.size(); i++) {
+      if (out.get(i) instanceof Op.Conv c && c.weightInit() == null) {
+        Op.Activation.Kind next = nextActivation(out, i);
+        Init w = next != null && next.reluFamily ? heNormal(c.fanIn()) : xavierUniform(c.fanIn(), c.fanOut());
+        out.set(i, new Op.Conv(c.name(), c.line(), c.input(), c.filters(), c.kh(), c.kw(), c.stride(), c.padH(), c.padW(), c.dilation(), c.groups(),
+            c.bias(), w, c.biasInit(), c.decay(), c.frozen(), c.depthwise()));
+        continue;
+      }
       if (!(out.get(i) instanceof Op.Dense d) || d.weightInit() != null) continue;
       Op.Activation.Kind next = null;
       for (int j = i + 1; j < out.size() && next == null; j++) {
@@ -277,6 +496,16 @@ final class NetworkChecks extends Values {
       out.set(i, new Op.Dense(d.name(), d.line(), d.inputSize(), d.outputSize(), w, d.biasInit(), d.decay(), d.biasDecay(), d.frozen()));
     }
     return out;
+  }
+
+  /** The activation that follows layer i before the next layer with weights, if any (ReLU-like for prelu and maxout). */
+  private static Op.Activation.Kind nextActivation(List<Op> ops, int i) {
+    for (int j = i + 1; j < ops.size(); j++) {
+      if (ops.get(j) instanceof Op.Activation a) return a.kind();
+      if (ops.get(j) instanceof Op.PRelu || ops.get(j) instanceof Op.Maxout) return Op.Activation.Kind.LEAKY_RELU;
+      if (ops.get(j) instanceof Op.Dense || ops.get(j) instanceof Op.Conv) return null;
+    }
+    return null;
   }
 
   static Init heNormal(int in) {
@@ -377,6 +606,7 @@ final class NetworkChecks extends Values {
       long stored = op.parameterCount() + (op instanceof Op.BatchNorm ? 2L * op.outputSize() : 0);
       arena += stored + (stored > 0 ? 4L * 16 : 0); // each tensor starts on an aligned offset
       activations += op.outputSize();
+      if (op instanceof Op.Conv c) activations += (long) c.outHeight() * c.outWidth() * c.input().channels() * c.kh() * c.kw(); // its image patches
       if (op.outputSize() > widest) {
         widest = op.outputSize();
         widestOp = op;

@@ -84,7 +84,7 @@ public sealed interface Op {
   }
 
   /** An operation whose output has as many values per sample as its input. */
-  sealed interface SameSize extends Op permits Activation, Dropout, BatchNorm, LayerNorm, PRelu, Softmax, ResidualBegin, ResidualAdd, Flatten {
+  sealed interface SameSize extends Op permits Activation, Dropout, BatchNorm, LayerNorm, PRelu, Softmax, ResidualBegin, ResidualAdd, Flatten, ChannelDropout {
     @Override
     default int outputSize() {
       return inputSize();
@@ -164,11 +164,21 @@ public sealed interface Op {
    * the running statistics replace μ_B and σ²_B. Running statistics follow PyTorch: r ← (1 − m)·r + m·stat,
    * the variance's unbiased.
    */
-  record BatchNorm(String name, int line, int inputSize, double momentum, double eps) implements SameSize {
+  record BatchNorm(String name, int line, int inputSize, double momentum, double eps, int positions) implements SameSize {
+
+    /** Batch normalization of features: one statistic per feature. */
+    public BatchNorm(String name, int line, int inputSize, double momentum, double eps) {
+      this(name, line, inputSize, momentum, eps, 1);
+    }
+
+    /** The features normalized apart: the channels of an image (over batch × positions values each), or every feature. */
+    public int channels() {
+      return inputSize / positions;
+    }
 
     @Override
     public String describe() {
-      return "batchnorm(momentum: " + Num.fmt(momentum) + ", eps: " + Num.fmt(eps) + ")";
+      return "batchnorm(momentum: " + Num.fmt(momentum) + ", eps: " + Num.fmt(eps) + ")" + (positions > 1 ? "   # per channel, over batch × " + positions + " positions" : "");
     }
 
     @Override
@@ -178,8 +188,9 @@ public sealed interface Op {
 
     @Override
     public java.util.List<Param> params() {
-      return java.util.List.of(Param.vector(".weight", inputSize, Role.NORM), Param.vector(".bias", inputSize, Role.NORM),
-          Param.vector(".running_mean", inputSize, Role.STATE), Param.vector(".running_var", inputSize, Role.STATE));
+      int n = channels();
+      return java.util.List.of(Param.vector(".weight", n, Role.NORM), Param.vector(".bias", n, Role.NORM),
+          Param.vector(".running_mean", n, Role.STATE), Param.vector(".running_var", n, Role.STATE));
     }
 
     @Override
@@ -353,12 +364,20 @@ public sealed interface Op {
 
   /**
    * {@code flatten}: an image [C, H, W] (or [H, W]) becomes its C·H·W features in that order, PyTorch's
-   * {@code nn.Flatten()}. The values are already laid out so: the layer copies them, and names the change of shape.
+   * {@code nn.Flatten()}. Inside the network images are stored channels-last (H, W, C: see {@link Conv}),
+   * so flatten reorders them; the network's own input is stored as the data gives it (C, H, W) and is copied.
+   *
+   * @param channelsLast whether its input is stored H, W, C
    */
-  record Flatten(String name, int line, Shape inputShape) implements SameSize {
+  record Flatten(String name, int line, Shape inputShape, boolean channelsLast) implements SameSize {
     @Override
     public int inputSize() {
       return inputShape.size();
+    }
+
+    /** Whether the values move: channels-last storage of more than one channel at more than one position. */
+    public boolean reorders() {
+      return channelsLast && inputShape.rank() == 3 && inputShape.dims()[0] > 1 && inputShape.dims()[1] * inputShape.dims()[2] > 1;
     }
 
     @Override
@@ -369,6 +388,205 @@ public sealed interface Op {
     @Override
     public String keyword() {
       return "flatten";
+    }
+  }
+
+  /**
+   * How an image is stored: channels [C, H, W] of which element (c, y, x) of a sample lies at
+   * {@code c·cStride + y·yStride + x·xStride}. Convolutions and pooling write channels-last (H, W, C), so that a
+   * pixel's channels are contiguous: a convolution is then a product of the image's patches with the kernels,
+   * and per-channel statistics are per-column ones. The network's input stays as the data gives it (C, H, W).
+   */
+  record Image(int channels, int height, int width, boolean channelsLast) {
+    public static Image of(Shape s, boolean channelsLast) {
+      int[] d = s.dims();
+      return d.length == 2 ? new Image(1, d[0], d[1], true) : new Image(d[0], d[1], d[2], channelsLast || d[0] == 1);
+    }
+
+    public int size() {
+      return channels * height * width;
+    }
+
+    public int positions() {
+      return height * width;
+    }
+
+    public int cStride() {
+      return channelsLast ? 1 : height * width;
+    }
+
+    public int yStride() {
+      return channelsLast ? width * channels : width;
+    }
+
+    public int xStride() {
+      return channelsLast ? channels : 1;
+    }
+
+    public Shape shape() {
+      return Shape.of(channels, height, width);
+    }
+  }
+
+  /**
+   * {@code conv(filters, kernel, stride, pad, dilation, groups)}: each output channel o at (y, x) is
+   * b[o] + Σ over its group's input channels c and taps (i, j) of W[o][c][i][j] · x[c][y·s − p + i·d][x·s − p + j·d],
+   * taps outside the image reading zero; PyTorch's Conv2d. The weight is stored as PyTorch keeps it,
+   * [filters][C/groups][kh][kw]; the output is [filters, oh, ow] with oh = (H + 2p − d(kh − 1) − 1)/s + 1.
+   */
+  record Conv(String name, int line, Image input, int filters, int kh, int kw, int stride, int padH, int padW, int dilation, int groups,
+              boolean bias, Init weightInit, Init biasInit, double decay, boolean frozen, boolean depthwise) implements Op {
+
+    public int outHeight() {
+      return (input.height() + 2 * padH - dilation * (kh - 1) - 1) / stride + 1;
+    }
+
+    public int outWidth() {
+      return (input.width() + 2 * padW - dilation * (kw - 1) - 1) / stride + 1;
+    }
+
+    /** Input channels per group. */
+    public int groupChannels() {
+      return input.channels() / groups;
+    }
+
+    /** Taps of one output value: the depth of the product, (C/groups)·kh·kw. */
+    public int patch() {
+      return groupChannels() * kh * kw;
+    }
+
+    public int fanIn() {
+      return patch();
+    }
+
+    public int fanOut() {
+      return filters / groups * kh * kw;
+    }
+
+    @Override
+    public int inputSize() {
+      return input.size();
+    }
+
+    @Override
+    public int outputSize() {
+      return filters * outHeight() * outWidth();
+    }
+
+    @Override
+    public Shape outputShape() {
+      return Shape.of(filters, outHeight(), outWidth());
+    }
+
+    @Override
+    public String keyword() {
+      return depthwise ? "depthwise_conv" : "conv";
+    }
+
+    @Override
+    public java.util.List<Param> params() {
+      Param w = new Param(".weight", filters, patch(), Role.WEIGHT, new int[] {filters, groupChannels(), kh, kw}, false);
+      return bias ? java.util.List.of(w, Param.vector(".bias", filters, Role.BIAS)) : java.util.List.of(w);
+    }
+
+    @Override
+    public long multiplyAdds() {
+      return (long) outHeight() * outWidth() * filters * patch();
+    }
+
+    @Override
+    public int classConstants() {
+      return 160;
+    }
+
+    @Override
+    public String describe() {
+      return keyword() + "(" + (depthwise ? "" : filters + ", ") + "kernel: " + (kh == kw ? "" + kh : "[" + kh + ", " + kw + "]")
+          + (stride != 1 ? ", stride: " + stride : "") + (padH != 0 || padW != 0 ? ", pad: " + (padH == padW ? "" + padH : "[" + padH + ", " + padW + "]") : "")
+          + (dilation != 1 ? ", dilation: " + dilation : "") + (groups != 1 && !depthwise ? ", groups: " + groups : "")
+          + (bias ? "" : ", bias: false") + ", init: " + weightInit.describe() + (decay != 1 ? ", decay: " + Num.fmt(decay) : "")
+          + (frozen ? ", frozen: true" : "") + ")";
+    }
+  }
+
+  /**
+   * {@code maxpool(k, stride, pad)}, {@code avgpool(k, stride, pad)}, {@code global_avgpool}: each channel's
+   * windows reduced to their largest value or their mean. Padding is never chosen by max and is left out of
+   * an average (PyTorch's count_include_pad=False); global_avgpool averages the whole image to [C].
+   */
+  record Pool(String name, int line, Image input, Kind kind, int kh, int kw, int stride, int padH, int padW) implements Op {
+    public enum Kind { MAX, AVG, GLOBAL_AVG }
+
+    public int outHeight() {
+      return kind == Kind.GLOBAL_AVG ? 1 : (input.height() + 2 * padH - kh) / stride + 1;
+    }
+
+    public int outWidth() {
+      return kind == Kind.GLOBAL_AVG ? 1 : (input.width() + 2 * padW - kw) / stride + 1;
+    }
+
+    @Override
+    public int inputSize() {
+      return input.size();
+    }
+
+    @Override
+    public int outputSize() {
+      return input.channels() * outHeight() * outWidth();
+    }
+
+    @Override
+    public Shape outputShape() {
+      return kind == Kind.GLOBAL_AVG ? Shape.flat(input.channels()) : Shape.of(input.channels(), outHeight(), outWidth());
+    }
+
+    @Override
+    public String keyword() {
+      return switch (kind) {
+        case MAX -> "maxpool";
+        case AVG -> "avgpool";
+        case GLOBAL_AVG -> "global_avgpool";
+      };
+    }
+
+    @Override
+    public int classConstants() {
+      return 40;
+    }
+
+    @Override
+    public String describe() {
+      if (kind == Kind.GLOBAL_AVG) return "global_avgpool   # the mean of each channel";
+      return keyword() + "(" + (kh == kw ? "" + kh : "[" + kh + ", " + kw + "]") + (stride != kh || kh != kw ? ", stride: " + stride : "")
+          + (padH != 0 || padW != 0 ? ", pad: " + (padH == padW ? "" + padH : "[" + padH + ", " + padW + "]") : "") + ")";
+    }
+  }
+
+  /** {@code channel_dropout(p)}: in training, each sample's whole channels are zeroed with probability p, survivors scaled by 1/(1−p) (PyTorch's Dropout2d). */
+  record ChannelDropout(String name, int line, Image input, double p) implements SameSize {
+    @Override
+    public int inputSize() {
+      return input.size();
+    }
+
+    @Override
+    public Shape outputShape() {
+      return input.shape();
+    }
+
+    @Override
+    public String describe() {
+      return "channel_dropout(p: " + Num.fmt(p) + ")   # drops " + Num.fmt(p * 100) + "% of each sample's channels in training";
+    }
+
+    @Override
+    public String keyword() {
+      return "channel_dropout";
+    }
+
+    @Override
+    public int classConstants() {
+      return 25;
     }
   }
 }

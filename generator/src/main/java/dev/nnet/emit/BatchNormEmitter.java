@@ -40,23 +40,34 @@ final class BatchNormEmitter extends LayerEmitter {
   @Override
   void declare(TypeSpec.Builder cls) {
     if (ctx.inference()) return;
-    int n = bn.outputSize();
+    int n = bn.channels();
     cls.addField(FieldSpec.builder(ctx.array(), mean, Modifier.PRIVATE, Modifier.FINAL).addJavadoc("μ of the last batch, per feature.\n")
         .initializer("new $T[$L]", ctx.elem(), n).build());
     cls.addField(FieldSpec.builder(ctx.array(), invStd, Modifier.PRIVATE, Modifier.FINAL).addJavadoc("1/√(σ² + ε) of the last batch, per feature.\n")
         .initializer("new $T[$L]", ctx.elem(), n).build());
-    cls.addField(FieldSpec.builder(ctx.array(), norm, Modifier.PRIVATE, Modifier.FINAL).addJavadoc("x̂ of the last batch, [$L][$L], for backward.\n", ctx.batch(), n)
+    cls.addField(FieldSpec.builder(ctx.array(), norm, Modifier.PRIVATE, Modifier.FINAL).addJavadoc("x̂ of the last batch, [$L][$L], for backward.\n", ctx.batch() * bn.positions(), n)
         .initializer("new $T[$L]", ctx.elem(), size()).build());
   }
 
+  /** Per feature, columnwise; per channel of an image (batch × positions rows of channels), one pass over all channels. */
   @Override
   boolean columnwise() {
-    return true;
+    return bn.positions() == 1;
+  }
+
+  @Override
+  String forwardCall() {
+    return columnwise() ? super.forwardCall() : forwardColumns("0", Integer.toString(bn.channels()));
+  }
+
+  @Override
+  String backwardCall() {
+    return columnwise() ? super.backwardCall() : backwardColumns("0", Integer.toString(bn.channels()));
   }
 
   @Override
   List<MethodSpec> forward() {
-    int n = bn.outputSize(), b = ctx.batch();
+    int n = bn.channels(), b = ctx.batch() * bn.positions();
     String eps = ctx.lit(bn.eps()), one = ctx.lit(1);
     MethodSpec.Builder mb = columnMethod(bn.name() + "Forward", "$L forward: normalizes features c0..c1−1 over the batch in training, with the running statistics in evaluation.", bn.name());
     if (!ctx.inference()) mb.beginControlFlow("if (!training)");
@@ -97,7 +108,7 @@ final class BatchNormEmitter extends LayerEmitter {
 
   @Override
   List<MethodSpec> backward() {
-    int n = bn.outputSize(), b = ctx.batch();
+    int n = bn.channels(), b = ctx.batch() * bn.positions();
     MethodSpec.Builder mb = columnMethod(bn.name() + "Backward", "$L backward: dγ, dβ$L, for features c0..c1−1.", bn.name(),
         inGrad == null ? "" : " and the input gradient");
     mb.addStatement("java.util.Arrays.fill(grads, $L + c0, $L + c1, 0)", gamma.constant(), gamma.constant())

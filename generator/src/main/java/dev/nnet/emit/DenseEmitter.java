@@ -299,17 +299,6 @@ final class DenseEmitter extends LayerEmitter {
     init(init, b, d.biasInit(), null);
   }
 
-  private void init(MethodSpec.Builder init, Layout.Tensor t, Init i, String fans) {
-    init.addComment("$L [$L][$L]: $L$L", t.name(), t.rows(), t.cols(), i.describe(), fans == null ? "" : " (" + fans + ")");
-    switch (i.distribution()) {
-      case NORMAL -> init.addStatement("$T.normal(params, $L, $L, $L, $L, rng)", RuntimeTypes.INITIALIZERS, t.constant(), t.size(), i.a(), i.b());
-      case UNIFORM -> init.addStatement("$T.uniform(params, $L, $L, $L, $L, rng)", RuntimeTypes.INITIALIZERS, t.constant(), t.size(), i.a(), i.b());
-      case CONSTANT -> init.addStatement("$T.constant(params, $L, $L, $L)", RuntimeTypes.INITIALIZERS, t.constant(), t.size(), i.a());
-      case IDENTITY -> init.addStatement("$T.identity(params, $L, $L, $L)", RuntimeTypes.INITIALIZERS, t.constant(), t.rows(), t.cols());
-      case ORTHOGONAL -> init.addStatement("$T.orthogonal(params, $L, $L, $L, $L, rng)", RuntimeTypes.INITIALIZERS, t.constant(), t.rows(), t.cols(), i.a());
-    }
-  }
-
   @Override
   void refresh(MethodSpec.Builder after) {
     if (!hasCopies()) return;

@@ -255,15 +255,27 @@ record Gemm(String name, String doc, int m, int n, int k,
       cb.beginControlFlow("for (int k = 0; k < $L; k += 4)", k4);
       cb.addStatement("$T a0 = $L[ai + $L], a1 = $L[ai + $L], a2 = $L[ai + $L], a3 = $L[ai + $L]",
           e, a, times("k", aStep), a, times("(k + 1)", aStep), a, times("(k + 2)", aStep), a, times("(k + 3)", aStep));
-      cb.addStatement("$T[] b0 = $L[k], b1 = $L[k + 1], b2 = $L[k + 2], b3 = $L[k + 3]", e, bRows, bRows, bRows, bRows);
-      cb.addStatement("for (int j = 0; j < $L; j++) $L[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j]", n, SCRATCH);
+      if (bRows != null) {
+        cb.addStatement("$T[] b0 = $L[k], b1 = $L[k + 1], b2 = $L[k + 2], b3 = $L[k + 3]", e, bRows, bRows, bRows, bRows);
+        cb.addStatement("for (int j = 0; j < $L; j++) $L[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j]", n, SCRATCH);
+      } else {
+        // B read in place (a convolution's operands are too large to keep as row arrays)
+        cb.addStatement("int b0 = $L", sum(bBase, times("k", bRow)));
+        cb.addStatement("for (int j = 0; j < $L; j++) $L[j] += a0 * $L[b0 + j] + a1 * $L[b0 + $L + j] + a2 * $L[b0 + $L + j] + a3 * $L[b0 + $L + j]",
+            n, SCRATCH, b, b, bRow, b, 2 * bRow, b, 3 * bRow);
+      }
       cb.endControlFlow();
     }
     if (k4 < k) {
       cb.beginControlFlow("for (int k = $L; k < $L; k++)", k4, k);
       cb.addStatement("$T av = $L[ai + $L]", e, a, times("k", aStep));
-      cb.addStatement("$T[] br = $L[k]", e, bRows);
-      cb.addStatement("for (int j = 0; j < $L; j++) $L[j] += av * br[j]", n, SCRATCH);
+      if (bRows != null) {
+        cb.addStatement("$T[] br = $L[k]", e, bRows);
+        cb.addStatement("for (int j = 0; j < $L; j++) $L[j] += av * br[j]", n, SCRATCH);
+      } else {
+        cb.addStatement("int b0 = $L", sum(bBase, times("k", bRow)));
+        cb.addStatement("for (int j = 0; j < $L; j++) $L[j] += av * $L[b0 + j]", n, SCRATCH, b);
+      }
       cb.endControlFlow();
     }
     cb.addStatement("System.arraycopy($L, 0, $L, $L, $L)", SCRATCH, c, sum(cBase, times("i", cRow)), n);

@@ -37,6 +37,9 @@ abstract class LayerEmitter {
     if (op instanceof Op.ResidualBegin r) return new ResidualEmitter.Begin(ctx, r, in, inGrad);
     if (op instanceof Op.ResidualAdd r) return new ResidualEmitter.Add(ctx, r, in, inGrad);
     if (op instanceof Op.Flatten f) return new FlattenEmitter(ctx, f, in, inGrad);
+    if (op instanceof Op.Conv c) return c.groups() == 1 ? new ConvEmitter(ctx, c, in, inGrad) : new GroupedConvEmitter(ctx, c, in, inGrad);
+    if (op instanceof Op.Pool p) return new PoolEmitter(ctx, p, in, inGrad);
+    if (op instanceof Op.ChannelDropout d) return new ChannelDropoutEmitter(ctx, d, in, inGrad);
     throw new IllegalArgumentException("no emitter for " + op);
   }
 
@@ -103,6 +106,23 @@ abstract class LayerEmitter {
   /** Methods the layer needs beyond forward and backward (e.g. refreshing weight copies). */
   List<MethodSpec> support() {
     return List.of();
+  }
+
+  /** Statements drawing tensor {@code t} from {@code i} (fans: what the init's scale came from, for the comment). */
+  static void init(MethodSpec.Builder init, dev.nnet.layout.Layout.Tensor t, dev.nnet.analysis.Init i, String fans) {
+    init.addComment("$L [$L][$L]: $L$L", t.name(), t.rows(), t.cols(), i.describe(), fans == null ? "" : " (" + fans + ")");
+    switch (i.distribution()) {
+      case NORMAL -> init.addStatement("$T.normal(params, $L, $L, $L, $L, rng)", RuntimeTypes.INITIALIZERS, t.constant(), t.size(), i.a(), i.b());
+      case UNIFORM -> init.addStatement("$T.uniform(params, $L, $L, $L, $L, rng)", RuntimeTypes.INITIALIZERS, t.constant(), t.size(), i.a(), i.b());
+      case CONSTANT -> init.addStatement("$T.constant(params, $L, $L, $L)", RuntimeTypes.INITIALIZERS, t.constant(), t.size(), i.a());
+      case IDENTITY -> init.addStatement("$T.identity(params, $L, $L, $L)", RuntimeTypes.INITIALIZERS, t.constant(), t.rows(), t.cols());
+      case ORTHOGONAL -> init.addStatement("$T.orthogonal(params, $L, $L, $L, $L, rng)", RuntimeTypes.INITIALIZERS, t.constant(), t.rows(), t.cols(), i.a());
+    }
+  }
+
+  /** Extra width the plain path's scratch row {@code acc} must have for this layer's products. */
+  int scratchWidth() {
+    return 0;
   }
 
   int size() {

@@ -220,6 +220,7 @@ public final class NetworkEmitter {
     if (!ctx.vector()) {
       int widest = 1;
       for (Op op : model.layers()) widest = Math.max(widest, Math.max(op.inputSize(), op.outputSize()));
+      for (LayerEmitter l : layers) widest = Math.max(widest, l.scratchWidth());
       cls.addField(FieldSpec.builder(arr, Gemm.SCRATCH, Modifier.PRIVATE, Modifier.FINAL)
           .addJavadoc("One row of a product's result, accumulated before it is stored.\n")
           .initializer("new $T[$L]", ctx.elem(), widest).build());

@@ -172,7 +172,7 @@ final class OptimizerEmitter {
 
   /** Tensors the update leaves alone: frozen layers' and running statistics. */
   private static boolean skipped(Layout.Tensor t) {
-    return t.role() == Op.Role.STATE || (t.dense() != null && t.dense().frozen());
+    return t.role() == Op.Role.STATE || (t.dense() != null && t.dense().frozen()) || (t.layer() instanceof Op.Conv c && c.frozen());
   }
 
   /** The arguments after from and to: AdamW's decay factor, L2 and L1 strengths, the clip factor, the rule's scalars. */
@@ -182,7 +182,9 @@ final class OptimizerEmitter {
     if (opt.kind() == Model.Optimizer.Kind.ADAMW) sb.append(", ").append(t != null && t.weight() ? "decay" : ctx.lit(1));
     if (reg.decays()) {
       Op.Dense d = t == null ? null : t.dense();
-      double m = d == null ? (t.weight() ? 1 : 0) : (t.weight() || d.biasDecay() ? d.decay() : 0); // norm parameters are never decayed
+      double m = d != null ? (t.weight() || d.biasDecay() ? d.decay() : 0)
+          : t != null && t.layer() instanceof Op.Conv c ? (t.weight() ? c.decay() : 0)
+          : t != null && t.weight() ? 1 : 0; // norm parameters are never decayed
       sb.append(", ").append(ctx.lit(reg.weightDecay() * m)).append(", ").append(ctx.lit(reg.l1() * m));
     }
     if (reg.clipNorm() > 0) sb.append(", clip");

@@ -53,6 +53,7 @@ public final class PredictorEmitter {
     TypeName arr = ctx.array();
     int widest = 1;
     for (Op op : one.layers()) widest = Math.max(widest, Math.max(op.inputSize(), op.outputSize()));
+    for (LayerEmitter l : layers) widest = Math.max(widest, l.scratchWidth());
 
     TypeSpec.Builder cls = TypeSpec.classBuilder(name).addModifiers(Modifier.PUBLIC, Modifier.FINAL)
         .addJavadoc("$L: the forward pass of $L in evaluation mode, for one sample at a time. It needs only the JDK.\n",

@@ -1,0 +1,139 @@
+package dev.nnet.emit;
+
+import com.squareup.javapoet.FieldSpec;
+import com.squareup.javapoet.MethodSpec;
+import com.squareup.javapoet.TypeSpec;
+import dev.nnet.analysis.Op;
+import java.util.List;
+import javax.lang.model.element.Modifier;
+
+/**
+ * Pooling, output channels-last [sample][oy][ox][channel]. Max pooling keeps, per output, the index of the
+ * input it chose (the first largest, in window order, as PyTorch; a NaN wins and stays), and its backward
+ * pass sends each output's gradient there. Average pooling divides by the taps inside the image (padding
+ * is not counted), and its backward pass shares each output's gradient equally among them. Global average
+ * pooling is the mean of each channel over the whole image.
+ */
+final class PoolEmitter extends LayerEmitter {
+  private final Op.Pool p;
+  private final Op.Image img;
+  private final String argmax;
+
+  PoolEmitter(EmitContext ctx, Op.Pool p, String in, String inGrad) {
+    super(ctx, p, in, inGrad);
+    this.p = p;
+    this.img = p.input();
+    this.argmax = p.kind() == Op.Pool.Kind.MAX ? p.name() + "Argmax" : null;
+  }
+
+  @Override
+  Op op() {
+    return p;
+  }
+
+  @Override
+  void declare(TypeSpec.Builder cls) {
+    if (argmax == null || ctx.inference()) return;
+    cls.addField(FieldSpec.builder(int[].class, argmax, Modifier.PRIVATE, Modifier.FINAL)
+        .addJavadoc("For each output of the last pass, the index in $L of the input it took.\n", in)
+        .initializer("new int[$L]", size()).build());
+  }
+
+  /** Opens the loops over samples and output pixels, and over the window's taps that lie inside the image (src: the tap's first channel). */
+  private void eachWindow(MethodSpec.Builder mb, boolean count) {
+    int ch = img.channels();
+    mb.beginControlFlow("for (int s = 0; s < $L; s++)", ctx.batch())
+        .beginControlFlow("for (int oy = 0; oy < $L; oy++)", p.outHeight())
+        .beginControlFlow("for (int ox = 0; ox < $L; ox++)", p.outWidth())
+        .addStatement("int o = ((s * $L + oy) * $L + ox) * $L", p.outHeight(), p.outWidth(), ch);
+    if (count) {
+      mb.addComment("the taps inside the image: padding is not averaged")
+          .addStatement("int y0 = Math.max($L, 0), y1 = Math.min($L, $L)", ConvBase.offset("oy", p.stride(), p.padH(), "0", 1),
+              ConvBase.offset("oy", p.stride(), p.padH(), "0", 1) + " + " + p.kh(), img.height())
+          .addStatement("int x0 = Math.max($L, 0), x1 = Math.min($L, $L)", ConvBase.offset("ox", p.stride(), p.padW(), "0", 1),
+              ConvBase.offset("ox", p.stride(), p.padW(), "0", 1) + " + " + p.kw(), img.width())
+          .addStatement("$T share = $L / ((y1 - y0) * (x1 - x0))", ctx.elem(), ctx.lit(1));
+    }
+    mb.beginControlFlow("for (int ky = 0; ky < $L; ky++)", p.kh())
+        .addStatement("int iy = $L", ConvBase.offset("oy", p.stride(), p.padH(), "ky", 1))
+        .addStatement("if (iy < 0 || iy >= $L) continue", img.height())
+        .beginControlFlow("for (int kx = 0; kx < $L; kx++)", p.kw())
+        .addStatement("int ix = $L", ConvBase.offset("ox", p.stride(), p.padW(), "kx", 1))
+        .addStatement("if (ix < 0 || ix >= $L) continue", img.width())
+        .addStatement("int src = s * $L + $L + $L", img.size(), Gemm.times("iy", img.yStride()), Gemm.times("ix", img.xStride()));
+  }
+
+  private static void closeWindow(MethodSpec.Builder mb) {
+    for (int i = 0; i < 5; i++) mb.endControlFlow();
+  }
+
+  private String channel() {
+    return Gemm.times("c", img.cStride());
+  }
+
+  @Override
+  List<MethodSpec> forward() {
+    int ch = img.channels();
+    if (p.kind() == Op.Pool.Kind.GLOBAL_AVG) {
+      MethodSpec.Builder mb = method(p.name() + "Forward", "$L forward: the mean of each of the $L channels over its $L pixels.", p.name(), ch, img.positions())
+          .addStatement("java.util.Arrays.fill($L, 0)", out)
+          .beginControlFlow("for (int s = 0; s < $L; s++)", ctx.batch())
+          .beginControlFlow("for (int q = 0; q < $L; q++)", img.positions())
+          .addStatement("int src = s * $L + $L", img.size(), Gemm.times("q", img.channelsLast() ? ch : 1))
+          .addStatement("for (int c = 0; c < $L; c++) $L[s * $L + c] += $L[src + $L]", ch, out, ch, in, channel())
+          .endControlFlow().endControlFlow()
+          .addStatement("for (int i = 0; i < $L; i++) $L[i] *= $L", size(), out, ctx.lit(1.0 / img.positions()));
+      return List.of(mb.build());
+    }
+    if (p.kind() == Op.Pool.Kind.AVG) {
+      MethodSpec.Builder mb = method(p.name() + "Forward", "$L forward: the mean of each $L×$L window's taps inside the image, per channel.", p.name(), p.kh(), p.kw())
+          .addStatement("java.util.Arrays.fill($L, 0)", out);
+      eachWindow(mb, true);
+      mb.addStatement("for (int c = 0; c < $L; c++) $L[o + c] += share * $L[src + $L]", ch, out, in, channel());
+      closeWindow(mb);
+      return List.of(mb.build());
+    }
+    boolean keep = !ctx.inference();
+    MethodSpec.Builder mb = method(p.name() + "Forward", "$L forward: the largest of each $L×$L window's taps inside the image, per channel$L.", p.name(), p.kh(), p.kw(),
+        keep ? ", and where it was" : "");
+    mb.addStatement("java.util.Arrays.fill($L, $T.NEGATIVE_INFINITY)", out, ctx.f32() ? Float.class : Double.class);
+    if (keep) mb.addStatement("java.util.Arrays.fill($L, -1)", argmax);
+    eachWindow(mb, false);
+    mb.beginControlFlow("for (int c = 0; c < $L; c++)", ch)
+        .addStatement("$T v = $L[src + $L]", ctx.elem(), in, channel())
+        .addStatement("$T m = $L[o + c]", ctx.elem(), out)
+        .addComment("the first largest; a NaN is taken and kept, as PyTorch does");
+    if (keep) {
+      mb.beginControlFlow("if (v > m || v != v && m == m || $L[o + c] < 0)", argmax)
+          .addStatement("$L[o + c] = v", out).addStatement("$L[o + c] = src + $L", argmax, channel()).endControlFlow();
+    } else {
+      mb.addStatement("if (v > m || v != v && m == m) $L[o + c] = v", out);
+    }
+    mb.endControlFlow();
+    closeWindow(mb);
+    return List.of(mb.build());
+  }
+
+  @Override
+  List<MethodSpec> backward() {
+    if (inGrad == null) return List.of();
+    int ch = img.channels();
+    MethodSpec.Builder mb = method(p.name() + "Backward", "$L backward: $L from $L.", p.name(), inGrad, outGrad)
+        .addStatement("java.util.Arrays.fill($L, 0)", inGrad);
+    switch (p.kind()) {
+      case MAX -> mb.addComment("each output's gradient goes to the input it took")
+          .addStatement("for (int i = 0; i < $L; i++) $L[$L[i]] += $L[i]", size(), inGrad, argmax, outGrad);
+      case AVG -> {
+        eachWindow(mb, true);
+        mb.addStatement("for (int c = 0; c < $L; c++) $L[src + $L] += share * $L[o + c]", ch, inGrad, channel(), outGrad);
+        closeWindow(mb);
+      }
+      case GLOBAL_AVG -> mb.beginControlFlow("for (int s = 0; s < $L; s++)", ctx.batch())
+          .beginControlFlow("for (int q = 0; q < $L; q++)", img.positions())
+          .addStatement("int src = s * $L + $L", img.size(), Gemm.times("q", img.channelsLast() ? ch : 1))
+          .addStatement("for (int c = 0; c < $L; c++) $L[src + $L] = $L[s * $L + c] * $L", ch, inGrad, channel(), outGrad, ch, ctx.lit(1.0 / img.positions()))
+          .endControlFlow().endControlFlow();
+    }
+    return List.of(mb.build());
+  }
+}
