@@ -43,14 +43,21 @@ final class CheckCommand implements Callable<Integer> {
       width = Math.max(width, op.describe().length());
       names = Math.max(names, op.name().length());
     }
-    String row = "  %-" + names + "s %-" + width + "s %10s %12s  %s%n";
-    out.printf(row, "layer", "operation", "output", "parameters", "line");
-    out.printf(row, "input", "", Arrays.toString(m.inputShape()), "", "");
-    for (Op op : m.layers()) {
-      out.printf(row, op.name(), op.describe(), op.outputShape().toString(),
-          op.parameterCount() == 0 ? "" : String.format(Locale.ROOT, "%,d", op.parameterCount()), op.line());
+    java.util.List<dev.nnet.analysis.Shape> shapes = m.shapes();
+    int shapeWidth = Math.max("output".length(), Arrays.toString(m.inputShape()).length());
+    for (dev.nnet.analysis.Shape sh : shapes) shapeWidth = Math.max(shapeWidth, sh.toString().length());
+    String row = "  %-" + names + "s %-" + width + "s %" + shapeWidth + "s %12s %14s  %s%n";
+    out.printf(row, "layer", "operation", "output", "parameters", "multiply-adds", "line");
+    out.printf(row, "input", "", Arrays.toString(m.inputShape()), "", "", "");
+    long macs = 0;
+    for (int i = 0; i < m.layers().size(); i++) {
+      Op op = m.layers().get(i);
+      macs += op.multiplyAdds();
+      out.printf(row, op.name(), op.describe(), shapes.get(i).toString(),
+          op.parameterCount() == 0 ? "" : String.format(Locale.ROOT, "%,d", op.parameterCount()),
+          op.multiplyAdds() == 0 ? "" : String.format(Locale.ROOT, "%,d", op.multiplyAdds()), op.line());
     }
-    out.printf(Locale.ROOT, "%n  total parameters: %,d%n%n", m.parameterCount());
+    out.printf(Locale.ROOT, "%n  total parameters: %,d; multiply-adds per sample: %,d forward (training: about 3×)%n%n", m.parameterCount(), macs);
     TrainingPlan p = m.plan();
     out.printf(Locale.ROOT, "  loss        %s, label_smoothing %s%n", m.loss().kind().keyword, num(m.loss().smoothing()));
     out.printf("  optimizer   %s%n", m.optimizer().describe());

@@ -169,8 +169,10 @@ public final class NetworkEmitter {
     String row = "%-" + nameWidth + "s  %-" + width + "s %8s %10s%n";
     sb.append(String.format(row, "layer", "operation", "output", "params"));
     sb.append(String.format(row, "input", "", shape(model.inputShape()), ""));
-    for (Op op : model.layers()) {
-      sb.append(String.format(row, op.name(), describe(op), op.outputShape().toString(), op.parameterCount() == 0 ? "" : op.parameterCount()));
+    List<dev.nnet.analysis.Shape> shapes = model.shapes();
+    for (int i = 0; i < shapes.size(); i++) {
+      Op op = model.layers().get(i);
+      sb.append(String.format(row, op.name(), describe(op), shapes.get(i).toString(), op.parameterCount() == 0 ? "" : op.parameterCount()));
     }
     sb.append("</pre>\nLoss ").append(model.loss().kind().keyword).append("; optimizer ").append(model.optimizer().describe()).append(".\n");
     sb.append("<p>").append(layoutTable(ctx.layout()));
