@@ -65,8 +65,18 @@ final class BatchNormEmitter extends LayerEmitter {
     return columnwise() ? super.backwardCall() : backwardColumns("0", Integer.toString(bn.channels()));
   }
 
+  /**
+   * Whether an image's per-channel statistics are taken on vectors: the channels fill at most 8 vectors,
+   * whose sums stay in registers while the batch × positions rows stream past once per pass.
+   */
+  private boolean vectorChannels() {
+    int n = bn.channels();
+    return bn.positions() > 1 && ctx.vector() && n % ctx.lanes() == 0 && n / ctx.lanes() <= 8;
+  }
+
   @Override
   List<MethodSpec> forward() {
+    if (vectorChannels()) return List.of(vectorForward());
     int n = bn.channels(), b = ctx.batch() * bn.positions();
     String eps = ctx.lit(bn.eps()), one = ctx.lit(1);
     MethodSpec.Builder mb = columnMethod(bn.name() + "Forward", "$L forward: normalizes features c0..c1−1 over the batch in training, with the running statistics in evaluation.", bn.name());
@@ -108,6 +118,7 @@ final class BatchNormEmitter extends LayerEmitter {
 
   @Override
   List<MethodSpec> backward() {
+    if (vectorChannels()) return List.of(vectorBackward());
     int n = bn.channels(), b = ctx.batch() * bn.positions();
     MethodSpec.Builder mb = columnMethod(bn.name() + "Backward", "$L backward: dγ, dβ$L, for features c0..c1−1.", bn.name(),
         inGrad == null ? "" : " and the input gradient");
@@ -127,6 +138,113 @@ final class BatchNormEmitter extends LayerEmitter {
           .endControlFlow().endControlFlow();
     }
     return List.of(mb.build());
+  }
+
+  /** Declares {@code name0..} as vectors loaded from {@code array} at {@code base} + each vector's offset. */
+  private void load(MethodSpec.Builder mb, String name, String array, String base) {
+    for (int v = 0; v < bn.channels() / ctx.lanes(); v++) {
+      mb.addStatement("$T $L$L = $T.fromArray(S, $L, $L)", ctx.vectorClass(), name, v, ctx.vectorClass(), array, Gemm.sum(base, Integer.toString(v * ctx.lanes())));
+    }
+  }
+
+  /** A statement per vector, {@code v} replaced by its number and {@code $o} by its offset. */
+  private void each(MethodSpec.Builder mb, String statement) {
+    int types = statement.split("\\$T", -1).length - 1;
+    Object[] args = new Object[types];
+    java.util.Arrays.fill(args, ctx.vectorClass());
+    for (int v = 0; v < bn.channels() / ctx.lanes(); v++) {
+      mb.addStatement(statement.replace("$o", Integer.toString(v * ctx.lanes())).replace("#", Integer.toString(v)), args);
+    }
+  }
+
+  /** The rows' loop: {@code x} is the row's first index. */
+  private void rows(MethodSpec.Builder mb, int rows, int n) {
+    mb.beginControlFlow("for (int r = 0, x = 0; r < $L; r++, x += $L)", rows, n);
+  }
+
+  private MethodSpec vectorForward() {
+    int n = bn.channels(), b = ctx.batch() * bn.positions(), nv = n / ctx.lanes();
+    String V = "$T";
+    MethodSpec.Builder mb = columnMethod(bn.name() + "Forward", "$L forward: normalizes each of the $L channels over the batch's $L pixels in training, with the running statistics in evaluation; $L vectors of channels a row.",
+        bn.name(), n, b, nv);
+    mb.addComment("(c0, c1: always all channels, here)");
+    String eps = ctx.lit(bn.eps()), one = ctx.lit(1);
+    if (!ctx.inference()) mb.beginControlFlow("if (!training)");
+    mb.beginControlFlow("for (int j = 0; j < $L; j++)", n)
+        .addStatement("$L[j] = params[$L + j] / $LMath.sqrt(params[$L + j] + $L)", invStdName(), gamma.constant(), ctx.narrow(), runVar.constant(), eps)
+        .addStatement("$L[j] = params[$L + j] - params[$L + j] * $L[j]", mean, beta.constant(), runMean.constant(), invStdName())
+        .endControlFlow()
+        .addComment("y = x·γ/√(v + ε) + (β − μ·γ/√(v + ε)): the scale in $L, the shift in $L, for this pass", invStdName(), mean);
+    load(mb, "scale", invStdName(), "0");
+    load(mb, "shift", mean, "0");
+    rows(mb, b, n);
+    each(mb, V + ".fromArray(S, " + in + ", x + $o).fma(scale#, shift#).intoArray(" + out + ", x + $o)");
+    mb.endControlFlow();
+    if (ctx.inference()) return mb.build();
+    mb.addStatement("return").endControlFlow();
+    mb.addComment("the mean of each channel, then the mean squared deviation from it (two passes: stable in float32)");
+    each(mb, V + " sum# = " + V + ".zero(S)");
+    rows(mb, b, n);
+    each(mb, "sum# = sum#.add(" + V + ".fromArray(S, " + in + ", x + $o))");
+    mb.endControlFlow();
+    each(mb, "sum#.mul(" + ctx.lit(1.0 / b) + ").intoArray(" + mean + ", $o)");
+    load(mb, "mu", mean, "0");
+    each(mb, "sum# = " + V + ".zero(S)");
+    rows(mb, b, n);
+    each(mb, V + " d# = " + V + ".fromArray(S, " + in + ", x + $o).sub(mu#)");
+    each(mb, "sum# = d#.fma(d#, sum#)");
+    mb.endControlFlow();
+    each(mb, "sum#.intoArray(" + invStd + ", $o)");
+    mb.beginControlFlow("for (int j = 0; j < $L; j++)", n)
+        .addStatement("$T variance = $L[j] * $L", ctx.elem(), invStd, ctx.lit(1.0 / b))
+        .addStatement("params[$L + j] = $L * params[$L + j] + $L * $L[j]", runMean.constant(), ctx.lit(1 - bn.momentum()), runMean.constant(),
+            ctx.lit(bn.momentum()), mean)
+        .addStatement("params[$L + j] = $L * params[$L + j] + $L * variance", runVar.constant(), ctx.lit(1 - bn.momentum()), runVar.constant(),
+            ctx.lit(bn.momentum() * b / (b - 1.0)))
+        .addStatement("$L[j] = $L / $LMath.sqrt(variance + $L)", invStd, one, ctx.narrow(), eps)
+        .endControlFlow();
+    load(mb, "inv", invStd, "0");
+    load(mb, "g", "params", gamma.constant());
+    load(mb, "be", "params", beta.constant());
+    rows(mb, b, n);
+    each(mb, V + " h# = " + V + ".fromArray(S, " + in + ", x + $o).sub(mu#).mul(inv#)");
+    each(mb, "h#.intoArray(" + norm + ", x + $o)");
+    each(mb, "h#.fma(g#, be#).intoArray(" + out + ", x + $o)");
+    mb.endControlFlow();
+    return mb.build();
+  }
+
+  /** Where evaluation keeps each channel's scale γ/√(v + ε) (training keeps 1/√(σ² + ε) there). */
+  private String invStdName() {
+    return invStd;
+  }
+
+  private MethodSpec vectorBackward() {
+    int n = bn.channels(), b = ctx.batch() * bn.positions();
+    String V = "$T";
+    MethodSpec.Builder mb = columnMethod(bn.name() + "Backward", "$L backward: dγ, dβ$L, on vectors of channels.", bn.name(),
+        inGrad == null ? "" : " and the input gradient");
+    each(mb, V + " dg# = " + V + ".zero(S)");
+    each(mb, V + " db# = " + V + ".zero(S)");
+    rows(mb, b, n);
+    each(mb, V + " dy# = " + V + ".fromArray(S, " + outGrad + ", x + $o)");
+    each(mb, "dg# = dy#.fma(" + V + ".fromArray(S, " + norm + ", x + $o), dg#)");
+    each(mb, "db# = db#.add(dy#)");
+    mb.endControlFlow();
+    each(mb, "dg#.intoArray(grads, " + Gemm.sum(gamma.constant(), "$o") + ")");
+    each(mb, "db#.intoArray(grads, " + Gemm.sum(beta.constant(), "$o") + ")");
+    if (inGrad != null) {
+      mb.addComment("dx = γ/√(σ² + ε) · (dy − dβ/B − x̂·dγ/B), B = $L values per channel", b);
+      load(mb, "k", "params", gamma.constant());
+      load(mb, "inv", invStd, "0");
+      each(mb, "k# = k#.mul(inv#)");
+      each(mb, "db# = db#.mul(" + ctx.lit(1.0 / b) + ")");
+      each(mb, "dg# = dg#.mul(" + ctx.lit(1.0 / b) + ")");
+      rows(mb, b, n);
+      each(mb, V + ".fromArray(S, " + outGrad + ", x + $o).sub(db#).sub(" + V + ".fromArray(S, " + norm + ", x + $o).mul(dg#)).mul(k#).intoArray(" + inGrad + ", x + $o)");
+      mb.endControlFlow();
+    }
+    return mb.build();
   }
 
   @Override

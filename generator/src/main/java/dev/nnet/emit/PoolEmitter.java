@@ -1,5 +1,6 @@
 package dev.nnet.emit;
 
+import com.squareup.javapoet.ClassName;
 import com.squareup.javapoet.FieldSpec;
 import com.squareup.javapoet.MethodSpec;
 import com.squareup.javapoet.TypeSpec;
@@ -34,9 +35,9 @@ final class PoolEmitter extends LayerEmitter {
   @Override
   void declare(TypeSpec.Builder cls) {
     if (argmax == null || ctx.inference()) return;
-    cls.addField(FieldSpec.builder(int[].class, argmax, Modifier.PRIVATE, Modifier.FINAL)
-        .addJavadoc("For each output of the last pass, the index in $L of the input it took.\n", in)
-        .initializer("new int[$L]", size()).build());
+    cls.addField(FieldSpec.builder(ctx.array(), argmax, Modifier.PRIVATE, Modifier.FINAL)
+        .addJavadoc("For each output of the last pass, the tap of its window it took (ky·$L + kx), a whole number.\n", p.kw())
+        .initializer("new $T[$L]", ctx.elem(), size()).build());
   }
 
   /** Opens the loops over samples and output pixels, and over the window's taps that lie inside the image (src: the tap's first channel). */
@@ -93,25 +94,84 @@ final class PoolEmitter extends LayerEmitter {
       closeWindow(mb);
       return List.of(mb.build());
     }
+    return List.of(vectorMax() ? maxVector() : maxScalar());
+  }
+
+  /** Whether max pooling runs on whole vectors of channels: channels-last, and the channels fill vectors. */
+  private boolean vectorMax() {
+    return ctx.vector() && img.channelsLast() && img.channels() % ctx.lanes() == 0;
+  }
+
+  /** The first tap of the window at (oy, ox) inside the image: the tap taken when every value is −∞. */
+  private void firstTap(MethodSpec.Builder mb) {
+    String y = p.padH() == 0 ? "0" : "Math.max(0, " + p.padH() + " - " + Gemm.times("oy", p.stride()) + ")";
+    String x = p.padW() == 0 ? "0" : "Math.max(0, " + p.padW() + " - " + Gemm.times("ox", p.stride()) + ")";
+    mb.addStatement("int first = $L", Gemm.sum(Gemm.times(y, p.kw()), x));
+  }
+
+  private MethodSpec maxScalar() {
+    int ch = img.channels();
     boolean keep = !ctx.inference();
     MethodSpec.Builder mb = method(p.name() + "Forward", "$L forward: the largest of each $L×$L window's taps inside the image, per channel$L.", p.name(), p.kh(), p.kw(),
-        keep ? ", and where it was" : "");
+        keep ? ", and which tap it was" : "");
     mb.addStatement("java.util.Arrays.fill($L, $T.NEGATIVE_INFINITY)", out, ctx.f32() ? Float.class : Double.class);
-    if (keep) mb.addStatement("java.util.Arrays.fill($L, -1)", argmax);
+    if (keep) {
+      mb.beginControlFlow("for (int oy = 0; oy < $L; oy++)", p.outHeight()).beginControlFlow("for (int ox = 0; ox < $L; ox++)", p.outWidth());
+      firstTap(mb);
+      mb.addStatement("for (int s = 0; s < $L; s++) java.util.Arrays.fill($L, ((s * $L + oy) * $L + ox) * $L, ((s * $L + oy) * $L + ox + 1) * $L, first)",
+          ctx.batch(), argmax, p.outHeight(), p.outWidth(), ch, p.outHeight(), p.outWidth(), ch);
+      mb.endControlFlow().endControlFlow();
+    }
     eachWindow(mb, false);
     mb.beginControlFlow("for (int c = 0; c < $L; c++)", ch)
         .addStatement("$T v = $L[src + $L]", ctx.elem(), in, channel())
         .addStatement("$T m = $L[o + c]", ctx.elem(), out)
         .addComment("the first largest; a NaN is taken and kept, as PyTorch does");
     if (keep) {
-      mb.beginControlFlow("if (v > m || v != v && m == m || $L[o + c] < 0)", argmax)
-          .addStatement("$L[o + c] = v", out).addStatement("$L[o + c] = src + $L", argmax, channel()).endControlFlow();
+      mb.beginControlFlow("if (v > m || v != v && m == m)")
+          .addStatement("$L[o + c] = v", out).addStatement("$L[o + c] = ky * $L + kx", argmax, p.kw()).endControlFlow();
     } else {
       mb.addStatement("if (v > m || v != v && m == m) $L[o + c] = v", out);
     }
     mb.endControlFlow();
     closeWindow(mb);
-    return List.of(mb.build());
+    return mb.build();
+  }
+
+  /** Max pooling on vectors of channels: a compare and a blend per tap, no branch. */
+  private MethodSpec maxVector() {
+    int ch = img.channels(), lanes = ctx.lanes();
+    boolean keep = !ctx.inference();
+    var V = ctx.vectorClass();
+    ClassName ops = ClassName.get("jdk.incubator.vector", "VectorOperators");
+    ClassName mask = ClassName.get("jdk.incubator.vector", "VectorMask");
+    MethodSpec.Builder mb = method(p.name() + "Forward", "$L forward: the largest of each $L×$L window's taps inside the image, $L channels at a time$L.",
+        p.name(), p.kh(), p.kw(), lanes, keep ? ", and which tap it was" : "");
+    mb.beginControlFlow("for (int s = 0; s < $L; s++)", ctx.batch())
+        .beginControlFlow("for (int oy = 0; oy < $L; oy++)", p.outHeight())
+        .beginControlFlow("for (int ox = 0; ox < $L; ox++)", p.outWidth())
+        .addStatement("int o = ((s * $L + oy) * $L + ox) * $L", p.outHeight(), p.outWidth(), ch);
+    if (keep) firstTap(mb);
+    mb.beginControlFlow("for (int c = 0; c < $L; c += $L)", ch, lanes)
+        .addStatement("$T best = $T.broadcast(S, $T.NEGATIVE_INFINITY)", V, V, ctx.f32() ? Float.class : Double.class);
+    if (keep) mb.addStatement("$T tap = $T.broadcast(S, ($T) first)", V, V, ctx.elem());
+    mb.beginControlFlow("for (int ky = 0; ky < $L; ky++)", p.kh())
+        .addStatement("int iy = $L", ConvBase.offset("oy", p.stride(), p.padH(), "ky", 1))
+        .addStatement("if (iy < 0 || iy >= $L) continue", img.height())
+        .beginControlFlow("for (int kx = 0; kx < $L; kx++)", p.kw())
+        .addStatement("int ix = $L", ConvBase.offset("ox", p.stride(), p.padW(), "kx", 1))
+        .addStatement("if (ix < 0 || ix >= $L) continue", img.width())
+        .addStatement("$T v = $T.fromArray(S, $L, s * $L + $L + $L + c)", V, V, in, img.size(), Gemm.times("iy", img.yStride()), Gemm.times("ix", img.xStride()))
+        .addComment("the first largest; a NaN is taken, as PyTorch does")
+        .addStatement("$T<$T> more = v.compare($T.GT, best).or(v.test($T.IS_NAN).andNot(best.test($T.IS_NAN)))", mask,
+            ctx.f32() ? Float.class : Double.class, ops, ops, ops)
+        .addStatement("best = best.blend(v, more)");
+    if (keep) mb.addStatement("tap = tap.blend($T.broadcast(S, ($T) (ky * $L + kx)), more)", V, ctx.elem(), p.kw());
+    mb.endControlFlow().endControlFlow()
+        .addStatement("best.intoArray($L, o + c)", out);
+    if (keep) mb.addStatement("tap.intoArray($L, o + c)", argmax);
+    mb.endControlFlow().endControlFlow().endControlFlow().endControlFlow();
+    return mb.build();
   }
 
   @Override
@@ -121,8 +181,20 @@ final class PoolEmitter extends LayerEmitter {
     MethodSpec.Builder mb = method(p.name() + "Backward", "$L backward: $L from $L.", p.name(), inGrad, outGrad)
         .addStatement("java.util.Arrays.fill($L, 0)", inGrad);
     switch (p.kind()) {
-      case MAX -> mb.addComment("each output's gradient goes to the input it took")
-          .addStatement("for (int i = 0; i < $L; i++) $L[$L[i]] += $L[i]", size(), inGrad, argmax, outGrad);
+      case MAX -> {
+        mb.addComment("each output's gradient goes to the input it took")
+            .beginControlFlow("for (int s = 0; s < $L; s++)", ctx.batch())
+            .beginControlFlow("for (int oy = 0; oy < $L; oy++)", p.outHeight())
+            .beginControlFlow("for (int ox = 0; ox < $L; ox++)", p.outWidth())
+            .addStatement("int o = ((s * $L + oy) * $L + ox) * $L", p.outHeight(), p.outWidth(), ch)
+            .beginControlFlow("for (int c = 0; c < $L; c++)", ch)
+            .addStatement("int tap = (int) $L[o + c]", argmax)
+            .addStatement("int iy = $L, ix = $L", ConvBase.offset("oy", p.stride(), p.padH(), "(tap / " + p.kw() + ")", 1),
+                ConvBase.offset("ox", p.stride(), p.padW(), "(tap % " + p.kw() + ")", 1))
+            .addStatement("$L[s * $L + $L + $L + $L] += $L[o + c]", inGrad, img.size(), Gemm.times("iy", img.yStride()), Gemm.times("ix", img.xStride()),
+                channel(), outGrad)
+            .endControlFlow().endControlFlow().endControlFlow().endControlFlow();
+      }
       case AVG -> {
         eachWindow(mb, true);
         mb.addStatement("for (int c = 0; c < $L; c++) $L[src + $L] += share * $L[o + c]", ch, inGrad, channel(), outGrad);
