@@ -48,13 +48,14 @@ final class ConvEmitter extends ConvBase {
     return new Gemm(c.name() + "Product",
         String.format("%s forward: %s[%d][%d] = %s[%d][%d] · K[%d][%d]%s.\n<p>From %s", c.name(), out, rows(), f, patches, rows(), depth, depth, f,
             b == null ? "" : " + b", ctx.origin(c)),
-        rows(), f, depth, patches, "0", depth, 1, kernel, "0", f, null, out, "0", f, b == null ? null : "params", b == null ? "0" : b.constant());
+        rows(), f, depth, patches, "0", depth, 1, kernel, "0", f, null, out, "0", f, b == null ? null : "params", b == null ? "0" : b.constant())
+        .withSquareTiles();
   }
 
   private Gemm weightProduct() {
     int f = c.filters();
     return new Gemm(c.name() + "WeightGrad", String.format("dK[%d][%d] = %sᵀ · %s, over the batch's %d output pixels.", depth, f, patches, outGrad, rows()),
-        depth, f, rows(), patches, "0", 1, depth, outGrad, "0", f, null, kernelGrad, "0", f, null, "0");
+        depth, f, rows(), patches, "0", 1, depth, outGrad, "0", f, null, kernelGrad, "0", f, null, "0").withSquareTiles();
   }
 
   private Gemm inputProduct() {

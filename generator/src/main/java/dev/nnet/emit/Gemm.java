@@ -25,11 +25,33 @@ record Gemm(String name, String doc, int m, int n, int k,
             String a, String aBase, int aRow, int aStep,
             String b, String bBase, int bRow, String bRows,
             String c, String cBase, int cRow,
-            String bias, String biasBase, List<String> epilogue) {
+            String bias, String biasBase, List<String> epilogue, boolean squareTiles) {
 
   Gemm(String name, String doc, int m, int n, int k, String a, String aBase, int aRow, int aStep, String b, String bBase, int bRow,
        String bRows, String c, String cBase, int cRow, String bias, String biasBase) {
-    this(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, List.of());
+    this(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, List.of(), false);
+  }
+
+  /**
+   * This product with 6×4 tiles where its columns are whole runs of 4 vectors but not of 3 (64 columns of
+   * floats, say): 8×3 tiles would leave pairs of vectors, whose 8×2 tiles load 10 values per 16 multiply-adds
+   * against 6×4's 10 per 24. Used by convolutions, whose filter counts are such multiples.
+   */
+  Gemm withSquareTiles() {
+    return new Gemm(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, epilogue, true);
+  }
+
+  private boolean square(EmitContext ctx) {
+    int vectors = n / Math.max(1, ctx.lanes());
+    return squareTiles && ctx.vectorBits() >= 512 && vectors % 4 == 0 && vectors % 3 != 0;
+  }
+
+  private int rowsPerTile(EmitContext ctx) {
+    return square(ctx) ? 6 : tileRows(ctx);
+  }
+
+  private int vectorsPerTile(EmitContext ctx) {
+    return square(ctx) ? 4 : tileVectors(ctx);
   }
 
   /**
@@ -38,7 +60,7 @@ record Gemm(String name, String doc, int m, int n, int k,
    * cache, and on every core. Only a product shared by columns has such an epilogue.
    */
   Gemm withEpilogue(List<String> calls) {
-    return new Gemm(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, List.copyOf(calls));
+    return new Gemm(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, List.copyOf(calls), squareTiles);
   }
 
   static final String SCRATCH = "acc";
@@ -67,7 +89,7 @@ record Gemm(String name, String doc, int m, int n, int k,
    */
   Split split(EmitContext ctx) {
     if (!ctx.threaded() || (long) m * n * k < Tasks.MIN_MACS) return Split.NONE;
-    int strips = n / ctx.lanes() / tileVectors(ctx), rowTiles = m / tileRows(ctx);
+    int strips = n / ctx.lanes() / vectorsPerTile(ctx), rowTiles = m / rowsPerTile(ctx);
     if ((long) k * n >= (long) m * k && strips >= 2) return Split.COLUMNS;
     if (rowTiles >= 2) return Split.ROWS;
     return strips >= 2 ? Split.COLUMNS : Split.NONE;
@@ -88,7 +110,7 @@ record Gemm(String name, String doc, int m, int n, int k,
       return out;
     }
     int lanes = ctx.lanes();
-    int tileRows = tileRows(ctx), tileVectors = tileVectors(ctx);
+    int tileRows = rowsPerTile(ctx), tileVectors = vectorsPerTile(ctx);
     int vectors = n / lanes;                       // full vectors per row
     int stripWidth = tileVectors * lanes;
     int fullRows = m / tileRows * tileRows;
@@ -178,7 +200,7 @@ record Gemm(String name, String doc, int m, int n, int k,
   private void rowTiles(MethodSpec.Builder driver, String col, int vecs, String i0, String i1, int fullRows, int restRows,
                         Split split, String last, List<MethodSpec> out, EmitContext ctx) {
     if (fullRows > 0) {
-      driver.addStatement("for (int i = $L; i < $L; i += $L) $L(i, " + col + ")", i0, i1, tileRows(ctx), tile(tileRows(ctx), vecs, out, ctx));
+      driver.addStatement("for (int i = $L; i < $L; i += $L) $L(i, " + col + ")", i0, i1, rowsPerTile(ctx), tile(rowsPerTile(ctx), vecs, out, ctx));
     }
     if (restRows > 0) {
       String rest = tile(restRows, vecs, out, ctx) + "(" + fullRows + ", " + col + ")";
