@@ -445,19 +445,21 @@ final class NetworkChecks extends Values {
         return false;
       }
       int span = size[i] + 2 * pad[i] - reach;
-      if (span % stride != 0) {
+      // the windows stop short of the far edge by span % stride; harmless while that is only padding
+      if (span % stride > pad[i]) {
         String formula = "(" + size[i] + (pad[i] > 0 ? " + 2·" + pad[i] : "") + " − " + reach + ")/" + stride + " + 1";
         String hint = null;
         for (int p = pad[i] + 1; p <= pad[i] + stride && hint == null; p++) {
-          if ((size[i] + 2 * p - reach) % stride == 0) hint = "use pad: " + p + ", or a stride that divides " + span;
+          if ((size[i] + 2 * p - reach) % stride <= p) hint = "use pad: " + p + ", or a stride that divides " + span;
         }
         if (exact) {
           error(a.has("stride") ? a.get("stride").span() : l.span(), "the " + dim[i] + " " + formula + " is not whole: stride " + stride + " drops the last "
-              + line[i] + (span % stride > 1 ? "s" : ""), hint == null ? "change the stride or the padding" : hint);
+              + line[i] + (span % stride - pad[i] > 1 ? "s" : "") + " of the input", hint == null ? "change the stride or the padding" : hint);
           return false;
         }
-        warning(a.has("stride") ? a.get("stride").span() : l.span(), "the " + dim[i] + " " + formula + " is not whole: the last " + span % stride + " "
-            + line[i] + (span % stride > 1 ? "s are" : " is") + " never pooled (as in PyTorch, which rounds down)", hint);
+        int lost = span % stride - pad[i];
+        warning(a.has("stride") ? a.get("stride").span() : l.span(), "the " + dim[i] + " " + formula + " is not whole: the last " + lost + " "
+            + line[i] + (lost > 1 ? "s are" : " is") + " never pooled (as in PyTorch, which rounds down)", hint);
       }
     }
     return true;
