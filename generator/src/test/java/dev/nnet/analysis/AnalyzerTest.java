@@ -88,11 +88,47 @@ class AnalyzerTest {
     assertEquals(Shape.of(30), f.outputShape());
     assertEquals(30, m.layers().get(1).inputSize());
     assertTrue(errors("input [2, 3, 5]\nnetwork {\n  relu -> dense(4)\n}\nloss mse\n")
-        .contains("t.nnet:3:3: error: 'relu' on an image of shape [2, 3, 5]: flatten it first"));
+        .contains("t.nnet:3:11: error: 'dense' on an image of shape [2, 3, 5]: flatten it first"));
     assertTrue(errors("input [6]\nnetwork {\n  flatten\n  dense(4)\n}\nloss mse\n")
         .contains("flatten has nothing to flatten: its input is already [6]"));
     // a preprocessing that mixes the pixels (pca) leaves a flat vector
     analyze("input [2, 3]\nnetwork {\n  dense(4)\n}\nloss mse\ndata {\n  train csv(\"/data/x.csv\")\n  preprocess pca(3)\n}\n");
+  }
+
+  @Test
+  void convolutionsAndPoolingInferEveryShape() {
+    Model m = analyze("input [3, 13, 9]\nnetwork {\n  conv(8, kernel: 3, stride: 2, pad: 1) -> relu\n  maxpool(2)\n"
+        + "  conv(4, kernel: [3, 1], dilation: 2, pad: [2, 0], groups: 2)\n  global_avgpool\n  dense(2)\n}\nloss mse\n");
+    assertEquals(List.of(Shape.of(8, 7, 5), Shape.of(8, 7, 5), Shape.of(8, 3, 2), Shape.of(4, 3, 2), Shape.of(4), Shape.of(2)), m.shapes());
+    Op.Conv c = (Op.Conv) m.layers().get(0);
+    assertEquals(8 * 3 * 9, c.parameterCount() - 8);
+    assertEquals(35L * 8 * 27, c.multiplyAdds());
+    assertEquals(List.of(8, 3, 3, 3), java.util.Arrays.stream(c.params().get(0).dims()).boxed().toList());
+    Op.Conv grouped = (Op.Conv) m.layers().get(3);
+    assertEquals(4 * 4 * 3, grouped.params().get(0).rows() * grouped.params().get(0).cols());
+    Model same = analyze("input [1, 28, 28]\nnetwork {\n  conv(4, kernel: 5, pad: same)\n  flatten\n  dense(2)\n}\nloss mse\n");
+    assertEquals(Shape.of(4, 28, 28), same.shapes().get(0));
+  }
+
+  @Test
+  void imageSizeErrorsShowTheArithmetic() {
+    assertTrue(errors("input [1, 3, 3]\nnetwork {\n  conv(4, kernel: 5)\n  flatten\n  dense(2)\n}\nloss mse\n")
+        .contains("kernel 5 with pad 0 does not fit a 3×3 input"));
+    String stride = errors("input [1, 28, 28]\nnetwork {\n  conv(4, kernel: 3, stride: 2)\n  flatten\n  dense(2)\n}\nloss mse\n");
+    assertTrue(stride.contains("the height (28 − 3)/2 + 1 is not whole: stride 2 drops the last row of the input"), stride);
+    assertTrue(stride.contains("hint: use pad: 1"), stride);
+    // a stride that leaves only padding unread is fine, as ResNet's 3×3, stride 2, pad 1 downsampling
+    analyze("input [1, 28, 28]\nnetwork {\n  conv(4, kernel: 3, stride: 2, pad: 1)\n  flatten\n  dense(2)\n}\nloss mse\n");
+    assertTrue(errors("input [6, 8, 8]\nnetwork {\n  conv(4, kernel: 3, groups: 4)\n  flatten\n  dense(2)\n}\nloss mse\n")
+        .contains("groups: 4 must divide both the 6 input channels and the 4 filters"));
+    assertTrue(errors("input [1, 8, 8]\nnetwork {\n  conv(4, kernel: 2, pad: same)\n  flatten\n  dense(2)\n}\nloss mse\n")
+        .contains("pad: same needs an odd kernel"));
+    assertTrue(errors("input [64]\nnetwork {\n  conv(4, kernel: 3)\n  dense(2)\n}\nloss mse\n")
+        .contains("'conv' needs an image, and its input is [64] features"));
+    assertTrue(errors("input [1, 8, 8]\nnetwork {\n  maxpool(4, pad: 3)\n  flatten\n  dense(2)\n}\nloss mse\n")
+        .contains("the padding must be at most half the window"));
+    assertTrue(warnings("input [1, 7, 7]\nnetwork {\n  maxpool(2)\n  flatten\n  dense(2)\n}\nloss mse\n").stream()
+        .anyMatch(w -> w.contains("the last 1 row is never pooled")));
   }
 
   @Test
