@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 class ThreadsTest {
   private static final Path FILE = Path.of("src/test/resources/threads/shared.nnet");
   private static final Path RUNS = Path.of("src/test/resources/threads/runs.nnet");
+  private static final Path CNN = Path.of("src/test/resources/threads/cnn.nnet");
 
   private static NnetCompiler.Compiled compile() {
     return compile(FILE);
@@ -38,6 +39,14 @@ class ThreadsTest {
   }
 
   @Test
+  void aConvolutionSharesItsPatchesAndProducts() {
+    String src = NnetCompiler.defaults().kernels(NnetCompiler.Kernels.VECTOR).generate(Samples.read(CNN)).source();
+    for (String task : List.of("TASK_CONV1_IM2COL", "TASK_CONV2_PRODUCT", "TASK_CONV2_WEIGHT_GRAD", "TASK_CONV2_PATCH_GRAD", "TASK_CONV2_COL2IM")) {
+      assertTrue(src.contains("split(" + task + ")"), task + " is shared");
+    }
+  }
+
+  @Test
   void aColumnwiseRunBesideASmallProductIsSharedOnItsOwn() {
     String src = NnetCompiler.defaults().kernels(NnetCompiler.Kernels.VECTOR).generate(Samples.read(RUNS)).source();
     assertTrue(src.contains("split(TASK_DROPOUT1_BACKWARD_PARTS)"), "dropout1, relu1, batchnorm1 backward as one shared task");
@@ -46,7 +55,7 @@ class ThreadsTest {
 
   @Test
   void resultsAreBitIdenticalForAnyThreadCount() {
-    for (Path file : List.of(FILE, RUNS)) {
+    for (Path file : List.of(FILE, RUNS, CNN)) {
       double[] one = train(file, 1), two = train(file, 2), three = train(file, 3);
       assertArrayEquals(one, two, 0.0, file + ", 2 threads");
       assertArrayEquals(one, three, 0.0, file + ", 3 threads (uneven parts)");

@@ -169,20 +169,34 @@ final class NetworkChecks extends Values {
         for (Ast.Layer inner : l.body().get()) layer(inner);
         int out = size;
         if (inImage != null) {
-          if (spatial == null || !shortcut.equals("identity")) {
-            if (spatial == null) error(l.opSpan(), "the body of a residual block on an image must keep it an image (no flatten or global_avgpool inside)", null);
-            else later(a.has("shortcut") ? a.get("shortcut").span() : l.opSpan(), "a '" + shortcut + "' shortcut on images", "convolutional residual blocks");
+          if (spatial == null) {
+            error(l.opSpan(), "the body of a residual block on an image must keep it an image (no flatten or global_avgpool inside)", null);
             return;
           }
-          if (!spatial.equals(inImage)) {
-            error(l.opSpan(), "an identity shortcut needs the body to keep the image's shape: " + inImage + " in, " + spatial + " out",
-                "keep the channels and the size (stride 1, pad: same)");
-            return;
-          }
-          if (inLast != channelsLast) {
+          if (inLast != channelsLast || !inLast && inImage.dims()[0] > 1) {
             error(l.opSpan(), "a residual block on the network's input image needs a convolution before it", "start the network with a conv layer");
             return;
           }
+          Op.Image from = Op.Image.of(inImage, true), to = Op.Image.of(spatial, true);
+          if (shortcut.equals("identity") && !spatial.equals(inImage)) {
+            error(l.opSpan(), "an identity shortcut needs the body to keep the image's shape: " + inImage + " in, " + spatial + " out",
+                "keep the channels and the size (stride 1, pad: same), or use shortcut: projection (or zeros, when only the channels grow or the size halves)");
+            return;
+          }
+          // the shortcut takes every stride-th pixel: the stride that turns the input's size into the body's
+          int stride = Math.max(1, (from.height() + to.height() - 1) / Math.max(1, to.height()));
+          if ((from.height() + stride - 1) / stride != to.height() || (from.width() + stride - 1) / stride != to.width()) {
+            error(l.opSpan(), "the shortcut cannot match the body's size: " + from.height() + "×" + from.width() + " in, " + to.height() + "×" + to.width()
+                + " out, which no stride gives", "make the body's strides divide the image (e.g. a stride-2 conv with pad 1 on an even size)");
+            return;
+          }
+          if (shortcut.equals("zeros") && to.channels() < from.channels()) {
+            error(l.opSpan(), "a zero-padding shortcut needs the body to keep or widen the channels: " + from.channels() + " in, " + to.channels() + " out",
+                "use shortcut: projection");
+            return;
+          }
+          ops.add(new Op.ResidualAdd(name, line, out, in, shortcut, begin, from, to, stride));
+          return;
         }
         if (shortcut.equals("identity") && out != in) {
           error(l.opSpan(), "an identity shortcut needs the body to keep the size: " + in + " in, " + out + " out",

@@ -308,7 +308,21 @@ public sealed interface Op {
    * @param shortcutSize the block's input size
    * @param shortcut     identity, zeros or projection
    */
-  record ResidualAdd(String name, int line, int inputSize, int shortcutSize, String shortcut, String begin) implements SameSize {
+  record ResidualAdd(String name, int line, int inputSize, int shortcutSize, String shortcut, String begin, Image from, Image to, int stride)
+      implements SameSize {
+
+    public ResidualAdd(String name, int line, int inputSize, int shortcutSize, String shortcut, String begin) {
+      this(name, line, inputSize, shortcutSize, shortcut, begin, null, null, 1);
+    }
+
+    /**
+     * A block on images: the shortcut takes every stride-th pixel of the input (PyTorch's x[:, :, ::s, ::s]), then
+     * pads its channels with zeros or projects them (a 1×1 convolution with that stride, weight [out, in, 1, 1]).
+     */
+    public boolean image() {
+      return from != null;
+    }
+
     public boolean zeroPad() {
       return shortcut.equals("zeros");
     }
@@ -320,6 +334,10 @@ public sealed interface Op {
 
     @Override
     public String describe() {
+      if (image()) {
+        return "residual(shortcut: " + shortcut + ")   # output = body + "
+            + (projection() ? "1×1 conv of the input" : shortcut.equals("zeros") ? "the input, channels padded with zeros" : "input") + (stride > 1 ? ", stride " + stride : "");
+      }
       return "residual(shortcut: " + shortcut + ")   # output = body + " + (projection() ? "input·W_s" : "input");
     }
 
@@ -330,12 +348,18 @@ public sealed interface Op {
 
     @Override
     public java.util.List<Param> params() {
-      return projection() ? java.util.List.of(Param.weight(".shortcut.weight", shortcutSize, inputSize)) : java.util.List.of();
+      if (!projection()) return java.util.List.of();
+      if (image()) {
+        return java.util.List.of(new Param(".shortcut.weight", to.channels(), from.channels(), Role.WEIGHT,
+            new int[] {to.channels(), from.channels(), 1, 1}, false));
+      }
+      return java.util.List.of(Param.weight(".shortcut.weight", shortcutSize, inputSize));
     }
 
     @Override
     public long multiplyAdds() {
-      return projection() ? (long) shortcutSize * inputSize : 0;
+      if (!projection()) return 0;
+      return image() ? (long) to.positions() * from.channels() * to.channels() : (long) shortcutSize * inputSize;
     }
 
     @Override

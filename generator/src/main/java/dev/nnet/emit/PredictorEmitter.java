@@ -18,8 +18,8 @@ import javax.lang.model.element.Modifier;
  * time, depending on nothing but the JDK; its parameters come from a checkpoint written by nnet train.
  * It is emitted by the trainer's own plain-path layer emitters with a batch of one, so it computes
  * exactly what the trainer's evaluation mode computes on the plain path. A batchnorm right after a
- * dense layer is folded into it when the checkpoint is loaded (W′ = W·γ/√(v + ε) per output,
- * b′ = (b − μ)·γ/√(v + ε) + β) and then passes values through: one product instead of two passes.
+ * dense layer (or a convolution with a bias) is folded into it when the checkpoint is loaded (W′ = W·γ/√(v + ε)
+ * per output, b′ = (b − μ)·γ/√(v + ε) + β) and then passes values through: one product instead of two passes.
  */
 public final class PredictorEmitter {
   private PredictorEmitter() {}
@@ -36,6 +36,24 @@ public final class PredictorEmitter {
         .addStatement("for (int i = 0; i < $L; i++) params[$L + i * $L + j] = $L(params[$L + i * $L + j] * f)", d.inputSize(), w, n, ctx.narrow(), w, n)
         .addStatement("params[$L + j] = $L((params[$L + j] - params[$L + j]) * f + params[$L + j])", b, ctx.narrow(), b, rm, be)
         .endControlFlow();
+  }
+
+  /** Folds the evaluation-mode batchnorm {@code bn} into the convolution {@code c} before it (which has a bias), per filter. */
+  private static void fold(MethodSpec.Builder mb, Layout layout, Op.Conv c, Op.BatchNorm bn, EmitContext ctx) {
+    String w = layout.tensor(c, ".weight").constant(), b = layout.tensor(c, ".bias").constant();
+    String g = layout.tensor(bn, ".weight").constant(), be = layout.tensor(bn, ".bias").constant();
+    String rm = layout.tensor(bn, ".running_mean").constant(), rv = layout.tensor(bn, ".running_var").constant();
+    mb.addComment("fold $L into $L: each filter's weights times γ/√(v + ε), its bias (b − μ)·γ/√(v + ε) + β", bn.name(), c.name())
+        .beginControlFlow("for (int o = 0; o < $L; o++)", c.filters())
+        .addStatement("double f = params[$L + o] / Math.sqrt(params[$L + o] + $L)", g, rv, bn.eps())
+        .addStatement("for (int i = 0; i < $L; i++) params[$L + o * $L + i] = $L(params[$L + o * $L + i] * f)", c.patch(), w, c.patch(), ctx.narrow(), w, c.patch())
+        .addStatement("params[$L + o] = $L((params[$L + o] - params[$L + o]) * f + params[$L + o])", b, ctx.narrow(), b, rm, be)
+        .endControlFlow();
+  }
+
+  /** Whether layer i is a batchnorm folded into the layer before it: a dense layer, or a convolution with a bias. */
+  private static boolean folded(List<Op> ops, int i) {
+    return i > 0 && ops.get(i) instanceof Op.BatchNorm && (ops.get(i - 1) instanceof Op.Dense || ops.get(i - 1) instanceof Op.Conv c && c.bias());
   }
 
   public static JavaFile emit(Model model, Layout layout, String pkg) {
@@ -111,12 +129,14 @@ public final class PredictorEmitter {
     }
     cls.addMethods(Split.into(refresh, "parametersChanged", false, List.of(), refreshes));
     MethodSpec.Builder folds = MethodSpec.methodBuilder("foldBatchNorms").addModifiers(Modifier.PRIVATE)
-        .addJavadoc("Folds each batchnorm that follows a dense layer into that layer's weights: called once, after loading.\n");
+        .addJavadoc("Folds each batchnorm that follows a dense layer or a convolution with a bias into its weights: called once, after loading.\n");
     List<CodeBlock> foldings = new ArrayList<>();
     for (int i = 0; i + 1 < one.layers().size(); i++) {
-      if (one.layers().get(i) instanceof Op.Dense d && one.layers().get(i + 1) instanceof Op.BatchNorm bn) {
-        foldings.add(Split.capture(mb -> fold(mb, layout, d, bn, ctx)));
-      }
+      if (!folded(one.layers(), i + 1)) continue;
+      Op.BatchNorm bn = (Op.BatchNorm) one.layers().get(i + 1);
+      Op before = one.layers().get(i);
+      if (before instanceof Op.Dense d) foldings.add(Split.capture(mb -> fold(mb, layout, d, bn, ctx)));
+      else foldings.add(Split.capture(mb -> fold(mb, layout, (Op.Conv) before, bn, ctx)));
     }
     if (!foldings.isEmpty()) read.addStatement("p.foldBatchNorms()");
     read.addStatement("p.parametersChanged()").addStatement("return p");
@@ -146,7 +166,7 @@ public final class PredictorEmitter {
     List<CodeBlock> calls = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
       LayerEmitter l = layers.get(i);
-      if (i > 0 && one.layers().get(i) instanceof Op.BatchNorm && one.layers().get(i - 1) instanceof Op.Dense) {
+      if (folded(one.layers(), i)) {
         calls.add(CodeBlock.builder().add("// $L is folded into $L\n", l.op().name(), one.layers().get(i - 1).name())
             .addStatement("System.arraycopy($L, 0, $L, 0, $L)", l.in, l.out, l.size()).build());
       } else {

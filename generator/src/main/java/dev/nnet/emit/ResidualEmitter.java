@@ -66,16 +66,143 @@ final class ResidualEmitter {
       return op;
     }
 
+    /** A shortcut on images that pads or projects (identity ones add as features do). */
+    private boolean imageShortcut() {
+      return op.image() && !op.shortcut().equals("identity");
+    }
+
+    private int pixels() {
+      return ctx.batch() * op.to().positions();
+    }
+
+    private String sub() {
+      return op.name() + "ShortcutInput";
+    }
+
     @Override
     void declare(TypeSpec.Builder cls) {
+      if (op.image() && op.projection()) {
+        int in = op.from().channels(), o = op.to().channels();
+        cls.addField(FieldSpec.builder(ctx.array(), sub(), Modifier.PRIVATE, Modifier.FINAL)
+            .addJavadoc("The pixels the shortcut takes, [$L][$L]; in backward, their gradient.\n", pixels(), in)
+            .initializer("new $T[$L]", ctx.elem(), pixels() * in).build());
+        cls.addField(FieldSpec.builder(ctx.array(), op.name() + "ShortcutOut", Modifier.PRIVATE, Modifier.FINAL)
+            .addJavadoc("The projection of those pixels, [$L][$L].\n", pixels(), o)
+            .initializer("new $T[$L]", ctx.elem(), pixels() * o).build());
+        cls.addField(FieldSpec.builder(ctx.array(), op.name() + "ShortcutKernel", Modifier.PRIVATE, Modifier.FINAL)
+            .addJavadoc("$L.shortcut.weight transposed to [$L][$L] for the product; refreshed after every update.\n", op.name(), in, o)
+            .initializer("new $T[$L]", ctx.elem(), in * o).build());
+        if (!ctx.inference()) {
+          cls.addField(FieldSpec.builder(ctx.array(), op.name() + "ShortcutKernelGrad", Modifier.PRIVATE, Modifier.FINAL)
+              .addJavadoc("Its gradient [$L][$L] of the last backward pass.\n", in, o)
+              .initializer("new $T[$L]", ctx.elem(), in * o).build());
+        }
+      }
       if (inGrad == null) return;
       cls.addField(FieldSpec.builder(ctx.array(), shortcutGrad(op.name()), Modifier.PRIVATE, Modifier.FINAL)
           .addJavadoc("The gradient the shortcut of $L sends back to the block's input, [$L][$L].\n", op.name(), ctx.batch(), op.shortcutSize())
           .initializer("new $T[$L]", ctx.elem(), ctx.batch() * op.shortcutSize()).build());
     }
 
+    /** Opens the loops over the shortcut's pixels: {@code dst} the body output's pixel, {@code src} the input pixel it takes. */
+    private void eachPixel(MethodSpec.Builder mb) {
+      Op.Image from = op.from(), to = op.to();
+      mb.beginControlFlow("for (int s = 0; s < $L; s++)", ctx.batch())
+          .beginControlFlow("for (int oy = 0; oy < $L; oy++)", to.height())
+          .beginControlFlow("for (int ox = 0; ox < $L; ox++)", to.width())
+          .addStatement("int q = (s * $L + oy) * $L + ox", to.height(), to.width())
+          .addStatement("int src = s * $L + ($L + $L) * $L", from.size(), Gemm.times("oy", op.stride() * from.width()), Gemm.times("ox", op.stride()), from.channels());
+    }
+
+    private Gemm projection() {
+      int in = op.from().channels(), o = op.to().channels();
+      return new Gemm(op.name() + "ShortcutProduct", String.format("The shortcut's 1×1 convolution: %sShortcutOut[%d][%d] = %s · W_sᵀ.", op.name(), pixels(), o, sub()),
+          pixels(), o, in, sub(), "0", in, 1, op.name() + "ShortcutKernel", "0", o, null, op.name() + "ShortcutOut", "0", o, null, "0");
+    }
+
+    private Gemm projectionWeightGrad() {
+      int in = op.from().channels(), o = op.to().channels();
+      return new Gemm(op.name() + "ShortcutWeightGrad", String.format("dW_sᵀ[%d][%d] = %sᵀ · %s.", in, o, sub(), outGrad),
+          in, o, pixels(), sub(), "0", 1, in, outGrad, "0", o, null, op.name() + "ShortcutKernelGrad", "0", o, null, "0");
+    }
+
+    private Gemm projectionInputGrad() {
+      int in = op.from().channels(), o = op.to().channels();
+      return new Gemm(op.name() + "ShortcutInputGrad", String.format("The taken pixels' gradient %s[%d][%d] = %s · W_s.", sub(), pixels(), in, outGrad),
+          pixels(), in, o, outGrad, "0", o, 1, "params", w, in, null, sub(), "0", in, null, "0");
+    }
+
+    private List<MethodSpec> imageForward() {
+      int in = op.from().channels(), o = op.to().channels();
+      List<MethodSpec> methods = new java.util.ArrayList<>();
+      MethodSpec.Builder mb = method(op.name() + "Forward", "$L forward: the body's output + every $L pixel of the block's input, $L.", op.name(),
+          op.stride() == 1 ? "" : op.stride() + "th", op.projection() ? "projected by a 1×1 convolution" : "its channels padded with zeros");
+      if (op.projection()) {
+        eachPixel(mb);
+        mb.addStatement("System.arraycopy($L, src, $L, q * $L, $L)", shortcut, sub(), in, in);
+        mb.endControlFlow().endControlFlow().endControlFlow();
+        Gemm g = projection();
+        mb.addStatement(g.call(ctx));
+        mb.addStatement("for (int i = 0; i < $L; i++) $L[i] = $L[i] + $LShortcutOut[i]", size(), out, in(), op.name());
+        methods.add(mb.build());
+        methods.addAll(g.emit(ctx));
+        return methods;
+      }
+      mb.addStatement("System.arraycopy($L, 0, $L, 0, $L)", in(), out, size());
+      eachPixel(mb);
+      mb.addStatement("for (int c = 0; c < $L; c++) $L[q * $L + c] += $L[src + c]", in, out, o, shortcut);
+      mb.endControlFlow().endControlFlow().endControlFlow();
+      methods.add(mb.build());
+      return methods;
+    }
+
+    private String in() {
+      return in;
+    }
+
+    private List<MethodSpec> imageBackward() {
+      int in = op.from().channels(), o = op.to().channels();
+      List<MethodSpec> methods = new java.util.ArrayList<>();
+      MethodSpec.Builder mb = method(op.name() + "Backward", "$L backward: dH goes to the body unchanged and back through the shortcut to the pixels it took.", op.name());
+      Gemm weight = op.projection() ? projectionWeightGrad() : null, input = op.projection() && inGrad != null ? projectionInputGrad() : null;
+      if (weight != null) {
+        mb.addStatement(weight.call(ctx))
+            .addComment("stored in PyTorch's order, [out][in]")
+            .addStatement("for (int o = 0; o < $L; o++) for (int i = 0; i < $L; i++) grads[$L + o * $L + i] = $LShortcutKernelGrad[i * $L + o]", o, in, w, in, op.name(), o);
+        methods.addAll(weight.emit(ctx));
+      }
+      if (inGrad == null) {
+        methods.add(0, mb.build());
+        return methods;
+      }
+      mb.addStatement("System.arraycopy($L, 0, $L, 0, $L)", outGrad, inGrad, size());
+      mb.addStatement("java.util.Arrays.fill($L, 0)", shortcutGrad(op.name()));
+      if (input != null) mb.addStatement(input.call(ctx));
+      eachPixel(mb);
+      if (input != null) mb.addStatement("System.arraycopy($L, q * $L, $L, src, $L)", sub(), in, shortcutGrad(op.name()), in);
+      else mb.addStatement("System.arraycopy($L, q * $L, $L, src, $L)", outGrad, o, shortcutGrad(op.name()), in);
+      mb.endControlFlow().endControlFlow().endControlFlow();
+      if (input != null) methods.addAll(input.emit(ctx));
+      methods.add(0, mb.build());
+      return methods;
+    }
+
+    @Override
+    void refresh(MethodSpec.Builder after) {
+      if (op.image() && op.projection()) {
+        int in = op.from().channels(), o = op.to().channels();
+        after.addStatement("for (int o = 0; o < $L; o++) for (int i = 0; i < $L; i++) $LShortcutKernel[i * $L + o] = params[$L + o * $L + i]", o, in, op.name(), o, w, in);
+      }
+    }
+
+    @Override
+    int scratchWidth() {
+      return op.image() ? Math.max(op.from().channels(), op.to().channels()) : 0;
+    }
+
     @Override
     List<MethodSpec> forward() {
+      if (imageShortcut()) return imageForward();
       int n = op.outputSize(), k = op.shortcutSize();
       MethodSpec.Builder mb = method(op.name() + "Forward", "$L forward: the body's output + the block's input$L.", op.name(),
           op.zeroPad() ? " padded with zeros" : "");
@@ -100,6 +227,7 @@ final class ResidualEmitter {
     @Override
     List<MethodSpec> backward() {
       if (inGrad == null && !op.projection()) return List.of();
+      if (imageShortcut()) return imageBackward();
       int n = op.outputSize(), k = op.shortcutSize();
       MethodSpec.Builder mb = method(op.name() + "Backward", "$L backward: dH goes to the body unchanged and through the shortcut.", op.name());
       if (op.projection()) {
@@ -131,9 +259,10 @@ final class ResidualEmitter {
     @Override
     void initialize(MethodSpec.Builder init) {
       if (!op.projection()) return;
-      double limit = Math.sqrt(6.0 / (op.shortcutSize() + op.outputSize()));
-      init.addComment("$L.shortcut.weight [$L][$L]: xavier_uniform", op.name(), op.shortcutSize(), op.outputSize());
-      init.addStatement("$T.uniform(params, $L, $L, $L, $L, rng)", RuntimeTypes.INITIALIZERS, w, op.shortcutSize() * op.outputSize(), -limit, limit);
+      int in = op.image() ? op.from().channels() : op.shortcutSize(), o = op.image() ? op.to().channels() : op.outputSize();
+      double limit = Math.sqrt(6.0 / (in + o));
+      init.addComment("$L.shortcut.weight [$L][$L]: xavier_uniform", op.name(), op.image() ? o : in, op.image() ? in : o);
+      init.addStatement("$T.uniform(params, $L, $L, $L, $L, rng)", RuntimeTypes.INITIALIZERS, w, in * o, -limit, limit);
     }
   }
 }
