@@ -2,7 +2,8 @@
 # Compares nnet with PyTorch number by number: the same initial weights (exported from PyTorch as a
 # state_dict .npz), the same batches in file order, float64, a per-epoch step schedule, every optimizer.
 # Needs Debian's python3-torch (sudo apt-get install python3-torch). Prints the largest relative
-# difference of the per-step loss and gradient norm for each optimizer.
+# difference of the per-step loss and gradient norm for each optimizer, then for a CNN (conv, batchnorm,
+# maxpool, avgpool, a projection residual) on the first Fashion-MNIST images.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"; root="$here/../.."
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
@@ -31,7 +32,7 @@ data {
   train csv("$root/samples/data/iris.csv", label: "species")
 }
 NNET
-  "$root/nnet" train "$work/run.nnet" --init-weights "$work/init.npz" --log-every 1 --json -o "$work/run.ckpt" 2>/dev/null \
+  "$root/nnet" train "$work/run.nnet" --init-weights "$work/init.npz" --log-every 1 --json --overwrite -o "$work/run.ckpt" 2>/dev/null \
     | grep '"event":"step"' > "$work/nnet.txt"
   "$py" - "$name" "$work/torch.txt" "$work/nnet.txt" <<'PY'
 import json, sys
@@ -42,3 +43,45 @@ norm = max(abs(float(a[2]) - b['grad_norm']) / abs(float(a[2])) for a, b in zip(
 print(f"{name:8s} {len(n)} steps: largest relative difference: loss {loss:.1e}, grad_norm {norm:.1e}")
 PY
 done
+
+# A CNN on real images: Fashion-MNIST (dataset-fashion-mnist) in file order, float64 from the bytes on
+fashion=/usr/share/datasets/fashion-mnist
+if [ -r "$fashion/train-images-idx3-ubyte.gz" ]; then
+  "$py" "$here/compare_cnn.py" "$fashion" "$work/cnn.npz" 40 > "$work/torch.txt"
+  cat > "$work/cnn.nnet" <<NNET
+input [1, 28, 28]
+network {
+  conv(8, kernel: 3, pad: 1) -> batchnorm -> relu -> maxpool(2)
+  residual(shortcut: projection) {
+    conv(16, kernel: 3, stride: 2, pad: 1) -> batchnorm -> relu
+    conv(16, kernel: 3, pad: 1)
+  } -> relu
+  avgpool(2, stride: 1)
+  flatten
+  dense(10)
+}
+loss softmax_cross_entropy
+precision float64
+training {
+  batch 16
+  shuffle false
+  optimizer adam(lr: 0.01)
+}
+data {
+  train idx("$fashion/train-images-idx3-ubyte.gz", "$fashion/train-labels-idx1-ubyte.gz")
+  scale 1/255
+}
+NNET
+  "$root/nnet" train "$work/cnn.nnet" --init-weights "$work/cnn.npz" --steps 40 --log-every 1 --json -o "$work/cnn.ckpt" 2>/dev/null \
+    | grep '"event":"step"' > "$work/nnet.txt"
+  "$py" - "cnn" "$work/torch.txt" "$work/nnet.txt" <<'PY'
+import json, sys
+name, t, n = sys.argv[1], [l.split() for l in open(sys.argv[2])], [json.loads(l) for l in open(sys.argv[3])]
+assert len(t) == len(n), (len(t), len(n))
+loss = max(abs(float(a[1]) - b['loss']) / abs(float(a[1])) for a, b in zip(t, n))
+norm = max(abs(float(a[2]) - b['grad_norm']) / abs(float(a[2])) for a, b in zip(t, n))
+print(f"{name:8s} {len(n)} steps: largest relative difference: loss {loss:.1e}, grad_norm {norm:.1e}")
+PY
+else
+  echo "cnn: skipped, Fashion-MNIST is not installed (sudo apt-get install dataset-fashion-mnist)"
+fi

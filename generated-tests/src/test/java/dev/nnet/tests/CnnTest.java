@@ -59,7 +59,7 @@ class CnnTest {
   @Test
   void learnsFashionMnistAndThePredictorAndStateDictAgree() throws Exception {
     Assumptions.assumeTrue(Samples.fashionMnistInstalled(), "SKIPPED: Fashion-MNIST is not installed (scripts/setup.sh)");
-    NnetCompiler.Compiled c = NnetCompiler.defaults().compile(SourceFile.of("small-cnn.nnet", CNN));
+    NnetCompiler.Compiled c = NnetCompiler.defaults().compile(new SourceFile("small-cnn.nnet", CNN, Samples.repo().resolve("samples")));
     Trainer t = c.newTrainer();
     DataLoader.Splits data = DataLoader.load(t.spec(), c.dataDirectory());
     Dataset train = data.train().select("train6k", range(6000)), test = data.test().select("test2k", range(2000));
@@ -101,7 +101,7 @@ class CnnTest {
 
   @Test
   void aResumedRunContinuesBitForBit() {
-    NnetCompiler.Compiled c = NnetCompiler.defaults().compile(SourceFile.of("small-cnn.nnet", CNN));
+    NnetCompiler.Compiled c = NnetCompiler.defaults().compile(new SourceFile("small-cnn.nnet", CNN, Samples.repo().resolve("samples")));
     Dataset d = Dataset.random(c.newNetwork().spec(), 96, 784, new Rng(4));
     Trainer whole = c.newTrainer().epochs(4);
     whole.fit(d, null, null);
