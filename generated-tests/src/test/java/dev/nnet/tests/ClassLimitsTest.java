@@ -27,6 +27,39 @@ class ClassLimitsTest {
     return sb.append("  dense(3)\n}\nloss softmax_cross_entropy\ntraining {\n  batch 16\n  optimizer adam(lr: 0.01)\n  weight_decay 1e-4\n}\n").toString();
   }
 
+  /** {@code repeated} {@code times} on a [16, 6, 6] image, then flatten and a dense output. */
+  static String imageNetwork(String repeated, int times, String precision) {
+    StringBuilder sb = new StringBuilder("input [16, 6, 6]\nprecision " + precision + "\nnetwork {\n  conv(16, kernel: 1)\n");
+    for (int i = 0; i < times; i++) sb.append("  ").append(repeated).append('\n');
+    return sb.append("  flatten\n  dense(3)\n}\nloss softmax_cross_entropy\ntraining {\n  batch 16\n  optimizer adam(lr: 0.01)\n}\n").toString();
+  }
+
+  static Stream<Arguments> imageOperations() {
+    Stream.Builder<Arguments> b = Stream.builder();
+    String[] ops = {"conv(16, kernel: 3, pad: same)", "conv(16, kernel: 3, pad: 1, groups: 4, bias: false)", "depthwise_conv(kernel: 3, pad: 1)",
+        "maxpool(3, stride: 1, pad: 1)", "avgpool(3, stride: 1, pad: 1)", "batchnorm -> relu", "channel_dropout(0.1)",
+        "residual { conv(16, kernel: 3, pad: same) }", "residual(shortcut: zeros) { conv(16, kernel: 1) }",
+        "residual(shortcut: projection) { conv(16, kernel: 1) }"};
+    for (String op : ops) {
+      for (NnetCompiler.Kernels k : Samples.kernels()) b.add(Arguments.of(op, k, "float32"));
+      b.add(Arguments.of(op, NnetCompiler.Kernels.VECTOR, "float64"));
+    }
+    return b.build();
+  }
+
+  /** The same for the image operations, 40 of each on a [16, 6, 6] image. */
+  @ParameterizedTest(name = "{0}, {1}, {2}")
+  @MethodSource("imageOperations")
+  void theEstimateBoundsImageOperationsToo(String op, NnetCompiler.Kernels kernels, String precision) {
+    NnetCompiler.Compiled c = NnetCompiler.defaults().kernels(kernels).compile(SourceFile.of("deep.nnet", imageNetwork(op, 40, precision)));
+    long estimate = ClassLimits.BASE_CONSTANTS;
+    for (Op o : c.model().layers()) estimate += ClassLimits.constantCost(o);
+    assertTrue(c.classConstants() <= estimate, op + ": " + c.classConstants() + " constants, estimated " + estimate);
+    for (Map.Entry<String, Integer> e : c.methodSizes().entrySet()) {
+      assertTrue(e.getValue() < 2_500, op + ": " + e.getKey() + " is " + e.getValue() + " bytes");
+    }
+  }
+
   static Stream<Arguments> operations() {
     Stream.Builder<Arguments> b = Stream.builder();
     String[] ops = {"dense(16)", "dense(200)", "relu", "gelu", "batchnorm", "dropout(0.1)", "layernorm", "groupnorm(groups: 4)",
