@@ -97,6 +97,43 @@ final class PoolEmitter extends LayerEmitter {
     return List.of(vectorMax() ? maxVector() : maxScalar());
   }
 
+  /** Whether the windows do not overlap and have no padding: each input value lies in one window at most. */
+  private boolean tiles() {
+    return p.stride() == p.kh() && p.stride() == p.kw() && p.padH() == 0 && p.padW() == 0;
+  }
+
+  /**
+   * Max pooling's backward pass where windows do not overlap: each input value receives its window's gradient
+   * where it was the tap taken, 0 elsewhere: a compare and a blend per tap, every input written once.
+   */
+  private MethodSpec maxBackwardVector() {
+    int ch = img.channels(), lanes = ctx.lanes();
+    var V = ctx.vectorClass();
+    ClassName ops = ClassName.get("jdk.incubator.vector", "VectorOperators");
+    MethodSpec.Builder mb = method(p.name() + "Backward", "$L backward: each input of a window gets the window's gradient if it was the tap taken, else 0; $L channels at a time.",
+        p.name(), lanes);
+    if (img.height() % p.kh() != 0 || img.width() % p.kw() != 0) {
+      mb.addComment("the last rows or columns lie in no window").addStatement("java.util.Arrays.fill($L, 0)", inGrad);
+    }
+    mb.addStatement("$T zero = $T.zero(S)", V, V)
+        .beginControlFlow("for (int s = 0; s < $L; s++)", ctx.batch())
+        .beginControlFlow("for (int oy = 0; oy < $L; oy++)", p.outHeight())
+        .beginControlFlow("for (int ox = 0; ox < $L; ox++)", p.outWidth())
+        .addStatement("int o = ((s * $L + oy) * $L + ox) * $L", p.outHeight(), p.outWidth(), ch)
+        .beginControlFlow("for (int c = 0; c < $L; c += $L)", ch, lanes)
+        .addStatement("$T tap = $T.fromArray(S, $L, o + c)", V, V, argmax)
+        .addStatement("$T g = $T.fromArray(S, $L, o + c)", V, V, outGrad);
+    for (int ky = 0; ky < p.kh(); ky++) {
+      for (int kx = 0; kx < p.kw(); kx++) {
+        mb.addStatement("zero.blend(g, tap.compare($T.EQ, $L)).intoArray($L, s * $L + $L + $L + c)", ops, ctx.lit(ky * p.kw() + kx), inGrad, img.size(),
+            Gemm.sum(Gemm.times("oy", p.stride() * img.yStride()), Integer.toString(ky * img.yStride())),
+            Gemm.sum(Gemm.times("ox", p.stride() * img.xStride()), Integer.toString(kx * img.xStride())));
+      }
+    }
+    mb.endControlFlow().endControlFlow().endControlFlow().endControlFlow();
+    return mb.build();
+  }
+
   /** Whether max pooling runs on whole vectors of channels: channels-last, and the channels fill vectors. */
   private boolean vectorMax() {
     return ctx.vector() && img.channelsLast() && img.channels() % ctx.lanes() == 0;
@@ -178,6 +215,7 @@ final class PoolEmitter extends LayerEmitter {
   List<MethodSpec> backward() {
     if (inGrad == null) return List.of();
     int ch = img.channels();
+    if (p.kind() == Op.Pool.Kind.MAX && vectorMax() && tiles()) return List.of(maxBackwardVector());
     MethodSpec.Builder mb = method(p.name() + "Backward", "$L backward: $L from $L.", p.name(), inGrad, outGrad)
         .addStatement("java.util.Arrays.fill($L, 0)", inGrad);
     switch (p.kind()) {
