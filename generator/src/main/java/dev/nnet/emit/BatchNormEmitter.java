@@ -45,6 +45,10 @@ final class BatchNormEmitter extends LayerEmitter {
         .initializer("new $T[$L]", ctx.elem(), n).build());
     cls.addField(FieldSpec.builder(ctx.array(), invStd, Modifier.PRIVATE, Modifier.FINAL).addJavadoc("1/√(σ² + ε) of the last batch, per feature.\n")
         .initializer("new $T[$L]", ctx.elem(), n).build());
+    if (vectorChannels() && inGrad != null) {
+      cls.addField(FieldSpec.builder(ctx.array(), coefficients(), Modifier.PRIVATE, Modifier.FINAL)
+          .addJavadoc("The input gradient's per-channel coefficients a, b, c, [3][$L].\n", n).initializer("new $T[$L]", ctx.elem(), 3 * n).build());
+    }
     cls.addField(FieldSpec.builder(ctx.array(), norm, Modifier.PRIVATE, Modifier.FINAL).addJavadoc("x̂ of the last batch, [$L][$L], for backward.\n", ctx.batch() * bn.positions(), n)
         .initializer("new $T[$L]", ctx.elem(), size()).build());
   }
@@ -76,7 +80,7 @@ final class BatchNormEmitter extends LayerEmitter {
 
   @Override
   List<MethodSpec> forward() {
-    if (vectorChannels()) return List.of(vectorForward());
+    if (vectorChannels()) return vectorForward();
     int n = bn.channels(), b = ctx.batch() * bn.positions();
     String eps = ctx.lit(bn.eps()), one = ctx.lit(1);
     MethodSpec.Builder mb = columnMethod(bn.name() + "Forward", "$L forward: normalizes features c0..c1−1 over the batch in training, with the running statistics in evaluation.", bn.name());
@@ -118,7 +122,7 @@ final class BatchNormEmitter extends LayerEmitter {
 
   @Override
   List<MethodSpec> backward() {
-    if (vectorChannels()) return List.of(vectorBackward());
+    if (vectorChannels()) return vectorBackward();
     int n = bn.channels(), b = ctx.batch() * bn.positions();
     MethodSpec.Builder mb = columnMethod(bn.name() + "Backward", "$L backward: dγ, dβ$L, for features c0..c1−1.", bn.name(),
         inGrad == null ? "" : " and the input gradient");
@@ -162,40 +166,62 @@ final class BatchNormEmitter extends LayerEmitter {
     mb.beginControlFlow("for (int r = 0, x = 0; r < $L; r++, x += $L)", rows, n);
   }
 
-  private MethodSpec vectorForward() {
+  /**
+   * The vector form as one small method per pass over the rows: a method holding every pass inlined so many
+   * vector operations that C2 stopped inlining them, and each one allocated its result (measured: 29 MB a step).
+   */
+  private MethodSpec.Builder pass(String suffix, String doc, Object... args) {
+    return MethodSpec.methodBuilder(bn.name() + suffix).addModifiers(javax.lang.model.element.Modifier.PRIVATE).addJavadoc(doc + "\n", args);
+  }
+
+  private List<MethodSpec> vectorForward() {
     int n = bn.channels(), b = ctx.batch() * bn.positions(), nv = n / ctx.lanes();
     String V = "$T";
-    MethodSpec.Builder mb = columnMethod(bn.name() + "Forward", "$L forward: normalizes each of the $L channels over the batch's $L pixels in training, with the running statistics in evaluation; $L vectors of channels a row.",
-        bn.name(), n, b, nv);
-    mb.addComment("(c0, c1: always all channels, here)");
     String eps = ctx.lit(bn.eps()), one = ctx.lit(1);
-    if (!ctx.inference()) mb.beginControlFlow("if (!training)");
-    mb.beginControlFlow("for (int j = 0; j < $L; j++)", n)
-        .addStatement("$L[j] = params[$L + j] / $LMath.sqrt(params[$L + j] + $L)", invStdName(), gamma.constant(), ctx.narrow(), runVar.constant(), eps)
-        .addStatement("$L[j] = params[$L + j] - params[$L + j] * $L[j]", mean, beta.constant(), runMean.constant(), invStdName())
+    List<MethodSpec> methods = new java.util.ArrayList<>();
+    MethodSpec.Builder entry = columnMethod(bn.name() + "Forward", "$L forward: normalizes each of the $L channels over the batch's $L pixels in training, with the running statistics in evaluation; $L vectors of channels a row.",
+        bn.name(), n, b, nv);
+    entry.addComment("(c0, c1: always all channels, here)");
+
+    MethodSpec.Builder eval = pass("Evaluate", "$L in evaluation: y = x·γ/√(v + ε) + (β − μ·γ/√(v + ε)), from the running statistics.", bn.name());
+    eval.beginControlFlow("for (int j = 0; j < $L; j++)", n)
+        .addStatement("$L[j] = params[$L + j] / $LMath.sqrt(params[$L + j] + $L)", invStd, gamma.constant(), ctx.narrow(), runVar.constant(), eps)
+        .addStatement("$L[j] = params[$L + j] - params[$L + j] * $L[j]", mean, beta.constant(), runMean.constant(), invStd)
         .endControlFlow()
-        .addComment("y = x·γ/√(v + ε) + (β − μ·γ/√(v + ε)): the scale in $L, the shift in $L, for this pass", invStdName(), mean);
-    load(mb, "scale", invStdName(), "0");
-    load(mb, "shift", mean, "0");
-    rows(mb, b, n);
-    each(mb, V + ".fromArray(S, " + in + ", x + $o).fma(scale#, shift#).intoArray(" + out + ", x + $o)");
-    mb.endControlFlow();
-    if (ctx.inference()) return mb.build();
-    mb.addStatement("return").endControlFlow();
-    mb.addComment("the mean of each channel, then the mean squared deviation from it (two passes: stable in float32)");
-    each(mb, V + " sum# = " + V + ".zero(S)");
-    rows(mb, b, n);
-    each(mb, "sum# = sum#.add(" + V + ".fromArray(S, " + in + ", x + $o))");
-    mb.endControlFlow();
-    each(mb, "sum#.mul(" + ctx.lit(1.0 / b) + ").intoArray(" + mean + ", $o)");
-    load(mb, "mu", mean, "0");
-    each(mb, "sum# = " + V + ".zero(S)");
-    rows(mb, b, n);
-    each(mb, V + " d# = " + V + ".fromArray(S, " + in + ", x + $o).sub(mu#)");
-    each(mb, "sum# = d#.fma(d#, sum#)");
-    mb.endControlFlow();
-    each(mb, "sum#.intoArray(" + invStd + ", $o)");
-    mb.beginControlFlow("for (int j = 0; j < $L; j++)", n)
+        .addComment("the scale in $L, the shift in $L, for this pass", invStd, mean);
+    load(eval, "scale", invStd, "0");
+    load(eval, "shift", mean, "0");
+    rows(eval, b, n);
+    each(eval, V + ".fromArray(S, " + in + ", x + $o).fma(scale#, shift#).intoArray(" + out + ", x + $o)");
+    eval.endControlFlow();
+    if (ctx.inference()) {
+      methods.add(entry.addStatement("$LEvaluate()", bn.name()).build());
+      methods.add(eval.build());
+      return methods;
+    }
+    entry.beginControlFlow("if (!training)").addStatement("$LEvaluate()", bn.name()).addStatement("return").endControlFlow()
+        .addStatement("$LMean()", bn.name()).addStatement("$LVariance()", bn.name()).addStatement("$LNormalize()", bn.name());
+    methods.add(entry.build());
+    methods.add(eval.build());
+
+    MethodSpec.Builder meanPass = pass("Mean", "$L: the mean of each channel over the batch's $L pixels, into $L.", bn.name(), b, mean);
+    each(meanPass, V + " sum# = " + V + ".zero(S)");
+    rows(meanPass, b, n);
+    each(meanPass, "sum# = sum#.add(" + V + ".fromArray(S, " + in + ", x + $o))");
+    meanPass.endControlFlow();
+    each(meanPass, "sum#.mul(" + ctx.lit(1.0 / b) + ").intoArray(" + mean + ", $o)");
+    methods.add(meanPass.build());
+
+    MethodSpec.Builder varPass = pass("Variance", "$L: the mean squared deviation from the mean (a second pass: stable in float32), the running statistics, and 1/√(σ² + ε) into $L.",
+        bn.name(), invStd);
+    load(varPass, "mu", mean, "0");
+    each(varPass, V + " sum# = " + V + ".zero(S)");
+    rows(varPass, b, n);
+    each(varPass, V + " d# = " + V + ".fromArray(S, " + in + ", x + $o).sub(mu#)");
+    each(varPass, "sum# = d#.fma(d#, sum#)");
+    varPass.endControlFlow();
+    each(varPass, "sum#.intoArray(" + invStd + ", $o)");
+    varPass.beginControlFlow("for (int j = 0; j < $L; j++)", n)
         .addStatement("$T variance = $L[j] * $L", ctx.elem(), invStd, ctx.lit(1.0 / b))
         .addStatement("params[$L + j] = $L * params[$L + j] + $L * $L[j]", runMean.constant(), ctx.lit(1 - bn.momentum()), runMean.constant(),
             ctx.lit(bn.momentum()), mean)
@@ -203,48 +229,66 @@ final class BatchNormEmitter extends LayerEmitter {
             ctx.lit(bn.momentum() * b / (b - 1.0)))
         .addStatement("$L[j] = $L / $LMath.sqrt(variance + $L)", invStd, one, ctx.narrow(), eps)
         .endControlFlow();
-    load(mb, "inv", invStd, "0");
-    load(mb, "g", "params", gamma.constant());
-    load(mb, "be", "params", beta.constant());
-    rows(mb, b, n);
-    each(mb, V + " h# = " + V + ".fromArray(S, " + in + ", x + $o).sub(mu#).mul(inv#)");
-    each(mb, "h#.intoArray(" + norm + ", x + $o)");
-    each(mb, "h#.fma(g#, be#).intoArray(" + out + ", x + $o)");
-    mb.endControlFlow();
-    return mb.build();
+    methods.add(varPass.build());
+
+    MethodSpec.Builder normPass = pass("Normalize", "$L: x̂ = (x − μ)/√(σ² + ε) into $L, y = γ·x̂ + β.", bn.name(), norm);
+    load(normPass, "mu", mean, "0");
+    load(normPass, "inv", invStd, "0");
+    load(normPass, "g", "params", gamma.constant());
+    load(normPass, "be", "params", beta.constant());
+    rows(normPass, b, n);
+    each(normPass, V + " h# = " + V + ".fromArray(S, " + in + ", x + $o).sub(mu#).mul(inv#)");
+    each(normPass, "h#.intoArray(" + norm + ", x + $o)");
+    each(normPass, "h#.fma(g#, be#).intoArray(" + out + ", x + $o)");
+    normPass.endControlFlow();
+    methods.add(normPass.build());
+    return methods;
   }
 
-  /** Where evaluation keeps each channel's scale γ/√(v + ε) (training keeps 1/√(σ² + ε) there). */
-  private String invStdName() {
-    return invStd;
+  /** The vector backward's per-channel coefficients a, b, c (see InputGrad). */
+  private String coefficients() {
+    return bn.name() + "Coefficients";
   }
 
-  private MethodSpec vectorBackward() {
+  private List<MethodSpec> vectorBackward() {
     int n = bn.channels(), b = ctx.batch() * bn.positions();
     String V = "$T";
-    MethodSpec.Builder mb = columnMethod(bn.name() + "Backward", "$L backward: dγ, dβ$L, on vectors of channels.", bn.name(),
+    List<MethodSpec> methods = new java.util.ArrayList<>();
+    MethodSpec.Builder entry = columnMethod(bn.name() + "Backward", "$L backward: dγ, dβ$L, on vectors of channels.", bn.name(),
         inGrad == null ? "" : " and the input gradient");
-    each(mb, V + " dg# = " + V + ".zero(S)");
-    each(mb, V + " db# = " + V + ".zero(S)");
-    rows(mb, b, n);
-    each(mb, V + " dy# = " + V + ".fromArray(S, " + outGrad + ", x + $o)");
-    each(mb, "dg# = dy#.fma(" + V + ".fromArray(S, " + norm + ", x + $o), dg#)");
-    each(mb, "db# = db#.add(dy#)");
-    mb.endControlFlow();
-    each(mb, "dg#.intoArray(grads, " + Gemm.sum(gamma.constant(), "$o") + ")");
-    each(mb, "db#.intoArray(grads, " + Gemm.sum(beta.constant(), "$o") + ")");
+    entry.addStatement("$LParamGrads()", bn.name());
+    if (inGrad != null) entry.addStatement("$LInputGrad()", bn.name());
+    methods.add(entry.build());
+    MethodSpec.Builder sums = pass("ParamGrads", "$L: dγ = Σ dy·x̂ and dβ = Σ dy over the batch's $L pixels.", bn.name(), b);
+    each(sums, V + " dg# = " + V + ".zero(S)");
+    each(sums, V + " db# = " + V + ".zero(S)");
+    rows(sums, b, n);
+    each(sums, V + " dy# = " + V + ".fromArray(S, " + outGrad + ", x + $o)");
+    each(sums, "dg# = dy#.fma(" + V + ".fromArray(S, " + norm + ", x + $o), dg#)");
+    each(sums, "db# = db#.add(dy#)");
+    sums.endControlFlow();
+    each(sums, "dg#.intoArray(grads, " + Gemm.sum(gamma.constant(), "$o") + ")");
+    each(sums, "db#.intoArray(grads, " + Gemm.sum(beta.constant(), "$o") + ")");
+    methods.add(sums.build());
     if (inGrad != null) {
-      mb.addComment("dx = γ/√(σ² + ε) · (dy − dβ/B − x̂·dγ/B), B = $L values per channel", b);
-      load(mb, "k", "params", gamma.constant());
-      load(mb, "inv", invStd, "0");
-      each(mb, "k# = k#.mul(inv#)");
-      each(mb, "db# = db#.mul(" + ctx.lit(1.0 / b) + ")");
-      each(mb, "dg# = dg#.mul(" + ctx.lit(1.0 / b) + ")");
-      rows(mb, b, n);
-      each(mb, V + ".fromArray(S, " + outGrad + ", x + $o).sub(db#).sub(" + V + ".fromArray(S, " + norm + ", x + $o).mul(dg#)).mul(k#).intoArray(" + inGrad + ", x + $o)");
-      mb.endControlFlow();
+      MethodSpec.Builder dx = pass("InputGrad", "$L: dx = γ/√(σ² + ε) · (dy − dβ/B − x̂·dγ/B), B = $L values per channel.", bn.name(), b);
+      String co = coefficients();
+      dx.addComment("per channel: a = γ/√(σ² + ε), b = a·dβ/B, c = a·dγ/B; then dx = a·dy − (b + c·x̂), three vectors a channel")
+          .beginControlFlow("for (int j = 0; j < $L; j++)", n)
+          .addStatement("$T a = params[$L + j] * $L[j]", ctx.elem(), gamma.constant(), invStd)
+          .addStatement("$L[j] = a", co)
+          .addStatement("$L[$L + j] = a * grads[$L + j] * $L", co, n, beta.constant(), ctx.lit(1.0 / b))
+          .addStatement("$L[$L + j] = a * grads[$L + j] * $L", co, 2 * n, gamma.constant(), ctx.lit(1.0 / b))
+          .endControlFlow();
+      load(dx, "a", co, "0");
+      load(dx, "b", co, Integer.toString(n));
+      load(dx, "c", co, Integer.toString(2 * n));
+      rows(dx, b, n);
+      each(dx, V + ".fromArray(S, " + outGrad + ", x + $o).mul(a#).sub(" + V + ".fromArray(S, " + norm + ", x + $o).fma(c#, b#)).intoArray(" + inGrad + ", x + $o)");
+      dx.endControlFlow();
+      methods.add(dx.build());
     }
-    return mb.build();
+    return methods;
   }
 
   @Override

@@ -109,14 +109,14 @@ final class PoolEmitter extends LayerEmitter {
   private MethodSpec maxBackwardVector() {
     int ch = img.channels(), lanes = ctx.lanes();
     var V = ctx.vectorClass();
-    ClassName ops = ClassName.get("jdk.incubator.vector", "VectorOperators");
     MethodSpec.Builder mb = method(p.name() + "Backward", "$L backward: each input of a window gets the window's gradient if it was the tap taken, else 0; $L channels at a time.",
         p.name(), lanes);
     if (img.height() % p.kh() != 0 || img.width() % p.kw() != 0) {
       mb.addComment("the last rows or columns lie in no window").addStatement("java.util.Arrays.fill($L, 0)", inGrad);
     }
-    mb.addStatement("$T zero = $T.zero(S)", V, V)
-        .beginControlFlow("for (int s = 0; s < $L; s++)", ctx.batch())
+    mb.addStatement("$T zero = $T.zero(S)", V, V);
+    for (int t = 0; t < p.kh() * p.kw(); t++) mb.addStatement("$T tap$L = $T.broadcast(S, $L)", V, t, V, ctx.lit(t));
+    mb.beginControlFlow("for (int s = 0; s < $L; s++)", ctx.batch())
         .beginControlFlow("for (int oy = 0; oy < $L; oy++)", p.outHeight())
         .beginControlFlow("for (int ox = 0; ox < $L; ox++)", p.outWidth())
         .addStatement("int o = ((s * $L + oy) * $L + ox) * $L", p.outHeight(), p.outWidth(), ch)
@@ -125,7 +125,7 @@ final class PoolEmitter extends LayerEmitter {
         .addStatement("$T g = $T.fromArray(S, $L, o + c)", V, V, outGrad);
     for (int ky = 0; ky < p.kh(); ky++) {
       for (int kx = 0; kx < p.kw(); kx++) {
-        mb.addStatement("zero.blend(g, tap.compare($T.EQ, $L)).intoArray($L, s * $L + $L + $L + c)", ops, ctx.lit(ky * p.kw() + kx), inGrad, img.size(),
+        mb.addStatement("zero.blend(g, tap.eq(tap$L)).intoArray($L, s * $L + $L + $L + c)", ky * p.kw() + kx, inGrad, img.size(),
             Gemm.sum(Gemm.times("oy", p.stride() * img.yStride()), Integer.toString(ky * img.yStride())),
             Gemm.sum(Gemm.times("ox", p.stride() * img.xStride()), Integer.toString(kx * img.xStride())));
       }
