@@ -41,7 +41,8 @@ class ThreadsTest {
   @Test
   void aConvolutionSharesItsPatchesAndProducts() {
     String src = NnetCompiler.defaults().kernels(NnetCompiler.Kernels.VECTOR).generate(Samples.read(CNN)).source();
-    for (String task : List.of("TASK_CONV1_IM2COL", "TASK_CONV2_PRODUCT", "TASK_CONV2_WEIGHT_GRAD", "TASK_CONV2_PATCH_GRAD", "TASK_CONV2_COL2IM")) {
+    for (String task : List.of("TASK_CONV1_IM2COL", "TASK_CONV2_PRODUCT", "TASK_CONV2_WEIGHT_GRAD", "TASK_CONV2_PATCH_GRAD", "TASK_CONV2_COL2IM",
+        "TASK_BATCHNORM1_MEAN", "TASK_BATCHNORM1_INPUT_GRAD", "TASK_MAXPOOL1_FORWARD_SAMPLES", "TASK_MAXPOOL1_BACKWARD_SAMPLES")) {
       assertTrue(src.contains("split(" + task + ")"), task + " is shared");
     }
   }

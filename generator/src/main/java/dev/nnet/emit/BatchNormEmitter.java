@@ -45,6 +45,11 @@ final class BatchNormEmitter extends LayerEmitter {
         .initializer("new $T[$L]", ctx.elem(), n).build());
     cls.addField(FieldSpec.builder(ctx.array(), invStd, Modifier.PRIVATE, Modifier.FINAL).addJavadoc("1/√(σ² + ε) of the last batch, per feature.\n")
         .initializer("new $T[$L]", ctx.elem(), n).build());
+    if (vectorChannels()) {
+      cls.addField(FieldSpec.builder(ctx.array(), partials(), Modifier.PRIVATE, Modifier.FINAL)
+          .addJavadoc("Each chunk's partial sums per channel, [$L][2][$L]: added in chunk order, the same for any number of threads.\n", CHUNKS, n)
+          .initializer("new $T[$L]", ctx.elem(), CHUNKS * 2 * n).build());
+    }
     if (vectorChannels() && inGrad != null) {
       cls.addField(FieldSpec.builder(ctx.array(), coefficients(), Modifier.PRIVATE, Modifier.FINAL)
           .addJavadoc("The input gradient's per-channel coefficients a, b, c, [3][$L].\n", n).initializer("new $T[$L]", ctx.elem(), 3 * n).build());
@@ -169,9 +174,47 @@ final class BatchNormEmitter extends LayerEmitter {
   /**
    * The vector form as one small method per pass over the rows: a method holding every pass inlined so many
    * vector operations that C2 stopped inlining them, and each one allocated its result (measured: 29 MB a step).
+   * Each pass takes (part, parts) and works on whole chunks of rows: {@link #CHUNKS} chunks, fixed whatever the
+   * number of threads, whose partial sums are added in chunk order, so every thread count gives the same bits.
    */
   private MethodSpec.Builder pass(String suffix, String doc, Object... args) {
-    return MethodSpec.methodBuilder(bn.name() + suffix).addModifiers(javax.lang.model.element.Modifier.PRIVATE).addJavadoc(doc + "\n", args);
+    return MethodSpec.methodBuilder(bn.name() + suffix).addModifiers(javax.lang.model.element.Modifier.PRIVATE).addJavadoc(doc + "\n", args)
+        .addParameter(int.class, "part").addParameter(int.class, "parts");
+  }
+
+  /** Chunks of rows a pass is cut into: the units threads share, and the order partial sums are added in. */
+  static final int CHUNKS = 16;
+
+  private String partials() {
+    return bn.name() + "Partials";
+  }
+
+  /** Opens the loop over this part's chunks and their rows: {@code x} is the row's first index. */
+  private void chunkRows(MethodSpec.Builder mb, boolean perChunk) {
+    int rows = ctx.batch() * bn.positions(), n = bn.channels();
+    mb.beginControlFlow("for (int k = $L * part / parts, kEnd = $L * (part + 1) / parts; k < kEnd; k++)", CHUNKS, CHUNKS);
+    if (perChunk) mb.addCode("$>");
+    mb.addStatement("int r0 = $L * k / $L, r1 = $L * (k + 1) / $L", rows, CHUNKS, rows, CHUNKS);
+  }
+
+  private void openRows(MethodSpec.Builder mb) {
+    mb.beginControlFlow("for (int r = r0, x = r0 * $L; r < r1; r++, x += $L)", bn.channels(), bn.channels());
+  }
+
+  /** The call running pass {@code suffix}: shared among threads when the trainer is, else as one part. */
+  private String run(String suffix) {
+    String m = bn.name() + suffix;
+    return ctx.threaded() && size() >= Tasks.MIN_ELEMENTS ? ctx.tasks().call(m) : m + "(0, 1)";
+  }
+
+  /** {@code into[j] = factor · Σ over chunks of partials[chunk][offset + j]}, in chunk order. */
+  private void combine(MethodSpec.Builder mb, String into, int offset, int width, double factor) {
+    int n = bn.channels();
+    mb.beginControlFlow("for (int j = 0; j < $L; j++)", n)
+        .addStatement("$T s = 0", ctx.elem())
+        .addStatement("for (int k = 0; k < $L; k++) s += $L[k * $L + $L]", CHUNKS, partials(), width, Gemm.sum(Integer.toString(offset), "j"))
+        .addStatement("$L = s$L", into, factor == 1 ? "" : " * " + ctx.lit(factor))
+        .endControlFlow();
   }
 
   private List<MethodSpec> vectorForward() {
@@ -182,65 +225,78 @@ final class BatchNormEmitter extends LayerEmitter {
     MethodSpec.Builder entry = columnMethod(bn.name() + "Forward", "$L forward: normalizes each of the $L channels over the batch's $L pixels in training, with the running statistics in evaluation; $L vectors of channels a row.",
         bn.name(), n, b, nv);
     entry.addComment("(c0, c1: always all channels, here)");
-
-    MethodSpec.Builder eval = pass("Evaluate", "$L in evaluation: y = x·γ/√(v + ε) + (β − μ·γ/√(v + ε)), from the running statistics.", bn.name());
-    eval.beginControlFlow("for (int j = 0; j < $L; j++)", n)
+    entry.beginControlFlow(ctx.inference() ? "" : "if (!training)");
+    entry.addComment("y = x·γ/√(v + ε) + (β − μ·γ/√(v + ε)): the scale in $L, the shift in $L, for this pass", invStd, mean)
+        .beginControlFlow("for (int j = 0; j < $L; j++)", n)
         .addStatement("$L[j] = params[$L + j] / $LMath.sqrt(params[$L + j] + $L)", invStd, gamma.constant(), ctx.narrow(), runVar.constant(), eps)
         .addStatement("$L[j] = params[$L + j] - params[$L + j] * $L[j]", mean, beta.constant(), runMean.constant(), invStd)
         .endControlFlow()
-        .addComment("the scale in $L, the shift in $L, for this pass", invStd, mean);
+        .addStatement(run("Evaluate"))
+        .addStatement("return")
+        .endControlFlow();
+    MethodSpec.Builder eval = pass("Evaluate", "$L in evaluation: y = x·scale + shift on this part's rows.", bn.name());
     load(eval, "scale", invStd, "0");
     load(eval, "shift", mean, "0");
-    rows(eval, b, n);
+    chunkRows(eval, false);
+    openRows(eval);
     each(eval, V + ".fromArray(S, " + in + ", x + $o).fma(scale#, shift#).intoArray(" + out + ", x + $o)");
-    eval.endControlFlow();
+    eval.endControlFlow().endControlFlow();
     if (ctx.inference()) {
-      methods.add(entry.addStatement("$LEvaluate()", bn.name()).build());
+      methods.add(entry.build());
       methods.add(eval.build());
       return methods;
     }
-    entry.beginControlFlow("if (!training)").addStatement("$LEvaluate()", bn.name()).addStatement("return").endControlFlow()
-        .addStatement("$LMean()", bn.name()).addStatement("$LVariance()", bn.name()).addStatement("$LNormalize()", bn.name());
-    methods.add(entry.build());
-    methods.add(eval.build());
-
-    MethodSpec.Builder meanPass = pass("Mean", "$L: the mean of each channel over the batch's $L pixels, into $L.", bn.name(), b, mean);
-    each(meanPass, V + " sum# = " + V + ".zero(S)");
-    rows(meanPass, b, n);
-    each(meanPass, "sum# = sum#.add(" + V + ".fromArray(S, " + in + ", x + $o))");
-    meanPass.endControlFlow();
-    each(meanPass, "sum#.mul(" + ctx.lit(1.0 / b) + ").intoArray(" + mean + ", $o)");
-    methods.add(meanPass.build());
-
-    MethodSpec.Builder varPass = pass("Variance", "$L: the mean squared deviation from the mean (a second pass: stable in float32), the running statistics, and 1/√(σ² + ε) into $L.",
-        bn.name(), invStd);
-    load(varPass, "mu", mean, "0");
-    each(varPass, V + " sum# = " + V + ".zero(S)");
-    rows(varPass, b, n);
-    each(varPass, V + " d# = " + V + ".fromArray(S, " + in + ", x + $o).sub(mu#)");
-    each(varPass, "sum# = d#.fma(d#, sum#)");
-    varPass.endControlFlow();
-    each(varPass, "sum#.intoArray(" + invStd + ", $o)");
-    varPass.beginControlFlow("for (int j = 0; j < $L; j++)", n)
+    entry.addStatement(run("Mean"));
+    combine(entry, mean + "[j]", 0, n, 1.0 / b);
+    entry.addStatement(run("Variance"));
+    combine(entry, invStd + "[j]", 0, n, 1);
+    entry.addComment("the variance, the running statistics (PyTorch's: the variance unbiased), 1/√(σ² + ε)")
+        .beginControlFlow("for (int j = 0; j < $L; j++)", n)
         .addStatement("$T variance = $L[j] * $L", ctx.elem(), invStd, ctx.lit(1.0 / b))
         .addStatement("params[$L + j] = $L * params[$L + j] + $L * $L[j]", runMean.constant(), ctx.lit(1 - bn.momentum()), runMean.constant(),
             ctx.lit(bn.momentum()), mean)
         .addStatement("params[$L + j] = $L * params[$L + j] + $L * variance", runVar.constant(), ctx.lit(1 - bn.momentum()), runVar.constant(),
             ctx.lit(bn.momentum() * b / (b - 1.0)))
         .addStatement("$L[j] = $L / $LMath.sqrt(variance + $L)", invStd, one, ctx.narrow(), eps)
-        .endControlFlow();
+        .endControlFlow()
+        .addStatement(run("Normalize"));
+    methods.add(entry.build());
+    methods.add(eval.build());
+
+    MethodSpec.Builder meanPass = pass("Mean", "$L: each chunk's sum of each channel, into $L.", bn.name(), partials());
+    chunkRows(meanPass, false);
+    each(meanPass, V + " sum# = " + V + ".zero(S)");
+    openRows(meanPass);
+    each(meanPass, "sum# = sum#.add(" + V + ".fromArray(S, " + in + ", x + $o))");
+    meanPass.endControlFlow();
+    each(meanPass, "sum#.intoArray(" + partials() + ", k * " + n + " + $o)");
+    meanPass.endControlFlow();
+    methods.add(meanPass.build());
+
+    MethodSpec.Builder varPass = pass("Variance", "$L: each chunk's sum of squared deviations from the mean (a second pass: stable in float32), into $L.",
+        bn.name(), partials());
+    load(varPass, "mu", mean, "0");
+    chunkRows(varPass, false);
+    each(varPass, V + " sum# = " + V + ".zero(S)");
+    openRows(varPass);
+    each(varPass, V + " d# = " + V + ".fromArray(S, " + in + ", x + $o).sub(mu#)");
+    each(varPass, "sum# = d#.fma(d#, sum#)");
+    varPass.endControlFlow();
+    each(varPass, "sum#.intoArray(" + partials() + ", k * " + n + " + $o)");
+    varPass.endControlFlow();
     methods.add(varPass.build());
 
-    MethodSpec.Builder normPass = pass("Normalize", "$L: x̂ = (x − μ)/√(σ² + ε) into $L, y = γ·x̂ + β.", bn.name(), norm);
+    MethodSpec.Builder normPass = pass("Normalize", "$L: x̂ = (x − μ)/√(σ² + ε) into $L, y = γ·x̂ + β, on this part's rows.", bn.name(), norm);
     load(normPass, "mu", mean, "0");
     load(normPass, "inv", invStd, "0");
     load(normPass, "g", "params", gamma.constant());
     load(normPass, "be", "params", beta.constant());
-    rows(normPass, b, n);
+    chunkRows(normPass, false);
+    openRows(normPass);
     each(normPass, V + " h# = " + V + ".fromArray(S, " + in + ", x + $o).sub(mu#).mul(inv#)");
     each(normPass, "h#.intoArray(" + norm + ", x + $o)");
     each(normPass, "h#.fma(g#, be#).intoArray(" + out + ", x + $o)");
-    normPass.endControlFlow();
+    normPass.endControlFlow().endControlFlow();
     methods.add(normPass.build());
     return methods;
   }
@@ -256,36 +312,44 @@ final class BatchNormEmitter extends LayerEmitter {
     List<MethodSpec> methods = new java.util.ArrayList<>();
     MethodSpec.Builder entry = columnMethod(bn.name() + "Backward", "$L backward: dγ, dβ$L, on vectors of channels.", bn.name(),
         inGrad == null ? "" : " and the input gradient");
-    entry.addStatement("$LParamGrads()", bn.name());
-    if (inGrad != null) entry.addStatement("$LInputGrad()", bn.name());
-    methods.add(entry.build());
-    MethodSpec.Builder sums = pass("ParamGrads", "$L: dγ = Σ dy·x̂ and dβ = Σ dy over the batch's $L pixels.", bn.name(), b);
+    entry.addStatement(run("ParamGrads"));
+    combine(entry, "grads[" + gamma.constant() + " + j]", 0, 2 * n, 1);
+    combine(entry, "grads[" + beta.constant() + " + j]", n, 2 * n, 1);
+    MethodSpec.Builder sums = pass("ParamGrads", "$L: each chunk's Σ dy·x̂ and Σ dy per channel, into $L.", bn.name(), partials());
+    chunkRows(sums, false);
     each(sums, V + " dg# = " + V + ".zero(S)");
     each(sums, V + " db# = " + V + ".zero(S)");
-    rows(sums, b, n);
+    openRows(sums);
     each(sums, V + " dy# = " + V + ".fromArray(S, " + outGrad + ", x + $o)");
     each(sums, "dg# = dy#.fma(" + V + ".fromArray(S, " + norm + ", x + $o), dg#)");
     each(sums, "db# = db#.add(dy#)");
     sums.endControlFlow();
-    each(sums, "dg#.intoArray(grads, " + Gemm.sum(gamma.constant(), "$o") + ")");
-    each(sums, "db#.intoArray(grads, " + Gemm.sum(beta.constant(), "$o") + ")");
-    methods.add(sums.build());
+    each(sums, "dg#.intoArray(" + partials() + ", k * " + 2 * n + " + $o)");
+    each(sums, "db#.intoArray(" + partials() + ", k * " + 2 * n + " + " + n + " + $o)");
+    sums.endControlFlow();
     if (inGrad != null) {
-      MethodSpec.Builder dx = pass("InputGrad", "$L: dx = γ/√(σ² + ε) · (dy − dβ/B − x̂·dγ/B), B = $L values per channel.", bn.name(), b);
       String co = coefficients();
-      dx.addComment("per channel: a = γ/√(σ² + ε), b = a·dβ/B, c = a·dγ/B; then dx = a·dy − (b + c·x̂), three vectors a channel")
+      entry.addComment("per channel: a = γ/√(σ² + ε), b = a·dβ/B, c = a·dγ/B; then dx = a·dy − (b + c·x̂), B = $L values per channel", b)
           .beginControlFlow("for (int j = 0; j < $L; j++)", n)
           .addStatement("$T a = params[$L + j] * $L[j]", ctx.elem(), gamma.constant(), invStd)
           .addStatement("$L[j] = a", co)
           .addStatement("$L[$L + j] = a * grads[$L + j] * $L", co, n, beta.constant(), ctx.lit(1.0 / b))
           .addStatement("$L[$L + j] = a * grads[$L + j] * $L", co, 2 * n, gamma.constant(), ctx.lit(1.0 / b))
-          .endControlFlow();
+          .endControlFlow()
+          .addStatement(run("InputGrad"));
+    }
+    methods.add(entry.build());
+    methods.add(sums.build());
+    if (inGrad != null) {
+      String co = coefficients();
+      MethodSpec.Builder dx = pass("InputGrad", "$L: dx = a·dy − (b + c·x̂) on this part's rows.", bn.name());
       load(dx, "a", co, "0");
       load(dx, "b", co, Integer.toString(n));
       load(dx, "c", co, Integer.toString(2 * n));
-      rows(dx, b, n);
+      chunkRows(dx, false);
+      openRows(dx);
       each(dx, V + ".fromArray(S, " + outGrad + ", x + $o).mul(a#).sub(" + V + ".fromArray(S, " + norm + ", x + $o).fma(c#, b#)).intoArray(" + inGrad + ", x + $o)");
-      dx.endControlFlow();
+      dx.endControlFlow().endControlFlow();
       methods.add(dx.build());
     }
     return methods;

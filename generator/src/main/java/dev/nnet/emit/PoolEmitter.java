@@ -94,7 +94,27 @@ final class PoolEmitter extends LayerEmitter {
       closeWindow(mb);
       return List.of(mb.build());
     }
-    return List.of(vectorMax() ? maxVector() : maxScalar());
+    return vectorMax() ? List.of(entry("Forward"), maxVector()) : List.of(maxScalar());
+  }
+
+  /** Whether the vector forms are shared among threads, by samples. */
+  private boolean shared() {
+    return ctx.threaded() && ctx.batch() > 1 && (long) ctx.batch() * img.size() >= Tasks.MIN_ELEMENTS;
+  }
+
+  /** The entry of a vector form: it runs the samples' parts, shared among threads when worth it. */
+  private MethodSpec entry(String direction) {
+    String parts = p.name() + direction + "Samples";
+    return method(p.name() + direction, "$L $L: $L.", p.name(), direction.toLowerCase(java.util.Locale.ROOT),
+        shared() ? "shared among threads by samples" : "all samples")
+        .addStatement(shared() ? ctx.tasks().call(parts) : parts + "(0, 1)").build();
+  }
+
+  /** {@code for (int s = …)} over this part's samples. */
+  private void eachSample(MethodSpec.Builder mb) {
+    int b = ctx.batch();
+    mb.addParameter(int.class, "part").addParameter(int.class, "parts")
+        .beginControlFlow("for (int s = $L * part / parts, end = $L * (part + 1) / parts; s < end; s++)", b, b);
   }
 
   /** Whether the windows do not overlap and have no padding: each input value lies in one window at most. */
@@ -109,15 +129,15 @@ final class PoolEmitter extends LayerEmitter {
   private MethodSpec maxBackwardVector() {
     int ch = img.channels(), lanes = ctx.lanes();
     var V = ctx.vectorClass();
-    MethodSpec.Builder mb = method(p.name() + "Backward", "$L backward: each input of a window gets the window's gradient if it was the tap taken, else 0; $L channels at a time.",
+    MethodSpec.Builder mb = method(p.name() + "BackwardSamples", "$L backward: each input of a window gets the window's gradient if it was the tap taken, else 0; $L channels at a time; this part's samples.",
         p.name(), lanes);
-    if (img.height() % p.kh() != 0 || img.width() % p.kw() != 0) {
-      mb.addComment("the last rows or columns lie in no window").addStatement("java.util.Arrays.fill($L, 0)", inGrad);
-    }
     mb.addStatement("$T zero = $T.zero(S)", V, V);
     for (int t = 0; t < p.kh() * p.kw(); t++) mb.addStatement("$T tap$L = $T.broadcast(S, $L)", V, t, V, ctx.lit(t));
-    mb.beginControlFlow("for (int s = 0; s < $L; s++)", ctx.batch())
-        .beginControlFlow("for (int oy = 0; oy < $L; oy++)", p.outHeight())
+    eachSample(mb);
+    if (img.height() % p.kh() != 0 || img.width() % p.kw() != 0) {
+      mb.addComment("the last rows or columns lie in no window").addStatement("java.util.Arrays.fill($L, s * $L, (s + 1) * $L, 0)", inGrad, img.size(), img.size());
+    }
+    mb.beginControlFlow("for (int oy = 0; oy < $L; oy++)", p.outHeight())
         .beginControlFlow("for (int ox = 0; ox < $L; ox++)", p.outWidth())
         .addStatement("int o = ((s * $L + oy) * $L + ox) * $L", p.outHeight(), p.outWidth(), ch)
         .beginControlFlow("for (int c = 0; c < $L; c += $L)", ch, lanes)
@@ -182,10 +202,10 @@ final class PoolEmitter extends LayerEmitter {
     var V = ctx.vectorClass();
     ClassName ops = ClassName.get("jdk.incubator.vector", "VectorOperators");
     ClassName mask = ClassName.get("jdk.incubator.vector", "VectorMask");
-    MethodSpec.Builder mb = method(p.name() + "Forward", "$L forward: the largest of each $L×$L window's taps inside the image, $L channels at a time$L.",
+    MethodSpec.Builder mb = method(p.name() + "ForwardSamples", "$L forward: the largest of each $L×$L window's taps inside the image, $L channels at a time$L; this part's samples.",
         p.name(), p.kh(), p.kw(), lanes, keep ? ", and which tap it was" : "");
-    mb.beginControlFlow("for (int s = 0; s < $L; s++)", ctx.batch())
-        .beginControlFlow("for (int oy = 0; oy < $L; oy++)", p.outHeight())
+    eachSample(mb);
+    mb.beginControlFlow("for (int oy = 0; oy < $L; oy++)", p.outHeight())
         .beginControlFlow("for (int ox = 0; ox < $L; ox++)", p.outWidth())
         .addStatement("int o = ((s * $L + oy) * $L + ox) * $L", p.outHeight(), p.outWidth(), ch);
     if (keep) firstTap(mb);
@@ -215,7 +235,7 @@ final class PoolEmitter extends LayerEmitter {
   List<MethodSpec> backward() {
     if (inGrad == null) return List.of();
     int ch = img.channels();
-    if (p.kind() == Op.Pool.Kind.MAX && vectorMax() && tiles()) return List.of(maxBackwardVector());
+    if (p.kind() == Op.Pool.Kind.MAX && vectorMax() && tiles()) return List.of(entry("Backward"), maxBackwardVector());
     MethodSpec.Builder mb = method(p.name() + "Backward", "$L backward: $L from $L.", p.name(), inGrad, outGrad)
         .addStatement("java.util.Arrays.fill($L, 0)", inGrad);
     switch (p.kind()) {
