@@ -205,6 +205,44 @@ class ConvForwardReferenceTest {
     }
   }
 
+  /** GroupNorm(G, C): per sample and group, over the group's channels and every pixel; γ, β per channel. Layernorm is one group. */
+  @Test
+  void groupAndLayerNormOnImagesMatchPyTorchsGroupNorm() {
+    for (String op : new String[] {"groupnorm(groups: 4)", "layernorm"}) {
+      int groups = op.startsWith("group") ? 4 : 1;
+      String text = "input [2, 5, 3]\nprecision float64\nnetwork {\n  conv(8, kernel: 3, pad: same) as c\n  " + op + " as gn\n  flatten\n  dense(2)\n}\n"
+          + "loss softmax_cross_entropy\ntraining {\n  batch 3\n}\n";
+      for (NnetCompiler.Kernels k : Samples.kernels()) {
+        Network net = NnetCompiler.defaults().kernels(k).compile(SourceFile.of("gn.nnet", text)).newNetwork();
+        net.initialize(3);
+        Random r = new Random(4);
+        NetworkSpec spec = net.spec();
+        for (ParamTensor t : spec.tensors()) for (int i = 0; i < t.size(); i++) net.parameters().set(t.offset() + i, r.nextGaussian());
+        net.parametersChanged();
+        float[] x = new float[B * 30];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        net.stage(Dataset.classification("gn", 30, x, new int[] {0, 1, 0}, 2), Dataset.identity(B), 0, B, 1.0);
+        net.evaluate(B);
+        Arena c = net.layerOutput(0), gn = net.layerOutput(1);
+        ParamTensor g = spec.tensor("gn.weight"), b = spec.tensor("gn.bias");
+        int per = 8 / groups;
+        for (int s = 0; s < B; s++) {
+          for (int grp = 0; grp < groups; grp++) {
+            double mean = 0, var = 0;
+            for (int q = 0; q < 15; q++) for (int ch = grp * per; ch < (grp + 1) * per; ch++) mean += c.get(s * 120 + q * 8 + ch) / (15.0 * per);
+            for (int q = 0; q < 15; q++) for (int ch = grp * per; ch < (grp + 1) * per; ch++) var += Math.pow(c.get(s * 120 + q * 8 + ch) - mean, 2) / (15.0 * per);
+            for (int q = 0; q < 15; q++) {
+              for (int ch = grp * per; ch < (grp + 1) * per; ch++) {
+                double want = net.parameters().get(g.offset() + ch) * (c.get(s * 120 + q * 8 + ch) - mean) / Math.sqrt(var + 1e-5) + net.parameters().get(b.offset() + ch);
+                assertEquals(want, gn.get(s * 120 + q * 8 + ch), 1e-12 * Math.max(1, Math.abs(want)), op + " " + k);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void globalAveragePoolingIsEachChannelsMean() {
     String text = "input [2, 5, 3]\nprecision float64\nnetwork {\n  conv(16, kernel: 3, pad: same) as c\n  global_avgpool as gp\n  dense(2)\n}\n"

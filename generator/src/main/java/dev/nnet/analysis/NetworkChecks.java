@@ -20,7 +20,8 @@ final class NetworkChecks extends Values {
   /** Operations of the language whose compilation comes in a later version: named, so they are never silently ignored. */
   static final Map<String, String> LAYERS_LATER = Map.of();
   /** The layers that work on an image as they do on features: each value (or each channel) on its own. */
-  static final List<String> IMAGE_AGNOSTIC = List.of("relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "dropout", "batchnorm", "prelu", "residual", "flatten");
+  static final List<String> IMAGE_AGNOSTIC = List.of("relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "dropout", "batchnorm", "layernorm", "groupnorm",
+      "prelu", "residual", "flatten");
   static final List<String> IMAGE_ONLY = List.of("conv", "depthwise_conv", "maxpool", "avgpool", "global_avgpool", "channel_dropout");
   static final List<String> INITS = List.of("zeros", "constant", "identity", "normal", "uniform", "xavier_normal", "xavier_uniform",
       "glorot", "lecun_normal", "he_normal", "kaiming", "he_uniform", "orthogonal");
@@ -252,7 +253,19 @@ final class NetworkChecks extends Values {
         if (op.equals("groupnorm")) {
           if (!a.has("groups")) error(l.span(), "groupnorm needs its number of groups", "e.g.  groupnorm(groups: 8)");
           else groups = integer(a.get("groups"), 1, MAX_UNITS, "the number of groups");
-          if (size % groups != 0) error(a.get("groups").span(), "the " + size + " features do not split into " + groups + " equal groups", "choose a divisor of " + size);
+          int split = spatial != null && spatial.rank() == 3 ? spatial.dims()[0] : size;
+          if (split % groups != 0) {
+            error(a.get("groups").span(), "the " + split + (spatial != null ? " channels" : " features") + " do not split into " + groups + " equal groups",
+                "choose a divisor of " + split);
+          }
+        }
+        if (spatial != null) {
+          if (spatial.rank() == 3 && spatial.dims()[0] > 1 && !channelsLast) {
+            error(l.opSpan(), op + " directly on the network's " + spatial + " input image is not supported", "put a conv layer first");
+            return;
+          }
+          ops.add(new Op.LayerNorm(name, line, size, eps, groups, Op.Image.of(spatial, true)));
+          return;
         }
         ops.add(new Op.LayerNorm(name, line, size, eps, groups));
       }

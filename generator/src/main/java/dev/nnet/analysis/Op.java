@@ -203,11 +203,21 @@ public sealed interface Op {
    * Layer normalization (groups = 1) and group normalization: like batchnorm, but the statistics are each
    * sample's, over the features of each of {@code groups} equal groups; the same in training and evaluation.
    */
-  record LayerNorm(String name, int line, int inputSize, double eps, int groups) implements SameSize {
+  record LayerNorm(String name, int line, int inputSize, double eps, int groups, Image image) implements SameSize {
+
+    public LayerNorm(String name, int line, int inputSize, double eps, int groups) {
+      this(name, line, inputSize, eps, groups, null);
+    }
+
+    /** The features γ and β scale: every feature, or on an image each channel (PyTorch's GroupNorm). */
+    public int affine() {
+      return image == null ? inputSize : image.channels();
+    }
 
     @Override
     public String describe() {
-      return groups == 1 ? "layernorm(eps: " + Num.fmt(eps) + ")" : "groupnorm(groups: " + groups + ", eps: " + Num.fmt(eps) + ")";
+      return (groups == 1 ? "layernorm(eps: " + Num.fmt(eps) + ")" : "groupnorm(groups: " + groups + ", eps: " + Num.fmt(eps) + ")")
+          + (image != null ? "   # per sample over " + (groups == 1 ? "all channels" : "each group of " + image.channels() / groups + " channels") + " and pixels; γ, β per channel" : "");
     }
 
     @Override
@@ -217,12 +227,17 @@ public sealed interface Op {
 
     @Override
     public java.util.List<Param> params() {
-      return java.util.List.of(Param.vector(".weight", inputSize, Role.NORM), Param.vector(".bias", inputSize, Role.NORM));
+      return java.util.List.of(Param.vector(".weight", affine(), Role.NORM), Param.vector(".bias", affine(), Role.NORM));
     }
 
     @Override
     public int classConstants() {
       return 35;
+    }
+
+    @Override
+    public Shape outputShape() {
+      return image == null ? Shape.flat(inputSize) : image.shape();
     }
   }
 

@@ -30,7 +30,7 @@ abstract class LayerEmitter {
     if (op instanceof Op.Activation a) return new ActivationEmitter(ctx, a, in, inGrad);
     if (op instanceof Op.Dropout d) return new DropoutEmitter(ctx, d, in, inGrad);
     if (op instanceof Op.BatchNorm b) return new BatchNormEmitter(ctx, b, in, inGrad);
-    if (op instanceof Op.LayerNorm n) return new LayerNormEmitter(ctx, n, in, inGrad);
+    if (op instanceof Op.LayerNorm n) return n.image() == null ? new LayerNormEmitter(ctx, n, in, inGrad) : new ImageNormEmitter(ctx, n, in, inGrad);
     if (op instanceof Op.PRelu p) return new PReluEmitter(ctx, p, in, inGrad);
     if (op instanceof Op.Softmax s) return new RowwiseEmitter.SoftmaxLayer(ctx, s, in, inGrad);
     if (op instanceof Op.Maxout m) return new RowwiseEmitter.MaxoutLayer(ctx, m, in, inGrad);
