@@ -121,6 +121,29 @@ class DataPipelineTest {
     assertArrayEquals(z, z2, "seeded");
   }
 
+  /** On [C, H, W] images every channel moves alike and stays in its own plane. */
+  @Test
+  void augmentationsMoveEveryChannelAlike() {
+    int[] shape = {3, 4, 5};
+    float[] img = new float[60];
+    for (int c = 0; c < 3; c++) for (int i = 0; i < 20; i++) img[c * 20 + i] = (c + 1) * (i + 1);
+    Augmenter a = new Augmenter(List.of(new TrainingPlan.Augment("crop", 2), new TrainingPlan.Augment("mirror", 0),
+        new TrainingPlan.Augment("rotate", 20), new TrainingPlan.Augment("zoom", 0.2)), shape);
+    for (long seed = 1; seed <= 20; seed++) {
+      float[] x = img.clone();
+      a.apply(x, 0, new Rng(seed));
+      for (int i = 0; i < 20; i++) {
+        // channel c is (c + 1) times channel 0, and stays so when the same shift, flip and interpolation move it
+        assertEquals(2 * x[i], x[20 + i], 1e-3, "channel 1 moved as channel 0, seed " + seed);
+        assertEquals(3 * x[i], x[40 + i], 1e-3, "channel 2 moved as channel 0, seed " + seed);
+      }
+    }
+    float[] x = img.clone();
+    a.mirror(x, 0);
+    assertEquals(10, x[20], "mirror flips each channel's rows");
+    assertEquals(15, x[40]);
+  }
+
   @Test
   void stratifiedSplitsAndFolds() {
     int n = 300;
