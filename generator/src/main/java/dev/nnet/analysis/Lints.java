@@ -37,6 +37,14 @@ final class Lints extends Values {
         warning(lineSpan(d.line()), "dropout before " + a.kind().keyword,
             "the notes place dropout after the activation, before the next linear layer");
       }
+      if (layers.get(i) instanceof Op.ChannelDropout d && layers.get(i + 1) instanceof Op.Activation a) {
+        warning(lineSpan(d.line()), "channel_dropout before " + a.kind().keyword,
+            "the notes place dropout at the end of a conv block: conv -> batchnorm -> relu -> channel_dropout");
+      }
+      if (layers.get(i) instanceof Op.ChannelDropout d && layers.get(i + 1) instanceof Op.BatchNorm) {
+        warning(lineSpan(d.line()), "channel_dropout before batchnorm",
+            "dropout changes the statistics batchnorm learns in training but not in evaluation; put it after the activation");
+      }
       if (layers.get(i) instanceof Op.Dropout d && layers.get(i + 1) instanceof Op.BatchNorm) {
         warning(lineSpan(d.line()), "dropout before batchnorm",
             "dropout changes the statistics batchnorm learns in training but not in evaluation; put dropout after the activation");
@@ -49,12 +57,14 @@ final class Lints extends Values {
     int sigmoids = 0;
     for (int i = 0; i < layers.size(); i++) {
       Op op = layers.get(i);
-      if (op instanceof Op.Dense d && explicitInits.contains(d.name())) {
+      Init weightInit = op instanceof Op.Dense d ? d.weightInit() : op instanceof Op.Conv c ? c.weightInit() : null;
+      if (weightInit != null && explicitInits.contains(op.name())) {
         Op.Activation next = null;
-        for (int j = i + 1; j < layers.size() && next == null && !(layers.get(j) instanceof Op.Dense); j++) {
+        for (int j = i + 1; j < layers.size() && next == null && !(layers.get(j) instanceof Op.Dense) && !(layers.get(j) instanceof Op.Conv); j++) {
           if (layers.get(j) instanceof Op.Activation a) next = a;
         }
-        String init = d.weightInit().name();
+        String init = weightInit.name();
+        Op d = op;
         if (next != null && !next.kind().reluFamily && init.startsWith("he_")) {
           warning(lineSpan(d.line()), init + " before " + next.kind().keyword,
               "He initialization is derived for ReLU; for tanh and sigmoid the notes use Xavier (xavier_uniform, the default here)");
