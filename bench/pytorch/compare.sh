@@ -9,6 +9,17 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"; root="$here/../.."
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 py=/usr/bin/python3
 "$py" -c "import torch" 2>/dev/null || { echo "compare: PyTorch is missing: sudo apt-get install python3-torch" >&2; exit 1; }
+# prints the largest relative difference of the per-step loss and gradient norm between torch.txt and nnet.txt
+report() {
+  "$py" - "$1" "$work/torch.txt" "$work/nnet.txt" <<'PY'
+import json, sys
+name, t, n = sys.argv[1], [l.split() for l in open(sys.argv[2])], [json.loads(l) for l in open(sys.argv[3])]
+assert len(t) == len(n), (len(t), len(n))
+loss = max(abs(float(a[1]) - b['loss']) / abs(float(a[1])) for a, b in zip(t, n))
+norm = max(abs(float(a[2]) - b['grad_norm']) / abs(float(a[2])) for a, b in zip(t, n))
+print(f"{name:8s} {len(n)} steps: largest relative difference: loss {loss:.1e}, grad_norm {norm:.1e}")
+PY
+}
 for pair in "adam|adam(lr: 0.01)" "sgdm|sgd(lr: 0.05, momentum: 0.9, nesterov: true)" "rmsprop|rmsprop(lr: 0.01)" \
             "adamw|adamw(lr: 0.01, weight_decay: 0.1)" "adagrad|adagrad(lr: 0.1)"; do
   name=${pair%%|*}; opt=${pair#*|}
@@ -34,54 +45,17 @@ data {
 NNET
   "$root/nnet" train "$work/run.nnet" --init-weights "$work/init.npz" --log-every 1 --json --overwrite -o "$work/run.ckpt" 2>/dev/null \
     | grep '"event":"step"' > "$work/nnet.txt"
-  "$py" - "$name" "$work/torch.txt" "$work/nnet.txt" <<'PY'
-import json, sys
-name, t, n = sys.argv[1], [l.split() for l in open(sys.argv[2])], [json.loads(l) for l in open(sys.argv[3])]
-assert len(t) == len(n), (len(t), len(n))
-loss = max(abs(float(a[1]) - b['loss']) / abs(float(a[1])) for a, b in zip(t, n))
-norm = max(abs(float(a[2]) - b['grad_norm']) / abs(float(a[2])) for a, b in zip(t, n))
-print(f"{name:8s} {len(n)} steps: largest relative difference: loss {loss:.1e}, grad_norm {norm:.1e}")
-PY
+  report "$name"
 done
 
-# A CNN on real images: Fashion-MNIST (dataset-fashion-mnist) in file order, float64 from the bytes on
+# A CNN on real images (the network of generated-tests/src/test/resources/pytorch/cnn.nnet): Fashion-MNIST
+# (dataset-fashion-mnist) in file order, float64 from the bytes on
 fashion=/usr/share/datasets/fashion-mnist
 if [ -r "$fashion/train-images-idx3-ubyte.gz" ]; then
   "$py" "$here/compare_cnn.py" "$fashion" "$work/cnn.npz" 40 > "$work/torch.txt"
-  cat > "$work/cnn.nnet" <<NNET
-input [1, 28, 28]
-network {
-  conv(8, kernel: 3, pad: 1) -> batchnorm -> relu -> maxpool(2)
-  residual(shortcut: projection) {
-    conv(16, kernel: 3, stride: 2, pad: 1) -> batchnorm -> relu
-    conv(16, kernel: 3, pad: 1)
-  } -> relu
-  avgpool(2, stride: 1)
-  flatten
-  dense(10)
-}
-loss softmax_cross_entropy
-precision float64
-training {
-  batch 16
-  shuffle false
-  optimizer adam(lr: 0.01)
-}
-data {
-  train idx("$fashion/train-images-idx3-ubyte.gz", "$fashion/train-labels-idx1-ubyte.gz")
-  scale 1/255
-}
-NNET
-  "$root/nnet" train "$work/cnn.nnet" --init-weights "$work/cnn.npz" --steps 40 --log-every 1 --json -o "$work/cnn.ckpt" 2>/dev/null \
+  "$root/nnet" train "$root/generated-tests/src/test/resources/pytorch/cnn.nnet" --init-weights "$work/cnn.npz" --steps 40 --log-every 1 --json -o "$work/cnn.ckpt" 2>/dev/null \
     | grep '"event":"step"' > "$work/nnet.txt"
-  "$py" - "cnn" "$work/torch.txt" "$work/nnet.txt" <<'PY'
-import json, sys
-name, t, n = sys.argv[1], [l.split() for l in open(sys.argv[2])], [json.loads(l) for l in open(sys.argv[3])]
-assert len(t) == len(n), (len(t), len(n))
-loss = max(abs(float(a[1]) - b['loss']) / abs(float(a[1])) for a, b in zip(t, n))
-norm = max(abs(float(a[2]) - b['grad_norm']) / abs(float(a[2])) for a, b in zip(t, n))
-print(f"{name:8s} {len(n)} steps: largest relative difference: loss {loss:.1e}, grad_norm {norm:.1e}")
-PY
+  report cnn
 else
   echo "cnn: skipped, Fashion-MNIST is not installed (sudo apt-get install dataset-fashion-mnist)"
 fi

@@ -1,6 +1,6 @@
 # Trains a small CNN in PyTorch (float64, the first Fashion-MNIST images in file order, batch 16, Adam) and
-# prints, per step: step, loss, gradient norm. compare.sh trains samples-like nnet text the same way and
-# compares. The network has conv, per-channel batchnorm, maxpool, avgpool and a residual block with a 1x1
+# prints, per step: step, loss, gradient norm. compare.sh trains generated-tests/src/test/resources/pytorch/cnn.nnet
+# the same way and compares; make_fixtures.sh keeps the output for PyTorchFixtureTest. The network has conv, per-channel batchnorm, maxpool, avgpool and a residual block with a 1x1
 # projection shortcut of stride 2; its initial weights are saved as a state_dict .npz for nnet's --init-weights.
 # Usage: compare_cnn.py FASHION_DIR INIT_NPZ STEPS
 import sys, gzip, math, numpy as np, torch

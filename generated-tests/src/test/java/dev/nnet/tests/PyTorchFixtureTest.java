@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nnet.NnetCompiler;
 import dev.nnet.runtime.*;
-import dev.nnet.syntax.SourceFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,32 +20,6 @@ import org.junit.jupiter.api.Test;
 class PyTorchFixtureTest {
   static final Path FIXTURES = Path.of("src/test/resources/pytorch");
 
-  static final String CNN = """
-      input [1, 28, 28]
-      network {
-        conv(8, kernel: 3, pad: 1) -> batchnorm -> relu -> maxpool(2)
-        residual(shortcut: projection) {
-          conv(16, kernel: 3, stride: 2, pad: 1) -> batchnorm -> relu
-          conv(16, kernel: 3, pad: 1)
-        } -> relu
-        avgpool(2, stride: 1)
-        flatten
-        dense(10)
-      }
-      loss softmax_cross_entropy
-      precision float64
-      training {
-        batch 16
-        shuffle false
-        optimizer adam(lr: 0.01)
-      }
-      data {
-        dir "/usr/share/datasets/fashion-mnist"
-        train idx("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")
-        scale 1/255
-      }
-      """;
-
   @Test
   void aCnnTrainsStepForStepAsPyTorchDoes() throws Exception {
     Assumptions.assumeTrue(Samples.fashionMnistInstalled(), "SKIPPED: Fashion-MNIST is not installed (scripts/setup.sh)");
@@ -57,7 +30,7 @@ class PyTorchFixtureTest {
     }
     assertTrue(torch.size() >= 30, "at least 30 steps");
     for (NnetCompiler.Kernels k : Samples.kernels()) {
-      NnetCompiler.Compiled c = NnetCompiler.defaults().kernels(k).compile(new SourceFile("cnn.nnet", CNN, Samples.repo().resolve("samples")));
+      NnetCompiler.Compiled c = NnetCompiler.defaults().kernels(k).compile(Samples.read(FIXTURES.resolve("cnn.nnet")));
       List<double[]> ours = new ArrayList<>();
       Trainer t = c.newTrainer().maxSteps(torch.size()).importWeights(FIXTURES.resolve("cnn-init.npz")).listener(new TrainingListener() {
         @Override

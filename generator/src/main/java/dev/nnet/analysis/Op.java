@@ -195,7 +195,7 @@ public sealed interface Op {
 
     @Override
     public int classConstants() {
-      return 45;
+      return positions > 1 ? 75 : 45; // per channel: a method and a task per pass
     }
   }
 

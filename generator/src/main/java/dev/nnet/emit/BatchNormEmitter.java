@@ -109,12 +109,7 @@ final class BatchNormEmitter extends LayerEmitter {
         .addStatement("$L[j] += d * d", invStd)
         .endControlFlow().endControlFlow()
         .beginControlFlow("for (int j = c0; j < c1; j++)")
-        .addStatement("$T variance = $L[j] * $L", ctx.elem(), invStd, ctx.lit(1.0 / b))
-        .addStatement("params[$L + j] = $L * params[$L + j] + $L * $L[j]", runMean.constant(), ctx.lit(1 - bn.momentum()), runMean.constant(),
-            ctx.lit(bn.momentum()), mean)
-        .addStatement("params[$L + j] = $L * params[$L + j] + $L * variance", runVar.constant(), ctx.lit(1 - bn.momentum()), runVar.constant(),
-            ctx.lit(bn.momentum() * b / (b - 1.0)))
-        .addStatement("$L[j] = $L / $LMath.sqrt(variance + $L)", invStd, one, ctx.narrow(), eps)
+        .addCode(statistics(b))
         .endControlFlow()
         .beginControlFlow("for (int r = 0; r < $L; r++)", b)
         .beginControlFlow("for (int j = c0; j < c1; j++)")
@@ -147,6 +142,22 @@ final class BatchNormEmitter extends LayerEmitter {
           .endControlFlow().endControlFlow();
     }
     return List.of(mb.build());
+  }
+
+  /**
+   * For channel j, given its mean in {@code mean} and its sum of squared deviations in {@code invStd}: the
+   * running statistics move toward them (the variance unbiased, as PyTorch keeps it), and invStd becomes
+   * 1/√(σ² + ε). {@code b} is the number of values per channel.
+   */
+  private com.squareup.javapoet.CodeBlock statistics(int b) {
+    return com.squareup.javapoet.CodeBlock.builder()
+        .addStatement("$T variance = $L[j] * $L", ctx.elem(), invStd, ctx.lit(1.0 / b))
+        .addStatement("params[$L + j] = $L * params[$L + j] + $L * $L[j]", runMean.constant(), ctx.lit(1 - bn.momentum()), runMean.constant(),
+            ctx.lit(bn.momentum()), mean)
+        .addStatement("params[$L + j] = $L * params[$L + j] + $L * variance", runVar.constant(), ctx.lit(1 - bn.momentum()), runVar.constant(),
+            ctx.lit(bn.momentum() * b / (b - 1.0)))
+        .addStatement("$L[j] = $L / $LMath.sqrt(variance + $L)", invStd, ctx.lit(1), ctx.narrow(), ctx.lit(bn.eps()))
+        .build();
   }
 
   /** Declares {@code name0..} as vectors loaded from {@code array} at {@code base} + each vector's offset. */
@@ -252,12 +263,7 @@ final class BatchNormEmitter extends LayerEmitter {
     combine(entry, invStd + "[j]", 0, n, 1);
     entry.addComment("the variance, the running statistics (PyTorch's: the variance unbiased), 1/√(σ² + ε)")
         .beginControlFlow("for (int j = 0; j < $L; j++)", n)
-        .addStatement("$T variance = $L[j] * $L", ctx.elem(), invStd, ctx.lit(1.0 / b))
-        .addStatement("params[$L + j] = $L * params[$L + j] + $L * $L[j]", runMean.constant(), ctx.lit(1 - bn.momentum()), runMean.constant(),
-            ctx.lit(bn.momentum()), mean)
-        .addStatement("params[$L + j] = $L * params[$L + j] + $L * variance", runVar.constant(), ctx.lit(1 - bn.momentum()), runVar.constant(),
-            ctx.lit(bn.momentum() * b / (b - 1.0)))
-        .addStatement("$L[j] = $L / $LMath.sqrt(variance + $L)", invStd, one, ctx.narrow(), eps)
+        .addCode(statistics(b))
         .endControlFlow()
         .addStatement(run("Normalize"));
     methods.add(entry.build());

@@ -63,12 +63,9 @@ final class ChannelDropoutEmitter extends LayerEmitter {
     if (!ctx.inference()) {
       int threshold = (int) Math.round(d.p() * (1 << 24));
       mb.beginControlFlow("if (training)")
-          .beginControlFlow("for (int m = 0; m < $L; m++)", ctx.batch() * ch)
-          .addStatement("int h = $L + m * 0x9E3779B9", seed)
-          .addStatement("h = (h ^ (h >>> 16)) * 0x85EBCA6B")
-          .addStatement("h = (h ^ (h >>> 13)) * 0xC2B2AE35")
-          .addStatement("h ^= h >>> 16")
-          .addStatement("$L[m] = (((h >>> 8) - $L) >>> 31) == 1 ? 0 : $L", mask, threshold, ctx.lit(1.0 / (1.0 - d.p())))
+          .beginControlFlow("for (int m = 0; m < $L; m++)", ctx.batch() * ch);
+      DropoutEmitter.hash(mb, seed, "m");
+      mb.addStatement("$L[m] = (((h >>> 8) - $L) >>> 31) == 1 ? 0 : $L", mask, threshold, ctx.lit(1.0 / (1.0 - d.p())))
           .endControlFlow();
       eachValue(mb);
       mb.addStatement("$L[i] = $L[i] * $L[m]", out, in, mask);

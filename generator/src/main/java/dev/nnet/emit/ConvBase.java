@@ -127,29 +127,7 @@ abstract class ConvBase extends LayerEmitter {
 
   /** db = the sum of the output gradient over every output pixel of the batch, per filter. */
   MethodSpec biasGrad() {
-    int n = c.filters(), r = rows();
-    MethodSpec.Builder mb = MethodSpec.methodBuilder(c.name() + "BiasGrad").addModifiers(Modifier.PRIVATE)
-        .addJavadoc("db[$L] = the sum of $L over the batch's $L output pixels.\n", n, outGrad, r);
-    int vecEnd = 0;
-    if (ctx.vector()) {
-      var V = ctx.vectorClass();
-      vecEnd = n / ctx.lanes() * ctx.lanes();
-      if (vecEnd > 0) {
-        mb.beginControlFlow("for (int j = 0; j < $L; j += $L)", vecEnd, ctx.lanes());
-        mb.addStatement("$T acc = $T.zero(S)", V, V);
-        mb.addStatement("for (int i = 0; i < $L; i++) acc = acc.add($T.fromArray(S, $L, i * $L + j))", r, V, outGrad, n);
-        mb.addStatement("acc.intoArray(grads, $L + j)", b.constant());
-        mb.endControlFlow();
-      }
-    }
-    if (vecEnd < n) {
-      mb.beginControlFlow("for (int j = $L; j < $L; j++)", vecEnd, n);
-      mb.addStatement("$T s = 0", ctx.elem());
-      mb.addStatement("for (int i = 0; i < $L; i++) s += $L[i * $L + j]", r, outGrad, n);
-      mb.addStatement("grads[$L + j] = s", b.constant());
-      mb.endControlFlow();
-    }
-    return mb.build();
+    return biasGrad(ctx, c.name() + "BiasGrad", outGrad, rows(), c.filters(), b.constant(), "the batch's " + rows() + " output pixels");
   }
 
   @Override

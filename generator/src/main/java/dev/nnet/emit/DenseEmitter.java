@@ -227,29 +227,7 @@ final class DenseEmitter extends LayerEmitter {
   }
 
   private MethodSpec biasGrad() {
-    int bsz = ctx.batch(), n = d.outputSize();
-    MethodSpec.Builder mb = MethodSpec.methodBuilder(d.name() + "BiasGrad").addModifiers(Modifier.PRIVATE)
-        .addJavadoc("db[$L] = the sum of $L over the batch's rows.\n", n, outGrad);
-    int vecEnd = 0;
-    if (ctx.vector()) {
-      var V = ctx.vectorClass();
-      vecEnd = n / ctx.lanes() * ctx.lanes();
-      if (vecEnd > 0) {
-        mb.beginControlFlow("for (int j = 0; j < $L; j += $L)", vecEnd, ctx.lanes());
-        mb.addStatement("$T acc = $T.zero(S)", V, V);
-        mb.addStatement("for (int i = 0; i < $L; i++) acc = acc.add($T.fromArray(S, $L, i * $L + j))", bsz, V, outGrad, n);
-        mb.addStatement("acc.intoArray(grads, $L + j)", b.constant());
-        mb.endControlFlow();
-      }
-    }
-    if (vecEnd < n) {
-      mb.beginControlFlow("for (int j = $L; j < $L; j++)", vecEnd, n);
-      mb.addStatement("$T s = 0", ctx.elem());
-      mb.addStatement("for (int i = 0; i < $L; i++) s += $L[i * $L + j]", bsz, outGrad, n);
-      mb.addStatement("grads[$L + j] = s", b.constant());
-      mb.endControlFlow();
-    }
-    return mb.build();
+    return biasGrad(ctx, d.name() + "BiasGrad", outGrad, ctx.batch(), d.outputSize(), b.constant(), "the batch's rows");
   }
 
   /** Whether the refresh is worth sharing among threads. */

@@ -63,11 +63,8 @@ final class DropoutEmitter extends LayerEmitter {
       mb.addComment("Each unit's draw is a hash of the step's seed and the unit's index, not the next number of a")
           .addComment("sequence: any part of the batch can be drawn on any thread, in any order, with the same result.");
       eachElement(mb);
-      mb.addStatement("int h = $L + i * 0x9E3779B9", seed)
-          .addStatement("h = (h ^ (h >>> 16)) * 0x85EBCA6B")
-          .addStatement("h = (h ^ (h >>> 13)) * 0xC2B2AE35")
-          .addStatement("h ^= h >>> 16")
-          .addComment("1 when the draw (24 bits) falls below p·2^24 = $L: dropped. Branch-free, so C2 vectorizes the loop.", threshold())
+      hash(mb, seed, "i");
+      mb.addComment("1 when the draw (24 bits) falls below p·2^24 = $L: dropped. Branch-free, so C2 vectorizes the loop.", threshold())
           .addStatement("int dropped = ((h >>> 8) - $L) >>> 31", threshold())
           .addStatement("$T m = (1 - dropped) * $L", ctx.elem(), ctx.lit(1.0 / (1.0 - d.p())))
           .addStatement("$L[i] = m", mask)
@@ -78,6 +75,14 @@ final class DropoutEmitter extends LayerEmitter {
     }
     mb.addStatement("for (int r = 0; r < $L; r++) System.arraycopy($L, r * $L + c0, $L, r * $L + c0, c1 - c0)", ctx.batch(), in, n, out, n);
     return List.of(mb.build());
+  }
+
+  /** Declares {@code h}, a well-mixed hash of the step's seed and {@code index} (Murmur3's finalizer). */
+  static void hash(MethodSpec.Builder mb, String seed, String index) {
+    mb.addStatement("int h = $L + $L * 0x9E3779B9", seed, index)
+        .addStatement("h = (h ^ (h >>> 16)) * 0x85EBCA6B")
+        .addStatement("h = (h ^ (h >>> 13)) * 0xC2B2AE35")
+        .addStatement("h ^= h >>> 16");
   }
 
   @Override

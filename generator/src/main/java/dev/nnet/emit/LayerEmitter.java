@@ -120,6 +120,39 @@ abstract class LayerEmitter {
     }
   }
 
+  /** {@code name}: db[n] = the sum of {@code grad}'s {@code rows} rows, into the gradient arena at {@code bias}; on vectors where they fill. */
+  static MethodSpec biasGrad(EmitContext ctx, String name, String grad, int rows, int n, String bias, String what) {
+    MethodSpec.Builder mb = MethodSpec.methodBuilder(name).addModifiers(javax.lang.model.element.Modifier.PRIVATE)
+        .addJavadoc("db[$L] = the sum of $L over $L.\n", n, grad, what);
+    int vecEnd = 0;
+    if (ctx.vector()) {
+      var V = ctx.vectorClass();
+      vecEnd = n / ctx.lanes() * ctx.lanes();
+      if (vecEnd > 0) {
+        mb.beginControlFlow("for (int j = 0; j < $L; j += $L)", vecEnd, ctx.lanes());
+        mb.addStatement("$T acc = $T.zero(S)", V, V);
+        mb.addStatement("for (int i = 0; i < $L; i++) acc = acc.add($T.fromArray(S, $L, i * $L + j))", rows, V, grad, n);
+        mb.addStatement("acc.intoArray(grads, $L + j)", bias);
+        mb.endControlFlow();
+      }
+    }
+    if (vecEnd < n) {
+      mb.beginControlFlow("for (int j = $L; j < $L; j++)", vecEnd, n);
+      mb.addStatement("$T s = 0", ctx.elem());
+      mb.addStatement("for (int i = 0; i < $L; i++) s += $L[i * $L + j]", rows, grad, n);
+      mb.addStatement("grads[$L + j] = s", bias);
+      mb.endControlFlow();
+    }
+    return mb.build();
+  }
+
+  /** Statements setting a norm layer's γ to 1 and β to 0. */
+  static void initNorm(MethodSpec.Builder init, String layer, dev.nnet.layout.Layout.Tensor gamma, dev.nnet.layout.Layout.Tensor beta) {
+    init.addComment("$L: γ = 1, β = 0", layer);
+    init.addStatement("$T.constant(params, $L, $L, 1)", RuntimeTypes.INITIALIZERS, gamma.constant(), gamma.size());
+    init.addStatement("$T.constant(params, $L, $L, 0)", RuntimeTypes.INITIALIZERS, beta.constant(), beta.size());
+  }
+
   /** Extra width the plain path's scratch row {@code acc} must have for this layer's products. */
   int scratchWidth() {
     return 0;

@@ -89,8 +89,6 @@ final class LayerNormEmitter extends LayerEmitter {
 
   @Override
   void initialize(MethodSpec.Builder init) {
-    init.addComment("$L: γ = 1, β = 0", ln.name());
-    init.addStatement("$T.constant(params, $L, $L, 1)", RuntimeTypes.INITIALIZERS, gamma.constant(), gamma.size());
-    init.addStatement("$T.constant(params, $L, $L, 0)", RuntimeTypes.INITIALIZERS, beta.constant(), beta.size());
+    initNorm(init, ln.name(), gamma, beta);
   }
 }
