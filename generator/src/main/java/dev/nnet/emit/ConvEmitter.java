@@ -55,7 +55,7 @@ final class ConvEmitter extends ConvBase {
   private Gemm weightProduct() {
     int f = c.filters();
     return new Gemm(c.name() + "WeightGrad", String.format("dK[%d][%d] = %sᵀ · %s, over the batch's %d output pixels.", depth, f, patches, outGrad, rows()),
-        depth, f, rows(), patches, "0", 1, depth, outGrad, "0", f, null, kernelGrad, "0", f, null, "0").withSquareTiles();
+        depth, f, rows(), patches, "0", 1, depth, outGrad, "0", f, null, kernelGrad, "0", f, null, "0").withSquareTiles().withBlockedK();
   }
 
   private Gemm inputProduct() {

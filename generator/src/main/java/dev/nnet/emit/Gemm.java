@@ -25,11 +25,11 @@ record Gemm(String name, String doc, int m, int n, int k,
             String a, String aBase, int aRow, int aStep,
             String b, String bBase, int bRow, String bRows,
             String c, String cBase, int cRow,
-            String bias, String biasBase, List<String> epilogue, boolean squareTiles) {
+            String bias, String biasBase, List<String> epilogue, boolean squareTiles, boolean blockK) {
 
   Gemm(String name, String doc, int m, int n, int k, String a, String aBase, int aRow, int aStep, String b, String bBase, int bRow,
        String bRows, String c, String cBase, int cRow, String bias, String biasBase) {
-    this(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, List.of(), false);
+    this(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, List.of(), false, false);
   }
 
   /**
@@ -38,7 +38,34 @@ record Gemm(String name, String doc, int m, int n, int k,
    * against 6×4's 10 per 24. Used by convolutions, whose filter counts are such multiples.
    */
   Gemm withSquareTiles() {
-    return new Gemm(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, epilogue, true);
+    return new Gemm(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, epilogue, true, blockK);
+  }
+
+  /**
+   * This product with k cut into blocks whose strip of B fits in L1, and rows into panels whose part of C
+   * and A fit in L2; the tiles then add each block to C. A convolution's weight gradient is 25,088 deep for
+   * M5: unblocked, every row tile streamed the whole 6.4 MB output gradient from memory. Sums still run
+   * over k in order, so results are the same bits.
+   */
+  Gemm withBlockedK() {
+    return new Gemm(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, epilogue, squareTiles, true);
+  }
+
+  /** The depth of one k block: its strip of B about 24 kB (half of a 48 kB L1), blocks equal. 0 when not blocked. */
+  int kBlock(EmitContext ctx) {
+    if (!blockK || !ctx.vector() || split(ctx) == Split.COLUMNS) return 0;
+    int stripBytes = vectorsPerTile(ctx) * ctx.lanes() * (ctx.f32() ? 4 : 8);
+    int depth = 24 * 1024 / stripBytes;
+    if (k < depth * 3 / 2) return 0;
+    int blocks = (k + depth - 1) / depth;
+    return (k + blocks - 1) / blocks;
+  }
+
+  /** Rows of one panel: its rows of C (~128 kB) and of the A block (~256 kB) stay in a 1 MB L2. */
+  private int panelRows(EmitContext ctx, int kBlock) {
+    int bytes = ctx.f32() ? 4 : 8, tile = rowsPerTile(ctx);
+    int rows = Math.min(128 * 1024 / (n * bytes), 256 * 1024 / (kBlock * bytes));
+    return Math.max(tile, rows / tile * tile);
   }
 
   private boolean square(EmitContext ctx) {
@@ -60,7 +87,7 @@ record Gemm(String name, String doc, int m, int n, int k,
    * cache, and on every core. Only a product shared by columns has such an epilogue.
    */
   Gemm withEpilogue(List<String> calls) {
-    return new Gemm(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, List.copyOf(calls), squareTiles);
+    return new Gemm(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, List.copyOf(calls), squareTiles, blockK);
   }
 
   static final String SCRATCH = "acc";
@@ -131,8 +158,7 @@ record Gemm(String name, String doc, int m, int n, int k,
     }
     // Column strips outer, row tiles inner: one strip of B (k × tileVectors vectors) stays in cache while
     // every row tile of A streams past it, instead of all of B streaming once per row tile.
-    // Strips of tileVectors vectors, then pairs, then a lone vector: never a lone vector where two pairs
-    // fit (a 1-vector tile does 8 broadcasts per 8 multiply-adds and runs at a third of the speed).
+    // Strips as forEachStrip makes them.
     if (split == Split.COLUMNS) {
       // Equal shares of whole vectors, not of strips: 16 vectors are 5 strips of 3 and a vector, and a
       // 2 + 3 split left one core waiting for the other a quarter of the time.
@@ -153,25 +179,11 @@ record Gemm(String name, String doc, int m, int n, int k,
       driver.beginControlFlow("if (j < end)");
       rowTiles(driver, "j", 1, i0, i1, fullRows, restRows, split, last, out, ctx);
       driver.endControlFlow();
+    } else if (kBlock(ctx) > 0) {
+      blockedDriver(driver, vectors, i0, i1, fullRows, restRows, split, last, out, ctx);
     } else {
-      int strips = 0, rest = vectors;
-      while (rest >= tileVectors && rest != tileVectors + 1) {
-        strips++;
-        rest -= tileVectors;
-      }
-      int pairs = tileVectors > 2 ? rest / 2 : 0, col = strips * stripWidth;
-      if (strips > 0) {
-        driver.beginControlFlow("for (int j = 0; j < $L; j += $L)", col, stripWidth);
-        rowTiles(driver, "j", tileVectors, i0, i1, fullRows, restRows, split, last, out, ctx);
-        driver.endControlFlow();
-      }
-      if (pairs > 0) {
-        driver.beginControlFlow("for (int j = $L; j < $L; j += $L)", col, col + pairs * 2 * lanes, 2 * lanes);
-        rowTiles(driver, "j", 2, i0, i1, fullRows, restRows, split, last, out, ctx);
-        driver.endControlFlow();
-        col += pairs * 2 * lanes;
-      }
-      if (col < vectors * lanes) rowTiles(driver, Integer.toString(col), vectors - col / lanes, i0, i1, fullRows, restRows, split, last, out, ctx);
+      final String from = i0, to = i1, lastPart = last;
+      forEachStrip(driver, vectors, ctx, (col, vecs) -> rowTiles(driver, col, vecs, from, to, fullRows, restRows, split, lastPart, out, ctx));
     }
     // Columns that do not fill a vector are scalar. (Narrower species for them measured 40x slower on
     // JDK 17 here: C2 did not intrinsify them alongside the preferred one.)
@@ -196,6 +208,74 @@ record Gemm(String name, String doc, int m, int n, int k,
     return out;
   }
 
+  /**
+   * The blocked order: panels of rows, within each the k blocks, within each the column strips and the
+   * panel's row tiles; then the leftover rows (in the last part), block by block.
+   */
+  private void blockedDriver(MethodSpec.Builder driver, int vectors, String i0, String i1, int fullRows, int restRows,
+                             Split split, String last, List<MethodSpec> out, EmitContext ctx) {
+    int kb = kBlock(ctx), panel = panelRows(ctx, kb), tileRows = rowsPerTile(ctx);
+    driver.addJavadoc("<p>k in blocks of $L, rows in panels of $L.\n", kb, panel);
+    if (fullRows > 0) {
+      driver.beginControlFlow("for (int p = $L; p < $L; p += $L)", i0, i1, panel);
+      driver.addStatement("int pEnd = Math.min(p + $L, $L)", panel, i1);
+      for (boolean add : new boolean[] {false, true}) {
+        kBlocks(driver, kb, add);
+        forEachStrip(driver, vectors, ctx, (col, vecs) ->
+            driver.addStatement("for (int i = p; i < pEnd; i += $L) $L(i, " + col + ", k0, k1)", tileRows, tile(tileRows, vecs, out, ctx, add)));
+        driver.endControlFlow();
+      }
+      driver.endControlFlow();
+    }
+    if (restRows > 0) {
+      if (split == Split.ROWS) driver.beginControlFlow("if ($L)", last);
+      for (boolean add : new boolean[] {false, true}) {
+        kBlocks(driver, kb, add);
+        forEachStrip(driver, vectors, ctx, (col, vecs) -> driver.addStatement("$L($L, " + col + ", k0, k1)", tile(restRows, vecs, out, ctx, add), fullRows));
+        driver.endControlFlow();
+      }
+      if (split == Split.ROWS) driver.endControlFlow();
+    }
+  }
+
+  /** Opens the first k block (which starts C), or the loop over the others (which add to it). */
+  private void kBlocks(MethodSpec.Builder driver, int kb, boolean add) {
+    if (!add) {
+      driver.beginControlFlow("").addStatement("int k0 = 0, k1 = $L", kb);
+    } else {
+      driver.beginControlFlow("for (int k0 = $L; k0 < $L; k0 += $L)", kb, k, kb);
+      driver.addStatement("int k1 = Math.min(k0 + $L, $L)", kb, k);
+    }
+  }
+
+  /**
+   * The column strips of a product not shared by columns: strips of tileVectors vectors, then pairs, then a
+   * lone vector: never a lone vector where two pairs fit (a 1-vector tile does 8 broadcasts per 8 multiply-adds
+   * and runs at a third of the speed). {@code strip} gets the first column (a loop's {@code j}, or a literal)
+   * and the vectors per tile.
+   */
+  private void forEachStrip(MethodSpec.Builder driver, int vectors, EmitContext ctx, java.util.function.BiConsumer<String, Integer> strip) {
+    int tileVectors = vectorsPerTile(ctx), lanes = ctx.lanes(), stripWidth = tileVectors * lanes;
+    int strips = 0, rest = vectors;
+    while (rest >= tileVectors && rest != tileVectors + 1) {
+      strips++;
+      rest -= tileVectors;
+    }
+    int pairs = tileVectors > 2 ? rest / 2 : 0, col = strips * stripWidth;
+    if (strips > 0) {
+      driver.beginControlFlow("for (int j = 0; j < $L; j += $L)", col, stripWidth);
+      strip.accept("j", tileVectors);
+      driver.endControlFlow();
+    }
+    if (pairs > 0) {
+      driver.beginControlFlow("for (int j = $L; j < $L; j += $L)", col, col + pairs * 2 * lanes, 2 * lanes);
+      strip.accept("j", 2);
+      driver.endControlFlow();
+      col += pairs * 2 * lanes;
+    }
+    if (col < vectors * lanes) strip.accept(Integer.toString(col), vectors - col / lanes);
+  }
+
   /** The row tiles of one column block: full tiles from i0 to i1, then the leftover rows (in the last part). */
   private void rowTiles(MethodSpec.Builder driver, String col, int vecs, String i0, String i1, int fullRows, int restRows,
                         Split split, String last, List<MethodSpec> out, EmitContext ctx) {
@@ -211,14 +291,24 @@ record Gemm(String name, String doc, int m, int n, int k,
 
   /** Emits (once) the kernel for a tile of {@code rows} × {@code vecs} vectors and returns its name. */
   private String tile(int rows, int vecs, List<MethodSpec> out, EmitContext ctx) {
-    String tileName = name + "Tile" + rows + "x" + vecs;
+    return tile(rows, vecs, out, ctx, false);
+  }
+
+  /** The same, or with {@code add} the blocked form's tile that adds a k block to C. */
+  private String tile(int rows, int vecs, List<MethodSpec> out, EmitContext ctx, boolean add) {
+    String tileName = name + "Tile" + rows + "x" + vecs + (add ? "Add" : "");
     for (MethodSpec existing : out) if (existing.name.equals(tileName)) return tileName;
     int lanes = ctx.lanes();
     MethodSpec.Builder mb = MethodSpec.methodBuilder(tileName).addModifiers(Modifier.PRIVATE)
-        .addParameter(int.class, "i0").addParameter(int.class, "j0")
-        .addJavadoc("Rows i0..i0+$L, columns j0..j0+$L: $L×$L accumulators held in registers over k = 0..$L.\n",
-            rows - 1, vecs * lanes - 1, rows, vecs, k - 1);
+        .addParameter(int.class, "i0").addParameter(int.class, "j0");
     var V = ctx.vectorClass();
+    if (kBlock(ctx) > 0) {
+      blockedTile(mb, rows, vecs, add, ctx);
+      out.add(mb.build());
+      return tileName;
+    }
+    mb.addJavadoc("Rows i0..i0+$L, columns j0..j0+$L: $L×$L accumulators held in registers over k = 0..$L.\n",
+        rows - 1, vecs * lanes - 1, rows, vecs, k - 1);
     for (int v = 0; v < vecs; v++) {
       if (bias != null) mb.addStatement("$T c0$L = $T.fromArray(S, $L, $L)", V, v, V, bias, sum(biasBase, sum(Integer.toString(v * lanes), "j0")));
       else mb.addStatement("$T c0$L = $T.zero(S)", V, v, V);
@@ -243,6 +333,42 @@ record Gemm(String name, String doc, int m, int n, int k,
     }
     out.add(mb.build());
     return tileName;
+  }
+
+  /**
+   * A tile over the k block k0..k1−1 that starts C (from the bias or zero), or with {@code add} adds to it.
+   * Two kernels, not one choosing at run time: a vector chosen between two sources is boxed by C2 on JDK 17
+   * (measured: M5 at 210 samples/s instead of 2,900, now and then).
+   */
+  private void blockedTile(MethodSpec.Builder mb, int rows, int vecs, boolean add, EmitContext ctx) {
+    int lanes = ctx.lanes();
+    var V = ctx.vectorClass();
+    mb.addParameter(int.class, "k0").addParameter(int.class, "k1")
+        .addJavadoc("Rows i0..i0+$L, columns j0..j0+$L, $L the k block k0..k1-1: $L×$L accumulators held in registers.\n",
+            rows - 1, vecs * lanes - 1, add ? "plus" : "over", rows, vecs);
+    mb.addStatement("int c0 = $L", sum(cBase, sum(times("i0", cRow), "j0")));
+    for (int r = 0; r < rows; r++) {
+      for (int v = 0; v < vecs; v++) {
+        if (add) mb.addStatement("$T c$L$L = $T.fromArray(S, $L, c0$L)", V, r, v, V, c, plus(r * cRow + v * lanes));
+        else if (r > 0) mb.addStatement("$T c$L$L = c0$L", V, r, v, v);
+        else if (bias != null) mb.addStatement("$T c0$L = $T.fromArray(S, $L, $L)", V, v, V, bias, sum(biasBase, sum(Integer.toString(v * lanes), "j0")));
+        else mb.addStatement("$T c0$L = $T.zero(S)", V, v, V);
+      }
+    }
+    // Indexes as invariant + k·step: C2 hoists the range checks of such (its loop variable's) accesses only.
+    mb.addStatement("int a0 = $L", sum(aBase, times("i0", aRow)));
+    mb.addStatement("int bj = $L", sum(bBase, "j0"));
+    mb.beginControlFlow("for (int k = k0; k < k1; k++)");
+    mb.addStatement("int ak = a0 + $L, bk = bj + $L", times("k", aStep), times("k", bRow));
+    for (int v = 0; v < vecs; v++) mb.addStatement("$T b$L = $T.fromArray(S, $L, bk$L)", V, v, V, b, plus(v * lanes));
+    for (int r = 0; r < rows; r++) {
+      mb.addStatement("$T x$L = $T.broadcast(S, $L[ak$L])", V, r, V, a, plus(r * aRow));
+      for (int v = 0; v < vecs; v++) mb.addStatement("c$L$L = x$L.fma(b$L, c$L$L)", r, v, r, v, r, v);
+    }
+    mb.endControlFlow();
+    for (int r = 0; r < rows; r++) {
+      for (int v = 0; v < vecs; v++) mb.addStatement("c$L$L.intoArray($L, c0$L)", r, v, c, plus(r * cRow + v * lanes));
+    }
   }
 
   /** Columns {@code j0..n-1} for every row, as unit-stride scalar loops: the vector form's tail. */
