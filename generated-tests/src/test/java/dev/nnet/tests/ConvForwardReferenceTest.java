@@ -205,6 +205,55 @@ class ConvForwardReferenceTest {
     }
   }
 
+  /**
+   * Convolutions whose forward product reads the patches in place from a channels-last image (16 and 8
+   * channels, whole vectors of filters): with a zero border that differs by side, stride 2 and dilation 2,
+   * and without a border; the same definition on the plain path, which copies the patches.
+   */
+  @Test
+  void convolutionsReadingTheirPatchesInPlaceMatchTheDefinition() {
+    String text = """
+        input [3, 9, 8]
+        precision float64
+        network {
+          conv(16, kernel: 3, pad: 1) as c1
+          conv(16, kernel: 3, stride: 2, dilation: 2, pad: [2, 1]) as d1
+          conv(8, kernel: [1, 3]) as d2
+          flatten
+          dense(2)
+        }
+        loss softmax_cross_entropy
+        training {
+          batch 3
+        }
+        """;
+    SourceFile file = SourceFile.of("direct.nnet", text);
+    assertTrue(NnetCompiler.defaults().kernels(NnetCompiler.Kernels.VECTOR).generate(file).source().contains("d1Padded[p0 + ak]"),
+        "the vector path reads d1's patches in place");
+    for (NnetCompiler.Kernels k : Samples.kernels()) {
+      Network net = NnetCompiler.defaults().kernels(k).compile(file).newNetwork();
+      net.setThreads(1);
+      net.initialize(3);
+      NetworkSpec spec = net.spec();
+      Random r = new Random(8);
+      for (ParamTensor t : spec.tensors()) for (int i = 0; i < t.size(); i++) net.parameters().set(t.offset() + i, r.nextGaussian() * 0.5);
+      net.parametersChanged();
+      float[] x = new float[B * C * H * W];
+      for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+      double[][][][] input = new double[B][C][H][W];
+      for (int s = 0; s < B; s++) for (int c = 0; c < C; c++) for (int y = 0; y < H; y++) for (int xx = 0; xx < W; xx++) input[s][c][y][xx] = x[((s * C + c) * H + y) * W + xx];
+      net.stage(Dataset.classification("direct", C * H * W, x, new int[] {0, 1, 0}, 2), Dataset.identity(B), 0, B, 1.0);
+      net.evaluate(B);
+      Run run = new Run(net, spec, input);
+      double[][][][] c1 = conv(input, run.tensor("c1.weight"), run.tensor("c1.bias"), 16, 3, 3, 1, 1, 1, 1, 1);
+      close(c1, run.image("c1", 16, 9, 8), "conv " + k);
+      double[][][][] d1 = conv(c1, run.tensor("d1.weight"), run.tensor("d1.bias"), 16, 3, 3, 2, 2, 1, 2, 1);
+      close(d1, run.image("d1", 16, 5, 3), "strided dilated conv with a border " + k);
+      double[][][][] d2 = conv(d1, run.tensor("d2.weight"), run.tensor("d2.bias"), 8, 1, 3, 1, 0, 0, 1, 1);
+      close(d2, run.image("d2", 8, 5, 1), "conv without a border " + k);
+    }
+  }
+
   /** GroupNorm(G, C): per sample and group, over the group's channels and every pixel; γ, β per channel. Layernorm is one group. */
   @Test
   void groupAndLayerNormOnImagesMatchPyTorchsGroupNorm() {

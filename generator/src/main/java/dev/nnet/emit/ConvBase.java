@@ -45,8 +45,14 @@ abstract class ConvBase extends LayerEmitter {
     return ctx.batch() * positions;
   }
 
+  /** Whether this convolution keeps a patch matrix (an in-place forward product needs none for inference). */
+  boolean needsPatches() {
+    return true;
+  }
+
   @Override
   void declare(TypeSpec.Builder cls) {
+    if (!needsPatches()) return;
     cls.addField(FieldSpec.builder(ctx.array(), patches, Modifier.PRIVATE, Modifier.FINAL)
         .addJavadoc("The image patches of the batch, [$L][$L] (sample·oy·ox, then ky·kx·channel); in backward, their gradient.\n", rows(), depth)
         .initializer("new $T[$L]", ctx.elem(), rows() * depth).build());

@@ -25,11 +25,11 @@ record Gemm(String name, String doc, int m, int n, int k,
             String a, String aBase, int aRow, int aStep,
             String b, String bBase, int bRow, String bRows,
             String c, String cBase, int cRow,
-            String bias, String biasBase, List<String> epilogue, boolean squareTiles, boolean blockK) {
+            String bias, String biasBase, List<String> epilogue, boolean squareTiles, boolean blockK, InPlacePatches inPlace) {
 
   Gemm(String name, String doc, int m, int n, int k, String a, String aBase, int aRow, int aStep, String b, String bBase, int bRow,
        String bRows, String c, String cBase, int cRow, String bias, String biasBase) {
-    this(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, List.of(), false, false);
+    this(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, List.of(), false, false, null);
   }
 
   /**
@@ -38,7 +38,7 @@ record Gemm(String name, String doc, int m, int n, int k,
    * against 6×4's 10 per 24. Used by convolutions, whose filter counts are such multiples.
    */
   Gemm withSquareTiles() {
-    return new Gemm(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, epilogue, true, blockK);
+    return new Gemm(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, epilogue, true, blockK, inPlace);
   }
 
   /**
@@ -48,7 +48,29 @@ record Gemm(String name, String doc, int m, int n, int k,
    * over k in order, so results are the same bits.
    */
   Gemm withBlockedK() {
-    return new Gemm(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, epilogue, squareTiles, true);
+    return new Gemm(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, epilogue, squareTiles, true, inPlace);
+  }
+
+  /**
+   * Where A's rows are the patches of a channels-last image read in place (a direct convolution) rather than
+   * rows of a patch matrix: row i is output pixel (sample, oy, ox) = (i / (outH·outW), i / outW % outH,
+   * i % outW), whose patch starts at {@code sample·sampleSize + oy·rowStep + ox·pixelStep} of {@code a}, and
+   * entry k = (tap, channel) lies {@code tap / kw · tapY + tap % kw · tapX + channel} past that. The sums run
+   * over k in the patch matrix's order, so the results are the same bits as im2col's.
+   */
+  record InPlacePatches(int outH, int outW, int sampleSize, int rowStep, int pixelStep, int taps, int kw, int tapY, int tapX, int channels) {
+    /** Where row {@code i}'s patch starts. */
+    String origin(String i) {
+      int pixels = outH * outW;
+      String v = i.contains(" ") ? "(" + i + ")" : i;
+      return sum(sum(times(v + " / " + pixels, sampleSize), times(v + " / " + outW + " % " + outH, rowStep)), times(v + " % " + outW, pixelStep));
+    }
+  }
+
+  /** This product with A's rows read in place from an image, not from a patch matrix (see {@link InPlacePatches}). */
+  Gemm withInPlacePatches(InPlacePatches patches) {
+    if (patches.taps() * patches.channels() != k) throw new IllegalArgumentException(name + ": patch depth is not k");
+    return new Gemm(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, epilogue, squareTiles, blockK, patches);
   }
 
   /** The depth of one k block: its strip of B about 24 kB (half of a 48 kB L1), blocks equal. 0 when not blocked. */
@@ -87,7 +109,7 @@ record Gemm(String name, String doc, int m, int n, int k,
    * cache, and on every core. Only a product shared by columns has such an epilogue.
    */
   Gemm withEpilogue(List<String> calls) {
-    return new Gemm(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, List.copyOf(calls), squareTiles, blockK);
+    return new Gemm(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, List.copyOf(calls), squareTiles, blockK, inPlace);
   }
 
   static final String SCRATCH = "acc";
@@ -131,6 +153,9 @@ record Gemm(String name, String doc, int m, int n, int k,
   List<MethodSpec> emit(EmitContext ctx) {
     List<MethodSpec> out = new ArrayList<>();
     MethodSpec.Builder driver = MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE).addJavadoc("$L\n", doc);
+    if (inPlace != null && (!ctx.vector() || kBlock(ctx) > 0 || n % ctx.lanes() != 0)) {
+      throw new IllegalStateException(name + ": patches read in place need the vector form, unblocked, whole vectors of columns");
+    }
     if (!ctx.vector()) {
       driver.addCode(rows(ctx));
       out.add(driver.build());
@@ -316,23 +341,51 @@ record Gemm(String name, String doc, int m, int n, int k,
     for (int r = 1; r < rows; r++) {
       for (int v = 0; v < vecs; v++) mb.addStatement("$T c$L$L = c0$L", V, r, v, v);
     }
-    mb.addStatement("int a0 = $L", sum(aBase, times("i0", aRow)));
-    mb.addStatement("int bk = $L", sum(bBase, "j0"));
-    mb.beginControlFlow("for (int k = 0; k < $L; k++)", k);
-    for (int v = 0; v < vecs; v++) mb.addStatement("$T b$L = $T.fromArray(S, $L, bk$L)", V, v, V, b, plus(v * lanes));
-    for (int r = 0; r < rows; r++) {
-      mb.addStatement("$T x$L = $T.broadcast(S, $L[a0$L])", V, r, V, a, plus(r * aRow));
-      for (int v = 0; v < vecs; v++) mb.addStatement("c$L$L = x$L.fma(b$L, c$L$L)", r, v, r, v, r, v);
+    if (inPlace != null) {
+      inPlaceSums(mb, rows, vecs, ctx);
+    } else {
+      mb.addStatement("int a0 = $L", sum(aBase, times("i0", aRow)));
+      mb.addStatement("int bk = $L", sum(bBase, "j0"));
+      mb.beginControlFlow("for (int k = 0; k < $L; k++)", k);
+      for (int v = 0; v < vecs; v++) mb.addStatement("$T b$L = $T.fromArray(S, $L, bk$L)", V, v, V, b, plus(v * lanes));
+      for (int r = 0; r < rows; r++) {
+        mb.addStatement("$T x$L = $T.broadcast(S, $L[a0$L])", V, r, V, a, plus(r * aRow));
+        for (int v = 0; v < vecs; v++) mb.addStatement("c$L$L = x$L.fma(b$L, c$L$L)", r, v, r, v, r, v);
+      }
+      mb.addStatement(aStep == 1 ? "a0++" : "a0 += " + aStep);
+      mb.addStatement("bk += $L", bRow);
+      mb.endControlFlow();
     }
-    mb.addStatement(aStep == 1 ? "a0++" : "a0 += " + aStep);
-    mb.addStatement("bk += $L", bRow);
-    mb.endControlFlow();
     mb.addStatement("int c0 = $L", sum(cBase, sum(times("i0", cRow), "j0")));
     for (int r = 0; r < rows; r++) {
       for (int v = 0; v < vecs; v++) mb.addStatement("c$L$L.intoArray($L, c0$L)", r, v, c, plus(r * cRow + v * lanes));
     }
     out.add(mb.build());
     return tileName;
+  }
+
+  /**
+   * The tile's sums with A read in place: one pointer per row to its pixel's patch, then per tap the run of
+   * channels, which lie together in a channels-last image.
+   */
+  private void inPlaceSums(MethodSpec.Builder mb, int rows, int vecs, EmitContext ctx) {
+    InPlacePatches p = inPlace;
+    var V = ctx.vectorClass();
+    int lanes = ctx.lanes();
+    for (int r = 0; r < rows; r++) mb.addStatement("int p$L = $L", r, sum(aBase, p.origin(r == 0 ? "i0" : "i0 + " + r)));
+    mb.beginControlFlow("for (int t = 0; t < $L; t++)", p.taps());
+    mb.addStatement("int at = $L", p.kw() == 1 ? times("t", p.tapY()) : sum(times("t / " + p.kw(), p.tapY()), times("t % " + p.kw(), p.tapX())));
+    mb.addStatement("int bt = $L", sum(sum(bBase, "j0"), times("t", p.channels() * bRow)));
+    // Indexes as invariant + ci·step: C2 hoists the range checks of such (its loop variable's) accesses only.
+    mb.beginControlFlow("for (int ci = 0; ci < $L; ci++)", p.channels());
+    mb.addStatement("int ak = at + ci, bk = bt + $L", times("ci", bRow));
+    for (int v = 0; v < vecs; v++) mb.addStatement("$T b$L = $T.fromArray(S, $L, bk$L)", V, v, V, b, plus(v * lanes));
+    for (int r = 0; r < rows; r++) {
+      mb.addStatement("$T x$L = $T.broadcast(S, $L[p$L + ak])", V, r, V, a, r);
+      for (int v = 0; v < vecs; v++) mb.addStatement("c$L$L = x$L.fma(b$L, c$L$L)", r, v, r, v, r, v);
+    }
+    mb.endControlFlow();
+    mb.endControlFlow();
   }
 
   /**
