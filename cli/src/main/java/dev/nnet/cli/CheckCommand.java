@@ -1,11 +1,14 @@
 package dev.nnet.cli;
 
+import dev.nnet.analysis.Expansion;
 import dev.nnet.analysis.Model;
 import dev.nnet.analysis.Op;
 import dev.nnet.compile.VectorSupport;
 import dev.nnet.runtime.Preprocessor;
 import dev.nnet.runtime.TrainingPlan;
 import dev.nnet.syntax.Diagnostic;
+import dev.nnet.syntax.Parsing;
+import dev.nnet.syntax.Printer;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.Locale;
@@ -24,15 +27,25 @@ final class CheckCommand implements Callable<Integer> {
   @Option(names = "--explain", description = "accepted for compatibility: the resolved model is always printed")
   boolean explain;
 
+  @Option(names = "--expand", description = "also print the network with every block use and repeat written out, as the checks see it: a valid network { } block, each layer under its final name")
+  boolean expand;
+
   @Spec
   CommandSpec spec;
 
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    Model m = common.compiler().check(common.source());
+    dev.nnet.syntax.SourceFile source = common.source();
+    Model m = common.compiler().check(source);
     for (Diagnostic w : m.warnings()) spec.commandLine().getErr().print(w.format());
     print(m, out);
+    if (expand) {
+      for (dev.nnet.syntax.Ast.Item item : Expansion.expand(Parsing.parse(source)).items()) {
+        if (item instanceof dev.nnet.syntax.Ast.Network n) out.printf("%n%s", Printer.network(n));
+      }
+      out.flush();
+    }
     return 0;
   }
 

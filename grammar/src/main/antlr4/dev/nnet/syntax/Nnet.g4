@@ -20,13 +20,20 @@ item      : LET name=IDENT ASSIGN init=expr (SEARCH domain=expr)?           # le
           | NETWORK LBRACE layers RBRACE                                    # networkItem
           | key=IDENT LBRACE NL* (setting (NL+ setting)*)? NL* RBRACE       # blockItem
           | FROM path=STRING LOAD names+=IDENT (COMMA names+=IDENT)*        # fromItem
+          | BLOCK name=IDENT params? LBRACE layers RBRACE                   # blockDefItem
           | setting                                                         # settingItem
           ;
 
 /* network { ... }: chains of layers, one chain per line, joined by '->'. */
 layers    : NL* (chain (NL+ chain)*)? NL* ;
 chain     : layer (NL* ARROW NL* layer)* ;
-layer     : op=IDENT arguments? (LBRACE layers RBRACE)? (AS alias=IDENT)? ;
+layer     : REPEAT (var=IDENT IN)? from=expr (DOTDOT to=expr)? LBRACE layers RBRACE   # repeatLayer
+          | op=IDENT arguments? (LBRACE layers RBRACE)? (AS alias=IDENT)?                # opLayer
+          ;
+
+/* block name(param, param: default) { layers }: a reusable piece of network, used like an operation. */
+params    : LPAREN (param (COMMA param)* COMMA?)? RPAREN ;
+param     : name=IDENT (COLON expr)? ;
 
 /* key value, value ...   |   key(arguments)   |   key value then value */
 setting   : key=settingKey arguments? (value (COMMA NL* value)*)? ;
@@ -46,7 +53,7 @@ expr      : MINUS expr                                    # negate
 arguments : LPAREN (argument (COMMA argument)* COMMA?)? RPAREN ;
 argument  : (name=word COLON)? expr ;
 /* Argument names may be any word, keywords included: warmup(from: 1e-5). */
-word      : IDENT | LET | NETWORK | SEARCH | THEN | FROM | LOAD | AS ;
+word      : IDENT | LET | NETWORK | SEARCH | THEN | FROM | LOAD | AS | BLOCK | REPEAT | IN ;
 
 LET       : 'let' ;
 NETWORK   : 'network' ;
@@ -55,8 +62,12 @@ THEN      : 'then' ;
 FROM      : 'from' ;
 LOAD      : 'load' ;
 AS        : 'as' ;
+BLOCK     : 'block' ;
+REPEAT    : 'repeat' ;
+IN        : 'in' ;
 
 ARROW     : '->' ;
+DOTDOT    : '..' ;
 ASSIGN    : '=' ;
 COLON     : ':' ;
 COMMA     : ',' ;
@@ -71,7 +82,9 @@ RPAREN    : ')' { if (nesting > 0) nesting--; } ;
 LBRACK    : '[' { nesting++; } ;
 RBRACK    : ']' { if (nesting > 0) nesting--; } ;
 
-NUMBER    : DIGITS ('.' DIGITS?)? EXPONENT? | '.' DIGITS EXPONENT? ;
+NUMBER    : DIGITS ('.' DIGITS)? EXPONENT?
+          | DIGITS '.' {_input.LA(1) != '.'}? EXPONENT?    // "1." is a number, "1..3" a range
+          | '.' DIGITS EXPONENT? ;
 STRING    : '"' (~["\\\r\n] | '\\' ~[\r\n])* '"' ;
 UNTERMINATED_STRING : '"' (~["\\\r\n] | '\\' ~[\r\n])* ;
 IDENT     : [a-zA-Z_] [a-zA-Z_0-9]* ;

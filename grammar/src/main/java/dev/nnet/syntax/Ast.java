@@ -20,7 +20,7 @@ public interface Ast {
 
   // ---------------------------------------------------------------- top-level items
 
-  sealed interface Item extends Ast permits Let, Network, Block, Setting, FromLoad {}
+  sealed interface Item extends Ast permits Let, Network, Block, Setting, FromLoad, BlockDef {}
 
   /** {@code let name = value [search domain]}: a named hyperparameter, optionally with a search domain. */
   record Let(String name, Span nameSpan, Expr value, Optional<Expr> search, Span span) implements Item {}
@@ -38,6 +38,20 @@ public interface Ast {
       settings = List.copyOf(settings);
     }
   }
+
+  /**
+   * {@code block name(param, param: default) { layers }}: a piece of network defined once and used like an
+   * operation; the analysis expands every use before it checks the network.
+   */
+  record BlockDef(String name, Span nameSpan, List<Param> params, List<Layer> body, Span span) implements Item {
+    public BlockDef {
+      params = List.copyOf(params);
+      body = List.copyOf(body);
+    }
+  }
+
+  /** A block's parameter: required, or with its default value. */
+  record Param(String name, Span span, Optional<Expr> defaultValue) implements Ast {}
 
   /** {@code from "path" load a, b}: transfer learning, weights by layer name. */
   record FromLoad(String path, Span pathSpan, List<Name> layers, Span span) implements Item {
@@ -68,11 +82,24 @@ public interface Ast {
    * @param body present for block layers (residual); its layers in order
    */
   record Layer(String op, Span opSpan, List<Arg> arguments, Optional<List<Layer>> body,
-               Optional<Name> alias, Span span) implements Ast {
+               Optional<Name> alias, Span span, Optional<Loop> loop) implements Ast {
     public Layer {
       arguments = List.copyOf(arguments);
     }
+
+    public Layer(String op, Span opSpan, List<Arg> arguments, Optional<List<Layer>> body, Optional<Name> alias, Span span) {
+      this(op, opSpan, arguments, body, alias, span, Optional.empty());
+    }
   }
+
+  /**
+   * What a {@code repeat} layer (op {@value #REPEAT}, its body the layers repeated) runs over:
+   * {@code repeat 3}, {@code repeat i in 1..3}, {@code repeat width in [64, 128]}.
+   */
+  record Loop(Optional<Name> variable, Expr from, Optional<Expr> to, Span span) implements Ast {}
+
+  /** The op of a repeat layer: a keyword, so no operation or block can have this name. */
+  String REPEAT = "repeat";
 
   // ---------------------------------------------------------------- expressions
 

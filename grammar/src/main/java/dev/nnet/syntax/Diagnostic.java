@@ -46,6 +46,9 @@ public record Diagnostic(Severity severity, SourceFile source, Span span, String
       int len = Math.max(1, Math.min(span.length(), Math.max(1, to - col)));
       sb.append("  ").append(" ".repeat(prefix.length() + col - from)).append("^".repeat(len)).append('\n');
     }
+    for (Span.Use use = span.via(); use != null; use = use.at().via()) {
+      sb.append("  in this use of `").append(use.block()).append("` at ").append(source.name()).append(':').append(use.at()).append('\n');
+    }
     if (hint != null && !hint.isEmpty()) sb.append("  hint: ").append(hint).append('\n');
     return sb.toString();
   }

@@ -224,6 +224,15 @@ public final class Parsing {
         for (Token t : from.names) names.add(new Ast.Name(t.getText(), span(t)));
         return new Ast.FromLoad(string(from.path), span(from.path), names, span(from));
       }
+      if (ctx instanceof BlockDefItemContext def) {
+        List<Ast.Param> params = new ArrayList<>();
+        if (def.params() != null) {
+          for (ParamContext p : def.params().param()) {
+            params.add(new Ast.Param(p.name.getText(), span(p.name), Optional.ofNullable(p.expr()).map(this::expr)));
+          }
+        }
+        return new Ast.BlockDef(def.name.getText(), span(def.name), params, layers(def.layers()), span(def));
+      }
       return setting(((SettingItemContext) ctx).setting());
     }
 
@@ -235,7 +244,14 @@ public final class Parsing {
       return out;
     }
 
-    Ast.Layer layer(LayerContext ctx) {
+    Ast.Layer layer(LayerContext layer) {
+      if (layer instanceof RepeatLayerContext r) {
+        Optional<Ast.Name> variable = r.var == null ? Optional.empty() : Optional.of(new Ast.Name(r.var.getText(), span(r.var)));
+        Ast.Loop loop = new Ast.Loop(variable, expr(r.from), Optional.ofNullable(r.to).map(this::expr), span(r.from));
+        return new Ast.Layer(Ast.REPEAT, span(r.REPEAT().getSymbol()), List.of(), Optional.of(layers(r.layers())), Optional.empty(), span(r),
+            Optional.of(loop));
+      }
+      OpLayerContext ctx = (OpLayerContext) layer;
       List<Ast.Arg> args = ctx.arguments() == null ? List.of() : arguments(ctx.arguments());
       Optional<List<Ast.Layer>> body = ctx.layers() == null ? Optional.empty() : Optional.of(layers(ctx.layers()));
       Optional<Ast.Name> alias = ctx.alias == null ? Optional.empty() : Optional.of(new Ast.Name(ctx.alias.getText(), span(ctx.alias)));
