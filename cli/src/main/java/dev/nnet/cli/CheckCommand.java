@@ -41,7 +41,7 @@ final class CheckCommand implements Callable<Integer> {
     for (Diagnostic w : m.warnings()) spec.commandLine().getErr().print(w.format());
     print(m, out);
     if (expand) {
-      for (dev.nnet.syntax.Ast.Item item : Expansion.expand(Parsing.parse(source)).items()) {
+      for (dev.nnet.syntax.Ast.Item item : Expansion.expand(Parsing.parse(source), common.compiler().fileAccessFor(source)).items()) {
         if (item instanceof dev.nnet.syntax.Ast.Network n) out.printf("%n%s", Printer.network(n));
       }
       out.flush();

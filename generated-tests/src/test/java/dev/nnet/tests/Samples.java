@@ -33,7 +33,7 @@ final class Samples {
   /** Every .nnet file under samples/ (recursively). */
   static List<Path> all() {
     try (Stream<Path> s = Files.walk(repo().resolve("samples"))) {
-      return s.filter(p -> p.toString().endsWith(".nnet")).sorted().toList();
+      return s.filter(p -> p.toString().endsWith(".nnet") && !p.toString().contains("/shared/")).sorted().toList(); // shared/: imported, not compiled alone
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

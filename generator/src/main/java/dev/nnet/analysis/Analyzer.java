@@ -60,7 +60,7 @@ public final class Analyzer extends Values {
   // ====================================================================== the file
 
   private Model run(Ast.File written) {
-    Ast.File file = Expansion.expand(written);
+    Ast.File file = Expansion.expand(written, state.fileAccess);
     if (file.items().isEmpty()) {
       throw new CompileException(Diagnostic.error(src, new Span(1, 1, 1), "the file is empty",
           "a .nnet file needs at least:  input [784]   network { dense(10) }   loss softmax_cross_entropy"));

@@ -2,7 +2,9 @@ package dev.nnet.analysis;
 
 import dev.nnet.syntax.Ast;
 import dev.nnet.syntax.CompileException;
+import dev.nnet.runtime.FileAccess;
 import dev.nnet.syntax.Diagnostic;
+import dev.nnet.syntax.Parsing;
 import dev.nnet.syntax.Printer;
 import dev.nnet.syntax.SourceFile;
 import dev.nnet.syntax.Span;
@@ -44,25 +46,156 @@ public final class Expansion {
     this.src = src;
   }
 
-  /** The file with its network expanded and its block definitions removed; a file without blocks or repeats comes back as it is. */
+  /** {@link #expand(Ast.File, FileAccess)} with imports read from the file's own folder. */
   public static Ast.File expand(Ast.File file) {
+    return expand(file, FileAccess.ownFolder());
+  }
+
+  /**
+   * The file with its imports read in, its network expanded and its block definitions removed; a file
+   * without imports, blocks or repeats comes back as it is. Imports may only read what {@code access} allows.
+   */
+  public static Ast.File expand(Ast.File file, FileAccess access) {
     boolean any = false;
     for (Ast.Item item : file.items()) {
-      if (item instanceof Ast.BlockDef || item instanceof Ast.Network n && usesRepeat(n.layers())) any = true;
+      if (item instanceof Ast.BlockDef || item instanceof Ast.Network n && usesRepeat(n.layers()) || isImport(item)) any = true;
     }
     if (!any) return file;
     Expansion e = new Expansion(file.source());
-    for (Ast.Item item : file.items()) {
+    List<Ast.Item> all = mergeImportedBlocks(e.imports(file, access, new ArrayDeque<>()));
+    for (Ast.Item item : all) {
       if (item instanceof Ast.BlockDef def) e.define(def);
       if (item instanceof Ast.Let let && let.search().isEmpty()) e.lets.put(let.name(), let.value());
     }
     List<Ast.Item> items = new ArrayList<>();
-    for (Ast.Item item : file.items()) {
+    for (Ast.Item item : all) {
       if (item instanceof Ast.BlockDef) continue;
       if (item instanceof Ast.Network n) item = new Ast.Network(e.layers(n.layers(), Map.of(), new Scope(null), null, null), n.span());
       items.add(item);
     }
     return new Ast.File(file.source(), items);
+  }
+
+  private static boolean isImport(Ast.Item item) {
+    return item instanceof Ast.Setting s && s.key().equals("import");
+  }
+
+  // ====================================================================== import
+
+  /** The longest file an import reads, and how deep imports may chain. */
+  static final int MAX_IMPORT_CHARS = 1 << 20, MAX_IMPORT_DEPTH = 16;
+  private static final java.util.Set<String> IMPORTABLE = java.util.Set.of("data", "training");
+
+  /** {@code file}'s items with each {@code import "path"} replaced by what that file defines, read in place. */
+  private List<Ast.Item> imports(Ast.File file, FileAccess access, Deque<java.nio.file.Path> chain) {
+    List<Ast.Item> out = new ArrayList<>();
+    for (Ast.Item item : file.items()) {
+      if (!isImport(item)) {
+        out.add(item);
+        continue;
+      }
+      Ast.Setting s = (Ast.Setting) item;
+      if (s.arguments().isPresent() || s.values().size() != 1 || !(s.values().get(0) instanceof Ast.Str path)) {
+        throw error(s.span(), "import takes one path in quotes", "e.g.  import \"fashion-data.nnet\"");
+      }
+      SourceFile from = s.span().file() != null ? s.span().file() : src;
+      String written = path.value();
+      java.nio.file.Path base = from.directory();
+      String problem = access.problem(written, base);
+      if (problem != null) throw error(path.span(), "'" + written + "' may not be imported: " + problem, access.hint());
+      java.nio.file.Path target = (base != null ? base : java.nio.file.Path.of("")).toAbsolutePath().resolve(written).normalize();
+      if (chain.contains(target) || target.equals(src.directory() == null ? null : src.directory().toAbsolutePath().resolve(
+          java.nio.file.Path.of(src.name()).getFileName()).normalize())) {
+        throw error(path.span(), "'" + written + "' imports itself, directly or through the files it imports", "an import cycle has no first file; remove one import");
+      }
+      if (chain.size() >= MAX_IMPORT_DEPTH) throw error(path.span(), "imports nested more than " + MAX_IMPORT_DEPTH + " deep", null);
+      String text;
+      try {
+        if (java.nio.file.Files.size(target) > MAX_IMPORT_CHARS) throw error(path.span(), "'" + written + "' is larger than " + MAX_IMPORT_CHARS + " bytes", null);
+        text = java.nio.file.Files.readString(target, java.nio.charset.StandardCharsets.UTF_8);
+      } catch (java.io.IOException | java.io.UncheckedIOException ex) {
+        throw error(path.span(), "cannot read '" + written + "'" + (java.nio.file.Files.exists(target) ? "" : ": no such file"),
+            "the path is relative to the importing file's folder");
+      }
+      String name = java.nio.file.Path.of(from.name()).resolveSibling(written).normalize().toString();
+      SourceFile imported = new SourceFile(name, text, target.getParent());
+      chain.push(target);
+      List<Ast.Item> items = imports(Parsing.parse(imported), access, chain);
+      chain.pop();
+      java.nio.file.Path here = base == null ? null : base.toAbsolutePath().normalize();
+      for (Ast.Item i : items) out.add(imported(i, imported, here));
+    }
+    return out;
+  }
+
+  /**
+   * A data { } or training { } block read from an import, and the same block written later (in the file, or
+   * a later import), are one block: the later one adds settings and replaces those it writes again, so a
+   * file imports the shared data and adds  validation 0.1  or its own augmentation.
+   */
+  private static List<Ast.Item> mergeImportedBlocks(List<Ast.Item> items) {
+    List<Ast.Item> out = new ArrayList<>();
+    Map<String, Integer> seen = new HashMap<>();
+    Map<String, Boolean> ownSeen = new HashMap<>();
+    for (Ast.Item item : items) {
+      if (item instanceof Ast.Block b && IMPORTABLE.contains(b.key())) {
+        boolean own = b.span().file() == null;
+        Integer at = seen.get(b.key());
+        // two blocks the file itself wrote stay two: the analysis reports the second
+        if (at != null && !(own && ownSeen.getOrDefault(b.key(), false))) {
+          Ast.Block first = (Ast.Block) out.get(at);
+          java.util.Set<String> again = new java.util.HashSet<>();
+          for (Ast.Setting st : b.settings()) again.add(st.key());
+          List<Ast.Setting> merged = new ArrayList<>();
+          for (Ast.Setting st : first.settings()) if (!again.contains(st.key())) merged.add(st);
+          merged.addAll(b.settings());
+          out.set(at, new Ast.Block(b.key(), merged, own ? b.span() : first.span()));
+          if (own) ownSeen.put(b.key(), true);
+          continue;
+        }
+        seen.put(b.key(), out.size());
+        if (own) ownSeen.put(b.key(), true);
+      }
+      out.add(item);
+    }
+    return out;
+  }
+
+  /** One item of an imported file, its spans marked with that file; a data block's folder made relative to the importing file's. */
+  private Ast.Item imported(Ast.Item item, SourceFile file, java.nio.file.Path importer) {
+    java.util.function.UnaryOperator<Span> in = sp -> sp.file() != null ? sp : sp.in(file);
+    if (item instanceof Ast.Let let) {
+      return new Ast.Let(let.name(), in.apply(let.nameSpan()), Relocate.expr(let.value(), in), let.search().map(x -> Relocate.expr(x, in)), in.apply(let.span()));
+    }
+    if (item instanceof Ast.BlockDef def) {
+      List<Ast.Param> params = def.params().stream()
+          .map(p -> new Ast.Param(p.name(), in.apply(p.span()), p.defaultValue().map(x -> Relocate.expr(x, in)))).toList();
+      return new Ast.BlockDef(def.name(), in.apply(def.nameSpan()), params, Relocate.layers(def.body(), in), in.apply(def.span()));
+    }
+    if (item instanceof Ast.Block b && IMPORTABLE.contains(b.key())) {
+      List<Ast.Setting> settings = new ArrayList<>(b.settings().stream().map(x -> Relocate.setting(x, in)).toList());
+      java.nio.file.Path there = file.directory().toAbsolutePath().normalize();
+      if (b.key().equals("data") && importer != null && !there.equals(importer)) {
+        String rel = importer.relativize(there).toString().replace('\\', '/');
+        boolean hasDir = false;
+        for (int i = 0; i < settings.size(); i++) {
+          Ast.Setting st = settings.get(i);
+          if (st.key().equals("dir") && st.values().size() == 1 && st.values().get(0) instanceof Ast.Str d) {
+            hasDir = true;
+            if (!java.nio.file.Path.of(d.value()).isAbsolute()) {
+              settings.set(i, new Ast.Setting("dir", st.keySpan(), st.arguments(), List.of(new Ast.Str(rel + "/" + d.value(), d.span())), st.span()));
+            }
+          }
+        }
+        if (!hasDir) settings.add(0, new Ast.Setting("dir", in.apply(b.span()), Optional.empty(), List.of(new Ast.Str(rel, in.apply(b.span()))), in.apply(b.span())));
+      }
+      return new Ast.Block(b.key(), settings, in.apply(b.span()));
+    }
+    String what = item instanceof Ast.Network ? "network { }" : item instanceof Ast.Block b ? b.key() + " { }"
+        : item instanceof Ast.Setting st ? "'" + st.key() + "'" : "'from ... load'";
+    Span at = item instanceof Ast.Setting st ? st.keySpan() : item.span();
+    throw error(in.apply(at), "an imported file gives blocks, let values, data { } and training { }; " + what + " belongs in the file that imports it",
+        "move it to the importing file");
   }
 
   private static boolean usesRepeat(List<Ast.Layer> layers) {

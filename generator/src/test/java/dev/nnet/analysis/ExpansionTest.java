@@ -7,8 +7,11 @@ import dev.nnet.syntax.CompileException;
 import dev.nnet.syntax.Parsing;
 import dev.nnet.syntax.Printer;
 import dev.nnet.syntax.SourceFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Blocks and repeat: what they expand to, how the layers are named, and the errors, positioned at both places. */
 class ExpansionTest {
@@ -135,5 +138,78 @@ class ExpansionTest {
   void aNumberFollowedByARangeStillReadsAsANumber() {
     Model m = AnalyzerTest.analyze("input [4]\nnetwork {\n  dropout(0.5)\n  repeat i in 1..2 { dense(2.) }\n}\nloss mse\n");
     assertEquals(3, m.layers().size());
+  }
+
+  static Model analyzeFile(Path file) throws Exception {
+    return Analyzer.analyze(Parsing.parse(SourceFile.read(file)));
+  }
+
+  static String errorsOfFile(Path file) {
+    return assertThrows(CompileException.class, () -> analyzeFile(file)).getMessage();
+  }
+
+  @Test
+  void anImportGivesBlocksLetValuesAndADataBlockTheFileAddsTo(@TempDir Path dir) throws Exception {
+    Files.createDirectories(dir.resolve("shared"));
+    Files.writeString(dir.resolve("shared/common.nnet"), """
+        let width = 6
+        block mlp(w) {
+          dense(w) -> tanh
+        }
+        data {
+          train csv("train.csv")
+          scale 1/255
+          validation 0.2
+        }
+        """);
+    Files.writeString(dir.resolve("net.nnet"), """
+        import "shared/common.nnet"
+        input [4]
+        network {
+          mlp(width)
+          dense(3)
+        }
+        loss softmax_cross_entropy
+        data {
+          validation 0.1
+        }
+        """);
+    Model m = analyzeFile(dir.resolve("net.nnet"));
+    assertEquals(List.of("mlp1_dense1", "mlp1_tanh1", "dense1"), m.layers().stream().map(Op::name).toList());
+    assertEquals(0.1, m.plan().data().validation(), "the file's own setting replaces the imported one");
+    assertEquals(1 / 255.0, m.plan().data().scale(), 1e-12, "and the others stay");
+    assertEquals("shared", m.plan().data().directory(), "the imported data block's paths stay relative to its own folder");
+  }
+
+  @Test
+  void errorsInAnImportedFileQuoteThatFile(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("blocks.nnet"), "block b(c) {\n  dense(c, strid: 2)\n}\n");
+    Files.writeString(dir.resolve("net.nnet"), "import \"blocks.nnet\"\ninput [4]\nnetwork {\n  b(3)\n}\nloss mse\n");
+    String msg = errorsOfFile(dir.resolve("net.nnet"));
+    assertTrue(msg.contains("blocks.nnet:2:12: error: dense has no option 'strid'"), msg);
+    assertTrue(msg.contains("  dense(c, strid: 2)"), "the imported file's line is quoted: " + msg);
+    assertTrue(msg.contains("in this use of `b` at") && msg.contains("net.nnet:4:3"), msg);
+
+    Files.writeString(dir.resolve("a.nnet"), "import \"b.nnet\"\n");
+    Files.writeString(dir.resolve("b.nnet"), "import \"a.nnet\"\n");
+    Files.writeString(dir.resolve("cycle.nnet"), "import \"a.nnet\"\ninput [4]\nnetwork {\n  dense(2)\n}\nloss mse\n");
+    assertTrue(errorsOfFile(dir.resolve("cycle.nnet")).contains("'a.nnet' imports itself"));
+
+    Files.writeString(dir.resolve("whole.nnet"), "input [4]\nnetwork {\n  dense(2)\n}\n");
+    Files.writeString(dir.resolve("takes.nnet"), "import \"whole.nnet\"\ninput [4]\nnetwork {\n  dense(2)\n}\nloss mse\n");
+    String whole = errorsOfFile(dir.resolve("takes.nnet"));
+    assertTrue(whole.contains("whole.nnet:1:1: error: an imported file gives blocks, let values, data { } and training { }; 'input' belongs in the file that imports it"), whole);
+
+    Files.writeString(dir.resolve("missing.nnet"), "import \"nowhere.nnet\"\ninput [4]\nnetwork {\n  dense(2)\n}\nloss mse\n");
+    assertTrue(errorsOfFile(dir.resolve("missing.nnet")).contains("cannot read 'nowhere.nnet': no such file"));
+    Files.writeString(dir.resolve("outside.nnet"), "import \"../elsewhere.nnet\"\ninput [4]\nnetwork {\n  dense(2)\n}\nloss mse\n");
+    assertTrue(errorsOfFile(dir.resolve("outside.nnet")).contains("may not be imported: it leads outside the .nnet file's folder"),
+        "imports follow the file-access policy");
+  }
+
+  @Test
+  void textFromMemoryImportsNothingWithoutAFolder() {
+    String msg = AnalyzerTest.errors("import \"x.nnet\"\ninput [4]\nnetwork {\n  dense(2)\n}\nloss mse\n");
+    assertTrue(msg.contains("may not be imported"), msg);
   }
 }

@@ -32,6 +32,7 @@ public record Diagnostic(Severity severity, SourceFile source, Span span, String
 
   public String format() {
     StringBuilder sb = new StringBuilder();
+    SourceFile source = span.file() != null ? span.file() : this.source;
     sb.append(source.name());
     if (span.known()) sb.append(':').append(span.line()).append(':').append(span.column());
     sb.append(": ").append(severity.label()).append(": ").append(message).append('\n');
@@ -47,7 +48,8 @@ public record Diagnostic(Severity severity, SourceFile source, Span span, String
       sb.append("  ").append(" ".repeat(prefix.length() + col - from)).append("^".repeat(len)).append('\n');
     }
     for (Span.Use use = span.via(); use != null; use = use.at().via()) {
-      sb.append("  in this use of `").append(use.block()).append("` at ").append(source.name()).append(':').append(use.at()).append('\n');
+      SourceFile at = use.at().file() != null ? use.at().file() : this.source;
+      sb.append("  in this use of `").append(use.block()).append("` at ").append(at.name()).append(':').append(use.at()).append('\n');
     }
     if (hint != null && !hint.isEmpty()) sb.append("  hint: ").append(hint).append('\n');
     return sb.toString();

@@ -87,7 +87,7 @@ abstract class AbstractNnetMojo extends AbstractMojo {
   }
 
   private void report(Diagnostic d, int severity) {
-    File file = new File(d.source().name());
+    File file = new File((d.span().file() != null ? d.span().file() : d.source()).name()); // an imported file's error is that file's
     buildContext.addMessage(file, d.span().line(), d.span().column(), d.message() + (d.hint() == null ? "" : " (" + d.hint() + ")"), severity, null);
     String text = d.format().stripTrailing();
     if (severity == BuildContext.SEVERITY_ERROR) getLog().error(text);
