@@ -22,13 +22,14 @@ import picocli.CommandLine.Command;
         "  nnet diagnose samples/depth-uniform.nnet                    vanishing signal, layer by layer",
         "  nnet gradcheck samples/gradcheck/residual.nnet              gradients against finite differences",
         "  nnet bench samples/fashion-mlp.nnet                         samples/s and GFLOP/s",
+        "  nnet fmt --write my.nnet                                    the canonical layout",
         "  nnet generate samples/iris.nnet -o src/main/java --package com.example",
         "",
         "'nnet help COMMAND' explains a command and its options.",
         ""},
     footer = {"", "Exit codes: 0 success, 1 an error in the file, the data or a checkpoint, 2 a bad command line, 3 an internal error.",
         "The language: docs/language.md."},
-    subcommands = {CheckCommand.class, GenerateCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, BenchCommand.class, ScheduleCommand.class, GradcheckCommand.class, DiagnoseCommand.class,
+    subcommands = {CheckCommand.class, FmtCommand.class, GenerateCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, BenchCommand.class, ScheduleCommand.class, GradcheckCommand.class, DiagnoseCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -90,7 +90,7 @@ UNTERMINATED_STRING : '"' (~["\\\r\n] | '\\' ~[\r\n])* ;
 IDENT     : [a-zA-Z_] [a-zA-Z_0-9]* ;
 
 NL        : ('\r'? '\n' | '\r') { if (nesting > 0) skip(); } ;
-COMMENT   : '#' ~[\r\n]* -> skip ;
+COMMENT   : '#' ~[\r\n]* -> channel(HIDDEN) ;   // kept for nnet fmt; the parser never sees it
 WS        : [ \t\f]+ -> skip ;
 UNKNOWN_CHAR : . ;
 
