@@ -28,8 +28,10 @@ item      : LET name=IDENT ASSIGN init=expr (SEARCH domain=expr)?           # le
 layers    : NL* (chain (NL+ chain)*)? NL* ;
 chain     : layer (NL* ARROW NL* layer)* ;
 layer     : REPEAT (var=IDENT IN)? from=expr (DOTDOT to=expr)? LBRACE layers RBRACE   # repeatLayer
-          | op=IDENT arguments? (LBRACE layers RBRACE)? (AS alias=IDENT)?                # opLayer
+          | op=IDENT arguments? (LBRACE layers RBRACE)? (AS alias=layerName)?            # opLayer
           ;
+/* The words that came with blocks may still name a layer, as they could before: dense(64) as block. */
+layerName : IDENT | BLOCK | REPEAT | IN ;
 
 /* block name(param, param: default) { layers }: a reusable piece of network, used like an operation. */
 params    : LPAREN (param (COMMA param)* COMMA?)? RPAREN ;
