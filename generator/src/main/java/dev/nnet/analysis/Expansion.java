@@ -86,6 +86,43 @@ public final class Expansion {
   static final int MAX_IMPORT_CHARS = 1 << 20, MAX_IMPORT_DEPTH = 16;
   private static final java.util.Set<String> IMPORTABLE = java.util.Set.of("data", "training");
 
+  /**
+   * The files {@code source} imports, directly or through others, as absolute paths, best effort: what cannot
+   * be read or parsed is left out (compiling the file reports it). For build tools: a file must be generated
+   * again when one of these changes, and a file another one imports is a library, not a network.
+   */
+  public static List<java.nio.file.Path> importedFiles(SourceFile source) {
+    List<java.nio.file.Path> out = new ArrayList<>();
+    collectImports(source, out);
+    return out;
+  }
+
+  private static void collectImports(SourceFile source, List<java.nio.file.Path> out) {
+    if (source.directory() == null || out.size() > 4 * MAX_IMPORT_DEPTH) return;
+    Ast.File file;
+    try {
+      file = Parsing.parse(source);
+    } catch (CompileException e) {
+      return;
+    }
+    for (Ast.Item item : file.items()) {
+      if (!isImport(item) || !(((Ast.Setting) item).values().size() == 1 && ((Ast.Setting) item).values().get(0) instanceof Ast.Str path)) continue;
+      java.nio.file.Path target;
+      try {
+        target = source.directory().toAbsolutePath().resolve(path.value()).normalize();
+      } catch (java.nio.file.InvalidPathException e) {
+        continue;
+      }
+      if (out.contains(target) || !java.nio.file.Files.isRegularFile(target)) continue;
+      out.add(target);
+      try {
+        collectImports(new SourceFile(target.toString(), java.nio.file.Files.readString(target), target.getParent()), out);
+      } catch (java.io.IOException e) {
+        // left out: compiling the importing file reports it
+      }
+    }
+  }
+
   /** {@code file}'s items with each {@code import "path"} replaced by what that file defines, read in place. */
   private List<Ast.Item> imports(Ast.File file, FileAccess access, Deque<java.nio.file.Path> chain) {
     List<Ast.Item> out = new ArrayList<>();

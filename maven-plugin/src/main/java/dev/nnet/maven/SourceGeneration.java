@@ -24,8 +24,9 @@ import java.util.stream.Stream;
 /**
  * The work of the plugin, free of Maven: every .nnet file under a source folder becomes Java source under
  * an output folder, in the package of its sub-folder. It is incremental: a file is generated again only
- * when its text, the options or the plugin version changed (content hashes kept in a status file), and
- * the outputs of removed files are deleted.
+ * when its text, the text of a file it imports, the options or the plugin version changed (content hashes
+ * kept in a status file), and the outputs of removed files are deleted. A file another one imports is a
+ * library of blocks, data and let values, and is not generated on its own.
  */
 public final class SourceGeneration {
 
@@ -62,10 +63,26 @@ public final class SourceGeneration {
         s.filter(p -> p.toString().endsWith(".nnet") && Files.isRegularFile(p)).forEach(p -> files.put(sources.relativize(p).toString().replace('\\', '/'), p));
       }
     }
+    // what each file imports: a change there regenerates it, and a file another imports is a library (its
+    // blocks, data and let values), not a network of its own
+    Map<String, List<Path>> imports = new TreeMap<>();
+    java.util.Set<Path> libraries = new java.util.HashSet<>();
+    for (Map.Entry<String, Path> f : files.entrySet()) {
+      Path p = f.getValue();
+      List<Path> closure = dev.nnet.analysis.Expansion.importedFiles(
+          new SourceFile(p.toString(), Files.readString(p, StandardCharsets.UTF_8), p.toAbsolutePath().getParent()));
+      imports.put(f.getKey(), closure);
+      libraries.addAll(closure);
+    }
     for (Map.Entry<String, Path> f : files.entrySet()) {
       String key = f.getKey();
+      if (libraries.contains(f.getValue().toAbsolutePath().normalize())) continue; // its outputs, if any from before, are deleted below
       String text = Files.readString(f.getValue(), StandardCharsets.UTF_8);
-      String hash = sha256(text + "\n" + options.fingerprint());
+      StringBuilder imported = new StringBuilder();
+      for (Path i : imports.get(key)) {
+        imported.append('\n').append(i).append('\n').append(Files.isRegularFile(i) ? Files.readString(i, StandardCharsets.UTF_8) : "");
+      }
+      String hash = sha256(text + imported + "\n" + options.fingerprint());
       String[] before = previous.getProperty(key, "").split("\\|", -1);
       List<String> outputs = before.length > 1 ? List.of(before).subList(1, before.length) : List.of();
       if (!options.force() && before[0].equals(hash) && outputs.stream().allMatch(o -> Files.exists(output.resolve(o)))) {
@@ -97,7 +114,7 @@ public final class SourceGeneration {
     }
     // outputs of .nnet files that are gone
     for (String key : previous.stringPropertyNames()) {
-      if (files.containsKey(key)) continue;
+      if (files.containsKey(key) && next.containsKey(key)) continue;
       String[] parts = previous.getProperty(key).split("\\|");
       for (int i = 1; i < parts.length; i++) if (Files.deleteIfExists(output.resolve(parts[i]))) deleted.add(output.resolve(parts[i]));
     }

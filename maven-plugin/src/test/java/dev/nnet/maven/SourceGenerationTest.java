@@ -49,6 +49,21 @@ class SourceGenerationTest {
     return Files.writeString(p, text);
   }
 
+  @Test
+  void anImportedFileIsALibraryAndItsChangesRegenerateTheFilesThatImportIt() throws IOException {
+    write("com/x/shared.nnet", "block mlp(w) {\n  dense(w) -> relu\n}\n");
+    write("com/x/net.nnet", "model Net\nimport \"shared.nnet\"\ninput [4]\nnetwork {\n  mlp(8)\n  dense(3)\n}\nloss softmax_cross_entropy\n");
+    SourceGeneration.Result first = run(false, false);
+    assertEquals(List.of(), first.errors(), "the library is not compiled as a network");
+    assertEquals(1, first.generated().size());
+    assertTrue(Files.readString(out().resolve("com/x/Net.java")).contains("mlp1_dense1"));
+    assertEquals(1, run(false, false).upToDate().size(), "nothing changed");
+    write("com/x/shared.nnet", "block mlp(w) {\n  dense(w) -> tanh\n}\n");
+    SourceGeneration.Result again = run(false, false);
+    assertEquals(1, again.generated().size(), "the imported file changed: the importer is generated again");
+    assertTrue(Files.readString(out().resolve("com/x/Net.java")).contains("mlp1_tanh1"));
+  }
+
   /** Issue 18: a .nnet file in a project may name data inside the project only. */
   @Test
   void dataPathsStayInsideTheProject() throws IOException {
