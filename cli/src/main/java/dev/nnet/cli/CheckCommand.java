@@ -100,6 +100,7 @@ final class CheckCommand implements Callable<Integer> {
     StringBuilder aug = new StringBuilder();
     for (TrainingPlan.Augment a : d.augment()) aug.append(aug.length() > 0 ? ", " : "").append(a.kind()).append(a.kind().equals("mirror") ? "" : "(" + num(a.amount()) + ")");
     out.printf("  augment     %s%n", aug.length() == 0 ? "none" : aug);
+    for (TrainingPlan.Transfer t : p.transfers()) out.printf("  load        from \"%s\": %s%n", t.path(), String.join(", ", t.tensors()));
     out.printf("  precision   %s%n", m.precision().keyword());
     out.printf("  kernels     %s%n", VectorSupport.lanes(m.precision()).map(l -> "Vector API, " + l + " lanes")
         .orElse("plain Java (start the JVM with --add-modules jdk.incubator.vector for Vector API kernels)"));

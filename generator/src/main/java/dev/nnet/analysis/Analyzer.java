@@ -42,6 +42,7 @@ public final class Analyzer extends Values {
   private final TrainingChecks trainingChecks = new TrainingChecks(state);
   private final DataChecks dataChecks = new DataChecks(state);
   private final Lints lints = new Lints(state);
+  private final TransferChecks transferChecks = new TransferChecks(state);
 
   private Analyzer(SourceFile src, FileAccess fileAccess) {
     super(new State(src, fileAccess));
@@ -73,6 +74,7 @@ public final class Analyzer extends Values {
     boolean lossSeen = false;
     Precision precision = Precision.FLOAT32;
     Ast.Block training = null, data = null;
+    List<Ast.FromLoad> transfers = new ArrayList<>();
     for (Ast.Item item : file.items()) {
       if (item instanceof Ast.Let let) {
         let(let);
@@ -80,7 +82,7 @@ public final class Analyzer extends Values {
         if (network != null) error(n.span(), "a second network block", "a file describes one network; merge the blocks");
         network = n;
       } else if (item instanceof Ast.FromLoad f) {
-        later(f.span(), "loading weights from a checkpoint ('from ... load')", "transfer learning");
+        transfers.add(f);
       } else if (item instanceof Ast.Block b) {
         switch (b.key()) {
           case "training" -> {
@@ -146,9 +148,12 @@ public final class Analyzer extends Values {
     lints.check(loss, layers);
     failOnErrors();
 
+    List<TrainingPlan.Transfer> loads = transferChecks.transfers(transfers, layers);
+    failOnErrors();
+
     String className = name != null ? name : defaultName();
     TrainingPlan plan = new TrainingPlan(t.epochs(), t.seed(), t.shuffle(), t.optimizer().lr(), t.optimizer().describe(), d, t.schedule(),
-        t.stopping(), t.checkpointEvery());
+        t.stopping(), t.checkpointEvery(), List.copyOf(loads));
     return new Model(className, src, input, List.copyOf(layers), loss, t.optimizer(), t.batch(), precision, plan, t.regularization(), List.copyOf(warnings),
         Map.copyOf(networkChecks.origins));
   }

@@ -280,9 +280,22 @@ public final class NetworkEmitter {
         .indent().add("$T.asList(tensorTable()),\n", java.util.Arrays.class)
         .add("$L, $S, $S,\n", model.parameterCount(), ctx.vector() ? "vector:" + ctx.lanes() : "plain", ctx.layout().signature())
         .add("new $T($L, $LL, $L, $L, $S, $L,\n", PLAN, plan.epochs(), plan.seed(), plan.shuffle(), plan.learningRate(), plan.optimizer(), data)
-        .add("$L, $L, $L),\n", schedule(plan), stopping(plan), plan.checkpointEvery())
+        .add("$L, $L, $L$L),\n", schedule(plan), stopping(plan), plan.checkpointEvery(), transfers(plan))
         .add("$T.layers(layerTable()))", NETWORK_SPEC)
         .unindent().build();
+  }
+
+  /** {@code from ... load} lines, as the plan's last argument; nothing when there are none. Paths and names as escaped literals. */
+  private static CodeBlock transfers(TrainingPlan plan) {
+    if (plan.transfers().isEmpty()) return CodeBlock.of("");
+    CodeBlock.Builder b = CodeBlock.builder().add(",\n$T.transfers(", PLAN);
+    for (int i = 0; i < plan.transfers().size(); i++) {
+      TrainingPlan.Transfer t = plan.transfers().get(i);
+      b.add(i > 0 ? ", " : "").add("new $T($S, $T.names(", PLAN.nestedClass("Transfer"), t.path(), PLAN);
+      for (int j = 0; j < t.tensors().size(); j++) b.add(j > 0 ? ", $S" : "$S", t.tensors().get(j));
+      b.add("))");
+    }
+    return b.add(")").build();
   }
 
   /**

@@ -19,7 +19,8 @@ file      : NL* (item (NL+ item)*)? NL* EOF ;
 item      : LET name=IDENT ASSIGN init=expr (SEARCH domain=expr)?           # letItem
           | NETWORK LBRACE layers RBRACE                                    # networkItem
           | key=IDENT LBRACE NL* (setting (NL+ setting)*)? NL* RBRACE       # blockItem
-          | FROM path=STRING LOAD names+=IDENT (COMMA names+=IDENT)*        # fromItem
+          | FROM path=STRING LOAD names+=layerName (COMMA names+=layerName)*
+                (except=IDENT excluded+=layerName (COMMA excluded+=layerName)*)?   # fromItem
           | BLOCK name=IDENT params? LBRACE layers RBRACE                   # blockDefItem
           | setting                                                         # settingItem
           ;

@@ -53,10 +53,14 @@ public interface Ast {
   /** A block's parameter: required, or with its default value. */
   record Param(String name, Span span, Optional<Expr> defaultValue) implements Ast {}
 
-  /** {@code from "path" load a, b}: transfer learning, weights by layer name. */
-  record FromLoad(String path, Span pathSpan, List<Name> layers, Span span) implements Item {
+  /**
+   * {@code from "path" load a, b} or {@code from "path" load all except c}: transfer learning, weights by
+   * layer name ({@code layers} is then {@code all}, and {@code except} the layers left out).
+   */
+  record FromLoad(String path, Span pathSpan, List<Name> layers, List<Name> except, Span span) implements Item {
     public FromLoad {
       layers = List.copyOf(layers);
+      except = List.copyOf(except);
     }
   }
 

@@ -220,9 +220,14 @@ public final class Parsing {
         return new Ast.Block(block.key.getText(), settings, span(block));
       }
       if (ctx instanceof FromItemContext from) {
-        List<Ast.Name> names = new ArrayList<>();
-        for (Token t : from.names) names.add(new Ast.Name(t.getText(), span(t)));
-        return new Ast.FromLoad(string(from.path), span(from.path), names, span(from));
+        List<Ast.Name> names = new ArrayList<>(), except = new ArrayList<>();
+        for (LayerNameContext t : from.names) names.add(new Ast.Name(t.getText(), span(t)));
+        for (LayerNameContext t : from.excluded) except.add(new Ast.Name(t.getText(), span(t)));
+        if (from.except != null && !(from.except.getText().equals("except") && names.size() == 1 && names.get(0).name().equals("all"))) {
+          throw new CompileException(Diagnostic.error(source, span(from.except), "unexpected name '" + from.except.getText() + "'",
+              "write  load a, b  or  load all except c, d"));
+        }
+        return new Ast.FromLoad(string(from.path), span(from.path), names, except, span(from));
       }
       if (ctx instanceof BlockDefItemContext def) {
         List<Ast.Param> params = new ArrayList<>();

@@ -48,6 +48,39 @@ public final class StateDict {
   public static final String NNET_PREFIX = "nnet.";
 
   /**
+   * Replaces the tensors named {@code names} with the file's (transfer learning): each must be in the file
+   * with its PyTorch shape and finite values, or nothing is changed. The file may hold other tensors.
+   */
+  public static void loadTensors(Network net, Path path, List<String> names) {
+    Map<String, Npz.Array> arrays = Npz.read(path);
+    for (String name : names) {
+      ParamTensor t = net.spec().tensor(name);
+      Npz.Array a = arrays.get(name);
+      if (t == null) throw new NnetException(net.spec().modelName() + " has no tensor " + name, "the .nnet file names the layers to load");
+      if (a == null) {
+        throw new NnetException(path + " has no " + name + " (it holds: " + String.join(", ", arrays.keySet()) + ")",
+            "the file changed since the .nnet file was checked; export the base model's weights again");
+      }
+      if (!Arrays.equals(a.shape(), torchShape(t))) {
+        throw new NnetException(path + ": " + name + " is " + a.shapeText() + ", the layer needs " + Arrays.toString(torchShape(t)), null);
+      }
+      for (double v : a.data()) {
+        if (!Double.isFinite(v) || (net.spec().precision() == Precision.FLOAT32 && !Float.isFinite((float) v))) {
+          throw new NnetException(path + ": " + name + " holds " + v, "the weights come from a diverged run; export them from a finite one");
+        }
+      }
+    }
+    Arena p = net.parameters();
+    for (String name : names) {
+      ParamTensor t = net.spec().tensor(name);
+      double[] v = arrays.get(name).data();
+      int[] s = t.shape();
+      for (int i = 0; i < v.length; i++) p.set(t.offset() + (t.storedTransposed() ? (i % s[0]) * s[1] + i / s[0] : i), v[i]);
+    }
+    net.parametersChanged();
+  }
+
+  /**
    * Loads every parameter from {@code path}; names and shapes must match exactly, and every value must be
    * finite, or nothing is changed. Returns the file's arrays, whose {@code nnet.}-prefixed extras the caller reads.
    */

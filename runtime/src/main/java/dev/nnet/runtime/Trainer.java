@@ -119,8 +119,22 @@ public final class Trainer {
     return this;
   }
 
+  // whether the file's 'from ... load' weights are in (they go in before the first step of a fresh start)
+  private boolean transferred;
+
+  /** Loads the tensors the file's {@code from "..." load ...} lines name over the initialization. */
+  private void transfer() {
+    for (TrainingPlan.Transfer t : spec.plan().transfers()) {
+      fileAccess.checkOpen(dataDirectory, t.path());
+      Path file = dataDirectory == null ? Path.of(t.path()) : dataDirectory.resolve(t.path());
+      StateDict.loadTensors(net, file, t.tensors());
+    }
+    transferred = true;
+  }
+
   /** Re-initializes the parameters from another seed (the file's seed is the default). */
   public Trainer reinitialize(long seed) {
+    transferred = false;
     net.initialize(seed);
     position = Checkpoint.Position.start(Rng.derive(seed, SHUFFLE_STREAM), Rng.derive(seed, AUGMENT_STREAM));
     preprocessor = null;
@@ -145,6 +159,7 @@ public final class Trainer {
 
   private TrainingReport train(Dataset train, Dataset validation, Dataset test) {
     TrainingPlan plan = spec.plan();
+    if (position.stepsDone() == 0 && !transferred) transfer();
     int batch = spec.batchSize();
     int stepsPerEpoch = train.rows() / batch;
     if (stepsPerEpoch == 0) {

@@ -8,7 +8,31 @@ import java.util.Map;
  * so a trainer compiled at build time knows how to train itself.
  */
 public record TrainingPlan(int epochs, long seed, boolean shuffle, double learningRate, String optimizer,
-                           Data data, List<Stage> schedule, EarlyStopping earlyStopping, int checkpointEvery) {
+                           Data data, List<Stage> schedule, EarlyStopping earlyStopping, int checkpointEvery, List<Transfer> transfers) {
+
+  public TrainingPlan(int epochs, long seed, boolean shuffle, double learningRate, String optimizer,
+                      Data data, List<Stage> schedule, EarlyStopping earlyStopping, int checkpointEvery) {
+    this(epochs, seed, shuffle, learningRate, optimizer, data, schedule, earlyStopping, checkpointEvery, List.of());
+  }
+
+  /**
+   * {@code from "path" load ...}: before the first step, these tensors (state_dict names) are replaced by the
+   * file's, over the initialization.
+   *
+   * @param path    a PyTorch-layout .npz state_dict, as written; relative to the .nnet file's folder
+   * @param tensors the tensors to take, each checked against the file when the .nnet file was compiled
+   */
+  public record Transfer(String path, List<String> tensors) {}
+
+  /** Transfers, for generated code. */
+  public static List<Transfer> transfers(Transfer... t) {
+    return List.of(t);
+  }
+
+  /** Names, for generated code. */
+  public static List<String> names(String... n) {
+    return List.of(n);
+  }
 
   /**
    * One stage of the learning-rate schedule; stages run one after another ({@code warmup(...) then cosine(...)}).

@@ -1,0 +1,106 @@
+package dev.nnet.tests;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.nnet.NnetCompiler;
+import dev.nnet.runtime.Arena;
+import dev.nnet.runtime.Dataset;
+import dev.nnet.runtime.Network;
+import dev.nnet.runtime.ParamTensor;
+import dev.nnet.runtime.Trainer;
+import dev.nnet.syntax.CompileException;
+import dev.nnet.syntax.SourceFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** from "base.npz" load ...: the named layers start from the base model's weights, the others from their init. */
+class TransferTest {
+  static final String BASE = """
+      model Base
+      input [1, 6, 6]
+      network {
+        conv(4, kernel: 3, pad: 1) as features -> batchnorm as norm -> relu
+        flatten
+        dense(8) as hidden -> tanh
+        dense(3) as scores
+      }
+      loss softmax_cross_entropy
+      training {
+        batch 8
+        seed 2
+      }
+      """;
+
+  static Dataset data(int classes, long seed) {
+    Random r = new Random(seed);
+    float[] x = new float[64 * 36];
+    int[] y = new int[64];
+    for (int i = 0; i < x.length; i++) x[i] = r.nextFloat();
+    for (int i = 0; i < y.length; i++) y[i] = r.nextInt(classes);
+    return Dataset.classification("random", 36, x, y, classes);
+  }
+
+  static double[] tensor(Network net, String name) {
+    ParamTensor t = net.spec().tensor(name);
+    Arena p = net.parameters();
+    double[] v = new double[t.size()];
+    for (int i = 0; i < v.length; i++) v[i] = p.get(t.offset() + i);
+    return v;
+  }
+
+  Path base(Path dir) {
+    Trainer base = NnetCompiler.defaults().compile(SourceFile.of("base.nnet", BASE)).newTrainer().epochs(2);
+    base.fit(data(3, 1), null, null);
+    Path npz = dir.resolve("base.npz");
+    base.exportWeights(npz);
+    return npz;
+  }
+
+  static SourceFile file(Path dir, String name, String text) throws Exception {
+    return SourceFile.read(Files.writeString(dir.resolve(name), text));
+  }
+
+  @Test
+  void theNamedLayersStartFromTheBaseModel(@TempDir Path dir) throws Exception {
+    Network baseNet = NnetCompiler.defaults().compile(SourceFile.of("base.nnet", BASE)).newNetwork();
+    base(dir);
+    dev.nnet.runtime.StateDict.load(baseNet, dir.resolve("base.npz"));
+    String fine = BASE.replace("model Base", "model Fine\nfrom \"base.npz\" load all except scores").replace("dense(3) as scores", "dense(2) as scores");
+    NnetCompiler.Compiled c = NnetCompiler.defaults().compile(file(dir, "fine.nnet", fine));
+    Trainer t = c.newTrainer().maxSteps(0);
+    Network fresh = c.newNetwork();
+    fresh.initialize(2);
+    t.fit(data(2, 5), null, null);
+    for (String name : new String[] {"features.weight", "features.bias", "norm.weight", "norm.running_mean", "norm.running_var", "hidden.weight", "hidden.bias"}) {
+      assertArrayEquals(tensor(baseNet, name), tensor(t.network(), name), name + " comes from base.npz");
+    }
+    assertArrayEquals(tensor(fresh, "scores.weight"), tensor(t.network(), "scores.weight"), "scores keeps its own initialization");
+
+    t.maxSteps(Long.MAX_VALUE).epochs(2).fit(data(2, 5), null, null);
+    assertFalse(java.util.Arrays.equals(tensor(baseNet, "hidden.weight"), tensor(t.network(), "hidden.weight")), "and then it trains");
+  }
+
+  @Test
+  void whatCannotBeLoadedIsAPositionedErrorAtCheck(@TempDir Path dir) throws Exception {
+    base(dir);
+    String wider = BASE.replace("model Base", "model Fine\nfrom \"base.npz\" load hidden, scores").replace("dense(8) as hidden", "dense(10) as hidden");
+    String msg = assertThrows(CompileException.class, () -> NnetCompiler.defaults().check(file(dir, "a.nnet", wider))).getMessage();
+    assertTrue(msg.contains("a.nnet:2:22: error: 'base.npz' holds hidden.weight as [8, 144]; hidden needs [10, 144]"), msg);
+    assertTrue(msg.contains("'base.npz' holds scores.weight as [3, 8]; scores needs [3, 10]"), msg);
+
+    String unknown = BASE.replace("model Base", "model Fine\nfrom \"base.npz\" load hiden");
+    msg = assertThrows(CompileException.class, () -> NnetCompiler.defaults().check(file(dir, "b.nnet", unknown))).getMessage();
+    assertTrue(msg.contains("no layer named 'hiden'") && msg.contains("the layers with weights: features, norm, hidden, scores"), msg);
+
+    String ckpt = BASE.replace("model Base", "model Fine\nfrom \"base.ckpt\" load hidden");
+    msg = assertThrows(CompileException.class, () -> NnetCompiler.defaults().check(file(dir, "c.nnet", ckpt))).getMessage();
+    assertTrue(msg.contains("'base.ckpt' is not a .npz state_dict"), msg);
+
+    String missing = BASE.replace("model Base", "model Fine\nfrom \"nothing.npz\" load hidden");
+    msg = assertThrows(CompileException.class, () -> NnetCompiler.defaults().check(file(dir, "d.nnet", missing))).getMessage();
+    assertTrue(msg.contains("d.nnet:2:6: error:"), msg);
+  }
+}

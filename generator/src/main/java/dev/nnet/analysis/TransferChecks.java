@@ -1,0 +1,103 @@
+package dev.nnet.analysis;
+
+import dev.nnet.runtime.NnetException;
+import dev.nnet.runtime.Npz;
+import dev.nnet.runtime.TrainingPlan;
+import dev.nnet.syntax.Ast;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code from "base.npz" load a, b} and {@code from "base.npz" load all except c}: which tensors each line
+ * takes from which file, checked now against the file itself (each layer exists and has parameters; the
+ * file holds each of its tensors with the shape the layer needs), so a fine-tune fails at check, with a
+ * position, rather than after its data is loaded.
+ */
+final class TransferChecks extends Values {
+  TransferChecks(State state) {
+    super(state);
+  }
+
+  List<TrainingPlan.Transfer> transfers(List<Ast.FromLoad> lines, List<Op> layers) {
+    List<TrainingPlan.Transfer> out = new ArrayList<>();
+    Map<String, Op> byName = new LinkedHashMap<>();
+    for (Op op : layers) if (!op.params().isEmpty()) byName.put(op.name(), op);
+    for (Ast.FromLoad line : lines) {
+      Map<String, Npz.Array> file = read(line);
+      if (file == null) continue;
+      Set<String> chosen = new LinkedHashSet<>();
+      boolean all = line.layers().size() == 1 && line.layers().get(0).name().equals("all") && !byName.containsKey("all");
+      if (all) {
+        chosen.addAll(byName.keySet());
+        for (Ast.Name n : line.except()) {
+          if (!chosen.remove(n.name())) error(n.span(), unknown(n.name(), layers), "the layers with weights: " + String.join(", ", byName.keySet()));
+        }
+      } else {
+        for (Ast.Name n : line.layers()) {
+          if (!byName.containsKey(n.name())) error(n.span(), unknown(n.name(), layers), "the layers with weights: " + String.join(", ", byName.keySet()));
+          else chosen.add(n.name());
+        }
+      }
+      List<String> tensors = new ArrayList<>();
+      for (String layer : chosen) {
+        Op op = byName.get(layer);
+        for (Op.Param p : op.params()) {
+          String name = layer + p.suffix();
+          Npz.Array a = file.get(name);
+          int[] dims = p.dims();
+          if (p.transposed()) dims = new int[] {dims[1], dims[0]}; // stored [in][out]; the file is PyTorch's [out, in]
+          Ast.Name where = line.layers().stream().filter(n -> n.name().equals(layer)).findFirst().orElse(line.layers().get(0));
+          if (a == null) {
+            error(where.span(), "'" + line.path() + "' has no " + name + " " + Arrays.toString(dims), "it holds the layers: " + layersIn(file));
+          } else if (!Arrays.equals(a.shape(), dims)) {
+            error(where.span(), "'" + line.path() + "' holds " + name + " as " + a.shapeText() + "; " + layer + " needs " + Arrays.toString(dims),
+                "the layer's size differs from the base model's: load only the layers that match (load all except " + layer + ")");
+          } else {
+            tensors.add(name);
+          }
+        }
+      }
+      out.add(new TrainingPlan.Transfer(line.path(), List.copyOf(tensors)));
+    }
+    return out;
+  }
+
+  private String unknown(String name, List<Op> layers) {
+    for (Op op : layers) if (op.name().equals(name)) return "layer '" + name + "' has no weights to load";
+    return "no layer named '" + name + "'";
+  }
+
+  private static String layersIn(Map<String, Npz.Array> file) {
+    Set<String> names = new LinkedHashSet<>();
+    for (String k : file.keySet()) if (k.contains(".") && !k.startsWith("nnet.")) names.add(k.substring(0, k.indexOf('.')));
+    return names.isEmpty() ? "none" : String.join(", ", names);
+  }
+
+  /** The file's arrays, or null after an error: it must be a .npz the file-access policy lets this file read. */
+  private Map<String, Npz.Array> read(Ast.FromLoad line) {
+    String written = line.path();
+    if (!written.endsWith(".npz")) {
+      error(line.pathSpan(), "'" + written + "' is not a .npz state_dict",
+          "write the base model's weights with  nnet train base.nnet --save-weights base.npz  (or torch: numpy.savez of its state_dict) and load that");
+      return null;
+    }
+    String problem = state.fileAccess.problem(written, src.directory());
+    if (problem != null) {
+      error(line.pathSpan(), "'" + written + "' may not be read: " + problem, state.fileAccess.hint());
+      return null;
+    }
+    Path path = src.directory() == null ? Path.of(written) : src.directory().resolve(written);
+    try {
+      return Npz.read(path);
+    } catch (NnetException e) {
+      error(line.pathSpan(), e.getMessage(), e.hint());
+      return null;
+    }
+  }
+}
