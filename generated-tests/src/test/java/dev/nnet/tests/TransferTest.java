@@ -84,6 +84,25 @@ class TransferTest {
   }
 
   @Test
+  void frozenLayersKeepTheBaseWeightsWhileTheRestLearns(@TempDir Path dir) throws Exception {
+    Network baseNet = NnetCompiler.defaults().compile(SourceFile.of("base.nnet", BASE)).newNetwork();
+    base(dir);
+    dev.nnet.runtime.StateDict.load(baseNet, dir.resolve("base.npz"));
+    String fine = BASE.replace("model Base", "model Fine\nfrom \"base.npz\" load features, hidden\nfreeze features, hidden")
+        .replace("dense(3) as scores", "dense(2) as scores");
+    Trainer t = NnetCompiler.defaults().compile(file(dir, "fine.nnet", fine)).newTrainer().epochs(2);
+    double[] scoresBefore = tensor(t.network(), "scores.weight");
+    t.fit(data(2, 5), null, null);
+    for (String name : new String[] {"features.weight", "features.bias", "hidden.weight", "hidden.bias"}) {
+      assertArrayEquals(tensor(baseNet, name), tensor(t.network(), name), name + " is frozen at base.npz's values");
+    }
+    assertFalse(java.util.Arrays.equals(scoresBefore, tensor(t.network(), "scores.weight")), "scores learns");
+    String msg = assertThrows(CompileException.class, () -> NnetCompiler.defaults().check(file(dir, "e.nnet",
+        BASE.replace("model Base", "model Fine\nfreeze norm, nothing")))).getMessage();
+    assertTrue(msg.contains("'norm' cannot be frozen yet") && msg.contains("no layer named 'nothing'"), msg);
+  }
+
+  @Test
   void whatCannotBeLoadedIsAPositionedErrorAtCheck(@TempDir Path dir) throws Exception {
     base(dir);
     String wider = BASE.replace("model Base", "model Fine\nfrom \"base.npz\" load hidden, scores").replace("dense(8) as hidden", "dense(10) as hidden");

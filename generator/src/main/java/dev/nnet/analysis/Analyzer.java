@@ -75,6 +75,7 @@ public final class Analyzer extends Values {
     Precision precision = Precision.FLOAT32;
     Ast.Block training = null, data = null;
     List<Ast.FromLoad> transfers = new ArrayList<>();
+    List<Ast.Setting> freezes = new ArrayList<>();
     for (Ast.Item item : file.items()) {
       if (item instanceof Ast.Let let) {
         let(let);
@@ -109,7 +110,7 @@ public final class Analyzer extends Values {
           }
           case "precision" -> precision = precision(s);
           case "search" -> later(s.keySpan(), "hyperparameter search", "hyperparameter search");
-          case "freeze" -> later(s.keySpan(), "freezing layers", "transfer learning");
+          case "freeze" -> freezes.add(s);
           case "batch", "epochs", "optimizer", "seed" -> error(s.keySpan(), "'" + s.key() + "' belongs in the training block",
               "write it inside training { ... }");
           case "train", "test", "scale", "validation" -> error(s.keySpan(), "'" + s.key() + "' belongs in the data block",
@@ -148,6 +149,7 @@ public final class Analyzer extends Values {
     lints.check(loss, layers);
     failOnErrors();
 
+    layers = transferChecks.freeze(freezes, layers);
     List<TrainingPlan.Transfer> loads = transferChecks.transfers(transfers, layers);
     failOnErrors();
 

@@ -101,6 +101,10 @@ public sealed interface Op {
   record Dense(String name, int line, int inputSize, int outputSize, Init weightInit, Init biasInit, double decay, boolean biasDecay,
                boolean frozen) implements Op {
 
+    Dense frozenCopy() {
+      return new Dense(name, line, inputSize, outputSize, weightInit, biasInit, decay, biasDecay, true);
+    }
+
     @Override
     public String keyword() {
       return "dense";
@@ -475,6 +479,10 @@ public sealed interface Op {
    */
   record Conv(String name, int line, Image input, int filters, int kh, int kw, int stride, int padH, int padW, int dilation, int groups,
               boolean bias, Init weightInit, Init biasInit, double decay, boolean frozen, boolean depthwise) implements Op {
+
+    Conv frozenCopy() {
+      return new Conv(name, line, input, filters, kh, kw, stride, padH, padW, dilation, groups, bias, weightInit, biasInit, decay, true, depthwise);
+    }
 
     public int outHeight() {
       return (input.height() + 2 * padH - dilation * (kh - 1) - 1) / stride + 1;

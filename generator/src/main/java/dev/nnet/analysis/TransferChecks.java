@@ -68,6 +68,38 @@ final class TransferChecks extends Values {
     return out;
   }
 
+  /**
+   * {@code freeze a, b}: the same as {@code frozen: true} on those layers (their weights and biases keep
+   * their values; the layers below still learn). Dense layers and convolutions can be frozen so far.
+   */
+  List<Op> freeze(List<Ast.Setting> lines, List<Op> layers) {
+    List<Op> out = new ArrayList<>(layers);
+    for (Ast.Setting line : lines) {
+      if (line.arguments().isPresent() || line.values().isEmpty()) {
+        error(line.keySpan(), "freeze takes layer names", "e.g.  freeze features, hidden");
+        continue;
+      }
+      for (Ast.Expr e : line.values()) {
+        if (!(e instanceof Ast.Name n)) {
+          error(e.span(), "freeze takes layer names", "e.g.  freeze features, hidden");
+          continue;
+        }
+        int i = 0;
+        while (i < out.size() && !out.get(i).name().equals(n.name())) i++;
+        if (i == out.size()) {
+          error(n.span(), "no layer named '" + n.name() + "'", "the layers: " + String.join(", ", layers.stream().map(Op::name).toList()));
+        } else if (out.get(i) instanceof Op.Dense d) {
+          out.set(i, d.frozenCopy());
+        } else if (out.get(i) instanceof Op.Conv c) {
+          out.set(i, c.frozenCopy());
+        } else {
+          error(n.span(), "'" + n.name() + "' cannot be frozen yet: only dense layers and convolutions can", null);
+        }
+      }
+    }
+    return out;
+  }
+
   private String unknown(String name, List<Op> layers) {
     for (Op op : layers) if (op.name().equals(name)) return "layer '" + name + "' has no weights to load";
     return "no layer named '" + name + "'";
