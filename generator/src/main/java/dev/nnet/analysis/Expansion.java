@@ -414,24 +414,12 @@ public final class Expansion {
   }
 
   private List<Ast.Arg> args(List<Ast.Arg> in, Map<String, Ast.Expr> env, Span.Use use) {
-    List<Ast.Arg> out = new ArrayList<>();
-    for (Ast.Arg a : in) {
-      out.add(new Ast.Arg(a.name().map(n -> new Ast.Name(n.name(), n.span().via(use))), subst(a.value(), env, use), a.span().via(use)));
-    }
-    return out;
+    return Relocate.args(in, sp -> sp.via(use), n -> env.containsKey(n.name()) ? env.get(n.name()) : new Ast.Name(n.name(), n.span().via(use)));
   }
 
   /** {@code e} with the names in {@code env} replaced by their expressions, its own spans marked with {@code use}. */
   private Ast.Expr subst(Ast.Expr e, Map<String, Ast.Expr> env, Span.Use use) {
-    if (e instanceof Ast.Name n) return env.containsKey(n.name()) ? env.get(n.name()) : new Ast.Name(n.name(), n.span().via(use));
-    if (e instanceof Ast.Num n) return new Ast.Num(n.value(), n.text(), n.span().via(use));
-    if (e instanceof Ast.Str s) return new Ast.Str(s.value(), s.span().via(use));
-    if (e instanceof Ast.Call c) return new Ast.Call(c.name(), c.nameSpan().via(use), args(c.arguments(), env, use), c.span().via(use));
-    if (e instanceof Ast.ListOf l) return new Ast.ListOf(l.items().stream().map(x -> subst(x, env, use)).toList(), l.span().via(use));
-    if (e instanceof Ast.Negate n) return new Ast.Negate(subst(n.operand(), env, use), n.span().via(use));
-    if (e instanceof Ast.Binary b) return new Ast.Binary(b.op(), subst(b.left(), env, use), subst(b.right(), env, use), b.span().via(use));
-    Ast.Then t = (Ast.Then) e;
-    return new Ast.Then(t.stages().stream().map(x -> subst(x, env, use)).toList(), t.span().via(use));
+    return Relocate.expr(e, sp -> sp.via(use), n -> env.containsKey(n.name()) ? env.get(n.name()) : new Ast.Name(n.name(), n.span().via(use)));
   }
 
   /** A repeat count or range bound: a whole number, from numbers, arithmetic and {@code let} values. */

@@ -3,9 +3,13 @@ package dev.nnet.analysis;
 import dev.nnet.syntax.Ast;
 import dev.nnet.syntax.Span;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
-/** Copies of syntax with every span mapped: how an imported file's items remember which file they came from. */
+/**
+ * Copies of syntax with every span mapped, and optionally every name: how an imported file's items remember
+ * which file they came from, and how a block's body takes a use's arguments in place of its parameters.
+ */
 final class Relocate {
   private Relocate() {}
 
@@ -26,18 +30,29 @@ final class Relocate {
   }
 
   static List<Ast.Arg> args(List<Ast.Arg> in, UnaryOperator<Span> f) {
-    return in.stream().map(a -> new Ast.Arg(a.name().map(n -> new Ast.Name(n.name(), f.apply(n.span()))), expr(a.value(), f), f.apply(a.span()))).toList();
+    return args(in, f, n -> new Ast.Name(n.name(), f.apply(n.span())));
   }
 
   static Ast.Expr expr(Ast.Expr e, UnaryOperator<Span> f) {
-    if (e instanceof Ast.Name n) return new Ast.Name(n.name(), f.apply(n.span()));
+    return expr(e, f, n -> new Ast.Name(n.name(), f.apply(n.span())));
+  }
+
+  /** Arguments with their spans mapped by {@code f} and their values' names by {@code names}. */
+  static List<Ast.Arg> args(List<Ast.Arg> in, UnaryOperator<Span> f, Function<Ast.Name, Ast.Expr> names) {
+    return in.stream().map(a -> new Ast.Arg(a.name().map(n -> new Ast.Name(n.name(), f.apply(n.span()))), expr(a.value(), f, names), f.apply(a.span())))
+        .toList();
+  }
+
+  /** An expression with its spans mapped by {@code f} and each name replaced by what {@code names} gives for it. */
+  static Ast.Expr expr(Ast.Expr e, UnaryOperator<Span> f, Function<Ast.Name, Ast.Expr> names) {
+    if (e instanceof Ast.Name n) return names.apply(n);
     if (e instanceof Ast.Num n) return new Ast.Num(n.value(), n.text(), f.apply(n.span()));
     if (e instanceof Ast.Str s) return new Ast.Str(s.value(), f.apply(s.span()));
-    if (e instanceof Ast.Call c) return new Ast.Call(c.name(), f.apply(c.nameSpan()), args(c.arguments(), f), f.apply(c.span()));
-    if (e instanceof Ast.ListOf l) return new Ast.ListOf(l.items().stream().map(x -> expr(x, f)).toList(), f.apply(l.span()));
-    if (e instanceof Ast.Negate n) return new Ast.Negate(expr(n.operand(), f), f.apply(n.span()));
-    if (e instanceof Ast.Binary b) return new Ast.Binary(b.op(), expr(b.left(), f), expr(b.right(), f), f.apply(b.span()));
+    if (e instanceof Ast.Call c) return new Ast.Call(c.name(), f.apply(c.nameSpan()), args(c.arguments(), f, names), f.apply(c.span()));
+    if (e instanceof Ast.ListOf l) return new Ast.ListOf(l.items().stream().map(x -> expr(x, f, names)).toList(), f.apply(l.span()));
+    if (e instanceof Ast.Negate n) return new Ast.Negate(expr(n.operand(), f, names), f.apply(n.span()));
+    if (e instanceof Ast.Binary b) return new Ast.Binary(b.op(), expr(b.left(), f, names), expr(b.right(), f, names), f.apply(b.span()));
     Ast.Then t = (Ast.Then) e;
-    return new Ast.Then(t.stages().stream().map(x -> expr(x, f)).toList(), f.apply(t.span()));
+    return new Ast.Then(t.stages().stream().map(x -> expr(x, f, names)).toList(), f.apply(t.span()));
   }
 }
