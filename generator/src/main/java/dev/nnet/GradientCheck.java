@@ -45,10 +45,17 @@ public final class GradientCheck {
    */
   public static List<TensorResult> run(SourceFile source, NnetCompiler.Kernels kernels, long seed, int perTensor) {
     NnetCompiler.Compiled c = NnetCompiler.defaults().kernels(kernels).precision(Precision.FLOAT64).maxBatch(8).compile(source);
-    return run(c.newNetwork(), seed, perTensor);
+    java.util.Set<String> frozen = new java.util.HashSet<>();
+    for (dev.nnet.analysis.Op op : c.model().layers()) if (op.frozen()) frozen.add(op.name());
+    return run(c.newNetwork(), seed, perTensor, frozen);
   }
 
   public static List<TensorResult> run(Network net, long seed, int perTensor) {
+    return run(net, seed, perTensor, java.util.Set.of());
+  }
+
+  /** The check, leaving out the tensors of the layers in {@code frozen}: they have no gradient, by design. */
+  public static List<TensorResult> run(Network net, long seed, int perTensor, java.util.Set<String> frozen) {
     NetworkSpec spec = net.spec();
     net.initialize(seed);
     Rng rng = new Rng(seed * 31 + 7);
@@ -70,6 +77,7 @@ public final class GradientCheck {
     for (ParamTensor t : spec.tensors()) {
       // batchnorm's running statistics (PyTorch's buffer names) are not trained: the loss does not depend on them
       if (t.name().endsWith(".running_mean") || t.name().endsWith(".running_var")) continue;
+      if (frozen.contains(t.name().substring(0, t.name().indexOf('.')))) continue;
       int n = t.size();
       int count = Math.min(n, perTensor);
       double sumSquares = 0;

@@ -47,6 +47,16 @@ public sealed interface Op {
 
   int outputSize();
 
+  /** Whether its weights stay where they are ({@code frozen: true}, {@code freeze}): dense layers and convolutions. */
+  default boolean frozen() {
+    return false;
+  }
+
+  /** Whether training changes its parameters: it has some, and is not frozen. */
+  default boolean learns() {
+    return parameterCount() > 0 && !frozen();
+  }
+
   /** Its learnable parameters: the elements of its tensors, running statistics excluded (as PyTorch's parameters()). */
   default long parameterCount() {
     long n = 0;

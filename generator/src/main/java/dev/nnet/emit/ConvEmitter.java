@@ -126,19 +126,25 @@ final class ConvEmitter extends ConvBase {
   @Override
   List<MethodSpec> backward() {
     List<MethodSpec> methods = new ArrayList<>();
+    if (c.frozen() && inGrad == null) return methods; // frozen, and nothing below learns: no backward at all
     Gemm weight = weightProduct();
-    MethodSpec.Builder entry = method(c.name() + "Backward", "$L backward: $Lkernel$L gradients$L.", c.name(), direct ? "its image's patches, then " : "",
+    MethodSpec.Builder entry = c.frozen() ? method(c.name() + "Backward", "$L backward (frozen: no kernel or bias gradient): the input's.", c.name())
+        : method(c.name() + "Backward", "$L backward: $Lkernel$L gradients$L.", c.name(), direct ? "its image's patches, then " : "",
         b == null ? "" : ", bias",
         inGrad == null ? "" : " and the input's (the patches' gradient overwrites the patches, which only the kernel gradient needed)");
-    if (direct) entry.addStatement(patchesCall(c.name() + "Im2col"));
-    entry.addStatement(weight.call(ctx)).addStatement("$LKernelGradStore()", c.name());
-    if (b != null) entry.addStatement("$LBiasGrad()", c.name());
+    if (!c.frozen()) {
+      if (direct) entry.addStatement(patchesCall(c.name() + "Im2col"));
+      entry.addStatement(weight.call(ctx)).addStatement("$LKernelGradStore()", c.name());
+      if (b != null) entry.addStatement("$LBiasGrad()", c.name());
+    }
     Gemm input = inGrad == null ? null : inputProduct();
     if (input != null) entry.addStatement(input.call(ctx)).addStatement(patchesCall(c.name() + "Col2im"));
     methods.add(entry.build());
-    methods.addAll(weight.emit(ctx));
-    methods.add(storeKernelGrad());
-    if (b != null) methods.add(biasGrad());
+    if (!c.frozen()) {
+      methods.addAll(weight.emit(ctx));
+      methods.add(storeKernelGrad());
+      if (b != null) methods.add(biasGrad());
+    }
     if (input != null) {
       methods.addAll(input.emit(ctx));
       methods.add(col2im());

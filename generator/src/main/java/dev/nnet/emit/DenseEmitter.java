@@ -208,21 +208,26 @@ final class DenseEmitter extends LayerEmitter {
   List<MethodSpec> backward() {
     int bsz = ctx.batch(), outN = d.outputSize();
     List<MethodSpec> methods = new ArrayList<>();
-    MethodSpec.Builder entry = method(d.name() + "Backward", "$L backward: weight, bias$L gradients.", d.name(),
-        inGrad == null ? "" : " and input");
-    if (gradRows != null) {
-      entry.addStatement("for (int r = 0; r < $L; r++) System.arraycopy($L, r * $L, $L[r], 0, $L)", bsz, outGrad, outN, gradRows, outN);
+    if (d.frozen() && inGrad == null) return methods; // frozen, and nothing below learns: no backward at all
+    MethodSpec.Builder entry = d.frozen() ? method(d.name() + "Backward", "$L backward (frozen: no weight or bias gradient): the input gradient.", d.name())
+        : method(d.name() + "Backward", "$L backward: weight, bias$L gradients.", d.name(), inGrad == null ? "" : " and input");
+    if (!d.frozen()) {
+      if (gradRows != null) {
+        entry.addStatement("for (int r = 0; r < $L; r++) System.arraycopy($L, r * $L, $L[r], 0, $L)", bsz, outGrad, outN, gradRows, outN);
+      }
+      Gemm weight = narrow() ? transposedWeightProduct() : weightProduct();
+      entry.addStatement(weight.call(ctx));
+      if (narrow()) entry.addStatement("$LWeightGradStore()", d.name());
+      entry.addStatement("$LBiasGrad()", d.name());
+      methods.addAll(weight.emit(ctx));
+      if (narrow()) methods.add(storeTransposedWeightGrad());
+      methods.add(biasGrad());
     }
-    Gemm weight = narrow() ? transposedWeightProduct() : weightProduct();
-    entry.addStatement(weight.call(ctx));
-    if (narrow()) entry.addStatement("$LWeightGradStore()", d.name());
-    entry.addStatement("$LBiasGrad()", d.name());
-    if (inGrad != null) entry.addStatement(inputProduct().call(ctx));
-    methods.add(entry.build());
-    methods.addAll(weight.emit(ctx));
-    if (narrow()) methods.add(storeTransposedWeightGrad());
-    methods.add(biasGrad());
-    if (inGrad != null) methods.addAll(inputProduct().emit(ctx));
+    if (inGrad != null) {
+      entry.addStatement(inputProduct().call(ctx));
+      methods.addAll(inputProduct().emit(ctx));
+    }
+    methods.add(0, entry.build());
     return methods;
   }
 

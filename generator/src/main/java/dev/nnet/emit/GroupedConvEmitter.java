@@ -57,16 +57,19 @@ final class GroupedConvEmitter extends ConvBase {
   List<MethodSpec> backward() {
     int f = c.filters(), ch = img.channels();
     List<MethodSpec> methods = new ArrayList<>();
+    if (c.frozen() && inGrad == null) return methods; // frozen, and nothing below learns: no backward at all
     MethodSpec.Builder mb = method(c.name() + "Backward", "$L backward: kernel$L gradients$L.", c.name(), b == null ? "" : ", bias",
         inGrad == null ? "" : " and the input's (the patches' gradient overwrites the patches once the kernel gradient is done)");
-    mb.addStatement("java.util.Arrays.fill(grads, $L, $L + $L, 0)", w.constant(), w.constant(), w.size());
-    eachWeight(mb);
-    mb.addStatement("$T dy = $L[r * $L + o]", ctx.elem(), outGrad, f)
-        .beginControlFlow("for (int t = 0; t < $L; t++)", taps)
-        .addStatement("for (int ci = 0; ci < $L; ci++) grads[wo + ci * $L + t] += dy * $L[p + t * $L + ci]", groupIn, taps, patches, ch)
-        .endControlFlow()
-        .endControlFlow().endControlFlow();
-    if (b != null) mb.addStatement("$LBiasGrad()", c.name());
+    if (!c.frozen()) {
+      mb.addStatement("java.util.Arrays.fill(grads, $L, $L + $L, 0)", w.constant(), w.constant(), w.size());
+      eachWeight(mb);
+      mb.addStatement("$T dy = $L[r * $L + o]", ctx.elem(), outGrad, f)
+          .beginControlFlow("for (int t = 0; t < $L; t++)", taps)
+          .addStatement("for (int ci = 0; ci < $L; ci++) grads[wo + ci * $L + t] += dy * $L[p + t * $L + ci]", groupIn, taps, patches, ch)
+          .endControlFlow()
+          .endControlFlow().endControlFlow();
+      if (b != null) mb.addStatement("$LBiasGrad()", c.name());
+    }
     if (inGrad != null) {
       mb.addStatement("java.util.Arrays.fill($L, 0)", patches);
       eachWeight(mb);
@@ -78,7 +81,7 @@ final class GroupedConvEmitter extends ConvBase {
       mb.addStatement("$L(0, 1)", c.name() + "Col2im");
     }
     methods.add(mb.build());
-    if (b != null) methods.add(biasGrad());
+    if (b != null && !c.frozen()) methods.add(biasGrad());
     if (inGrad != null) methods.add(col2im());
     return methods;
   }

@@ -40,7 +40,7 @@ public final class NetworkEmitter {
       String inGrad = learnsBefore ? ops.get(i - 1).name() + "Grad" : null;
       if (inGrad != null) gradBuffers.add(inGrad);
       layers.add(LayerEmitter.of(ctx, op, in, inGrad));
-      learnsBefore |= op.parameterCount() > 0;
+      learnsBefore |= op.learns(); // below the lowest layer that learns, no gradient is needed at all
       in = op.name() + "Out";
     }
     Op last = ops.get(ops.size() - 1);
