@@ -122,4 +122,34 @@ class TransferTest {
     msg = assertThrows(CompileException.class, () -> NnetCompiler.defaults().check(file(dir, "d.nnet", missing))).getMessage();
     assertTrue(msg.contains("d.nnet:2:6: error:"), msg);
   }
+
+  /** The committed fine-tuning sample loads exactly what the committed base sample writes. */
+  @Test
+  void theFineTuningSampleFitsTheBaseSample(@TempDir Path dir) throws Exception {
+    Files.createDirectories(dir.resolve("shared"));
+    Files.copy(Samples.sample("shared/fashion-data.nnet"), dir.resolve("shared/fashion-data.nnet"));
+    for (String f : new String[] {"fashion-base.nnet", "fashion-finetune.nnet", "fashion-scratch.nnet"}) Files.copy(Samples.sample(f), dir.resolve(f));
+    Network base = NnetCompiler.defaults().compile(SourceFile.read(dir.resolve("fashion-base.nnet"))).newNetwork();
+    base.initialize(1);
+    dev.nnet.runtime.StateDict.save(base, java.util.Map.of(), dir.resolve("fashion-base.npz"));
+    var fine = NnetCompiler.defaults().check(SourceFile.read(dir.resolve("fashion-finetune.nnet")));
+    assertEquals(java.util.List.of("conv1.weight", "conv1.bias", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var", "conv2.weight",
+        "conv2.bias", "bn2.weight", "bn2.bias", "bn2.running_mean", "bn2.running_var", "hidden.weight", "hidden.bias"), fine.plan().transfers().get(0).tensors());
+    assertEquals(java.util.List.of(5, 6, 7, 8, 9), fine.plan().data().classes());
+    assertEquals(100, fine.plan().data().perClass());
+    var scratch = NnetCompiler.defaults().check(SourceFile.read(dir.resolve("fashion-scratch.nnet")));
+    assertEquals(fine.layers().stream().map(o -> o.describe().replace(", frozen: true", "")).toList(),
+        scratch.layers().stream().map(o -> o.describe()).toList(), "the comparison trains the same network, all of it");
+    assertEquals(fine.plan().data(), scratch.plan().data());
+  }
+
+  @Test
+  void classesAndPerClassSelectAndRelabel() {
+    Dataset d = Dataset.classification("d", 1, new float[] {0, 1, 2, 3, 4, 5, 6, 7}, new int[] {3, 1, 3, 2, 1, 3, 2, 0}, 4);
+    Dataset kept = d.keepClasses(java.util.List.of(3, 2));
+    assertArrayEquals(new int[] {0, 0, 1, 0, 1}, kept.labels(), "3 becomes 0, 2 becomes 1, in file order");
+    assertArrayEquals(new float[] {0, 2, 3, 5, 6}, kept.features());
+    assertEquals(2, kept.classes());
+    assertArrayEquals(new int[] {0, 0, 1, 1}, kept.firstPerClass(2).labels(), "the first two of each class");
+  }
 }

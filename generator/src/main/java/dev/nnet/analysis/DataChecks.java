@@ -17,7 +17,7 @@ import java.util.*;
  * preprocessing and augmentation.
  */
 final class DataChecks extends Values {
-  static final List<String> DATA = List.of("dir", "train", "test", "scale", "validation", "stratify", "folds", "preprocess", "augment");
+  static final List<String> DATA = List.of("dir", "train", "test", "scale", "validation", "stratify", "folds", "preprocess", "augment", "classes", "per_class");
   static final List<String> DATA_LATER = List.of();
   static final List<String> PREPROCESS = List.of("none", "center", "standardize", "pca", "whiten", "zca");
   static final List<String> AUGMENT = List.of("noise", "mirror", "crop", "rotate", "zoom");
@@ -33,7 +33,8 @@ final class DataChecks extends Values {
     TrainingPlan.Source train = null, test = null;
     double scale = 1, validation = 0;
     boolean stratify = false;
-    int folds = 0;
+    int folds = 0, perClass = 0;
+    List<Integer> classes = new ArrayList<>();
     Preprocessor.Spec preprocess = Preprocessor.Spec.NONE;
     List<TrainingPlan.Augment> augment = new ArrayList<>();
     Span foldsSpan = null, validationSpan = null;
@@ -69,6 +70,19 @@ final class DataChecks extends Values {
           foldsSpan = s.span();
         }
         case "preprocess" -> preprocess = preprocess(single(s));
+        case "classes" -> {
+          Ast.Expr e = single(s);
+          if (!(e instanceof Ast.ListOf list) || list.items().isEmpty()) {
+            if (e != null) error(e.span(), "classes takes a list of class numbers", "e.g.  classes [5, 6, 7, 8, 9]  (they become 0..4)");
+          } else {
+            for (Ast.Expr item : list.items()) {
+              int c = integer(item, 0, 1 << 20, "a class");
+              if (classes.contains(c)) error(item.span(), "class " + c + " is listed twice", null);
+              classes.add(c);
+            }
+          }
+        }
+        case "per_class" -> perClass = integer(single(s), 1, Integer.MAX_VALUE, "samples per class");
         case "augment" -> {
           if (s.arguments().isPresent()) error(s.keySpan(), "augment takes its augmentations as values", "e.g.  augment crop(pad: 2), mirror");
           for (Ast.Expr e : s.values()) {
@@ -87,7 +101,7 @@ final class DataChecks extends Values {
     }
     if (validationSpan == null && stratify && folds == 0) warning(block.span(), "stratify has no effect without validation or folds", null);
     checkPaths(dir, dirSpan);
-    return new TrainingPlan.Data(dir, train, test, scale, validation, stratify, folds, preprocess, List.copyOf(augment));
+    return new TrainingPlan.Data(dir, train, test, scale, validation, stratify, folds, preprocess, List.copyOf(augment), List.copyOf(classes), perClass);
   }
 
   Preprocessor.Spec preprocess(Ast.Expr e) {

@@ -269,9 +269,13 @@ public final class NetworkEmitter {
     TrainingPlan.Data d = plan.data();
     CodeBlock.Builder aug = CodeBlock.builder();
     for (TrainingPlan.Augment a : d.augment()) aug.add(aug.isEmpty() ? "" : ", ").add("new $T($S, $L)", PLAN_AUGMENT, a.kind(), a.amount());
-    CodeBlock data = CodeBlock.of("new $T($S, $L, $L, $L, $L, $L, $L, new $T($S, $L, $L), $T.augments($L))", PLAN_DATA, d.directory(),
+    StringBuilder classes = new StringBuilder();
+    for (int c : d.classes()) classes.append(classes.length() > 0 ? ", " : "").append(c);
+    CodeBlock subset = d.classes().isEmpty() && d.perClass() == 0 ? CodeBlock.of("")
+        : CodeBlock.of(", $T.ints($L), $L", PLAN, classes, d.perClass());
+    CodeBlock data = CodeBlock.of("new $T($S, $L, $L, $L, $L, $L, $L, new $T($S, $L, $L), $T.augments($L)$L)", PLAN_DATA, d.directory(),
         source(d.train()), source(d.test()), d.scale(), d.validation(), d.stratify(), d.folds(), PREPROCESS_SPEC, d.preprocess().kind(),
-        d.preprocess().components(), d.preprocess().eps(), PLAN, aug.build());
+        d.preprocess().components(), d.preprocess().eps(), PLAN, aug.build(), subset);
     StringBuilder dims = new StringBuilder();
     for (int s : model.inputShape()) dims.append(dims.length() > 0 ? ", " : "").append(s);
     return CodeBlock.builder().add("new $T($S, $S, new int[] {$L}, $L, $L, $L, $T.$L, $T.$L,\n", NETWORK_SPEC, model.name(),

@@ -63,7 +63,7 @@ public final class DataLoader {
     }
     for (String f : files(data)) access.checkOpen(base, f);
     Path dir = directory(data, base);
-    Dataset train = read(data.train(), dir, spec, null, access.restricted());
+    Dataset train = read(data.train(), dir, spec, null, access.restricted()).firstPerClass(data.perClass());
     Dataset validation = null;
     if (data.validation() > 0) {
       Dataset[] parts = train.split(data.validation(), Rng.derive(spec.plan().seed(), 2), data.stratify());
@@ -103,6 +103,7 @@ public final class DataLoader {
       case "npy", "npz" -> numpy(source, dir, regression, wide, quiet);
       default -> throw new DataException("unknown data format " + source.format(), null);
     };
+    d = d.keepClasses(spec.plan().data().classes()); // before the labels meet the outputs: 5..9 become 0..4
     if (wide) d = d.widened(); // IDX bytes are exact in float32; widening them loses nothing
     String file = dir.resolve(source.paths().get(0)).toString();
     int raw = 1;

@@ -89,6 +89,26 @@ public record Dataset(String name, int rows, int featureSize, float[] features, 
     return labels != null;
   }
 
+  /** The rows whose class is in {@code keep}, relabelled by their place in it (class names follow); all rows when it is empty. */
+  public Dataset keepClasses(java.util.List<Integer> keep) {
+    if (keep.isEmpty() || labels == null) return this;
+    int[] index = java.util.stream.IntStream.range(0, rows).filter(i -> keep.contains(labels[i])).toArray();
+    Dataset s = select(name, index);
+    int[] l = new int[s.rows];
+    for (int i = 0; i < l.length; i++) l[i] = keep.indexOf(s.labels[i]);
+    java.util.List<String> names = null;
+    if (classNames != null) names = keep.stream().map(c -> c < classNames.size() ? classNames.get(c) : Integer.toString(c)).toList();
+    return new Dataset(name, s.rows, featureSize, s.features, l, keep.size(), null, 0, names, s.wideFeatures, null);
+  }
+
+  /** The first {@code n} rows of each class, in file order (a small labelled set); all rows when n is 0. */
+  public Dataset firstPerClass(int n) {
+    if (n <= 0 || labels == null) return this;
+    java.util.Map<Integer, Integer> seen = new java.util.HashMap<>();
+    int[] index = java.util.stream.IntStream.range(0, rows).filter(i -> seen.merge(labels[i], 1, Integer::sum) <= n).toArray();
+    return select(name, index);
+  }
+
   /** The rows listed in {@code index}, in that order, as a new set. */
   public Dataset select(String newName, int[] index) {
     float[] f = new float[index.length * featureSize];

@@ -66,9 +66,24 @@ public record TrainingPlan(int epochs, long seed, boolean shuffle, double learni
    * @param folds      k of k-fold cross-validation, 0 for none
    * @param preprocess the transform fitted on the training split
    * @param augment    the random changes made to training samples, in order
+   * @param classes    the classes kept, relabelled 0, 1, ... in this order (training and test); empty: all
+   * @param perClass   at most this many training samples per class, the first in the file; 0: all
    */
   public record Data(String directory, Source train, Source test, double scale, double validation, boolean stratify, int folds,
-                     Preprocessor.Spec preprocess, List<Augment> augment) {}
+                     Preprocessor.Spec preprocess, List<Augment> augment, List<Integer> classes, int perClass) {
+
+    public Data(String directory, Source train, Source test, double scale, double validation, boolean stratify, int folds,
+                Preprocessor.Spec preprocess, List<Augment> augment) {
+      this(directory, train, test, scale, validation, stratify, folds, preprocess, augment, List.of(), 0);
+    }
+  }
+
+  /** Whole numbers, for generated code. */
+  public static List<Integer> ints(int... v) {
+    Integer[] boxed = new Integer[v.length];
+    for (int i = 0; i < v.length; i++) boxed[i] = v[i];
+    return List.of(boxed);
+  }
 
   /**
    * One augmentation: noise(std), mirror, crop(pad), rotate(degrees), zoom(amount).
