@@ -172,7 +172,7 @@ final class OptimizerEmitter {
 
   /** Tensors the update leaves alone: frozen layers' and running statistics. */
   private static boolean skipped(Layout.Tensor t) {
-    return t.role() == Op.Role.STATE || (t.dense() != null && t.dense().frozen()) || (t.layer() instanceof Op.Conv c && c.frozen());
+    return t.role() == Op.Role.STATE || t.layer().frozen();
   }
 
   /** The arguments after from and to: AdamW's decay factor, L2 and L1 strengths, the clip factor, the rule's scalars. */
