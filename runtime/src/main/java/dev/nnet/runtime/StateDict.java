@@ -70,10 +70,14 @@ public final class StateDict {
         }
       }
     }
+    copy(net, arrays, names.stream().map(n -> net.spec().tensor(n)).toList());
+  }
+
+  /** Puts the file's values of {@code tensors} into the parameters, each from PyTorch's layout into nnet's. */
+  private static void copy(Network net, Map<String, Npz.Array> arrays, List<ParamTensor> tensors) {
     Arena p = net.parameters();
-    for (String name : names) {
-      ParamTensor t = net.spec().tensor(name);
-      double[] v = arrays.get(name).data();
+    for (ParamTensor t : tensors) {
+      double[] v = arrays.get(t.name()).data();
       int[] s = t.shape();
       for (int i = 0; i < v.length; i++) p.set(t.offset() + (t.storedTransposed() ? (i % s[0]) * s[1] + i / s[0] : i), v[i]);
     }
@@ -112,16 +116,7 @@ public final class StateDict {
         }
       }
     }
-    Arena p = net.parameters();
-    for (ParamTensor t : net.spec().tensors()) {
-      double[] v = arrays.get(t.name()).data();
-      int[] s = t.shape();
-      for (int i = 0; i < v.length; i++) {
-        int dst = t.storedTransposed() ? (i % s[0]) * s[1] + i / s[0] : i;
-        p.set(t.offset() + dst, v[i]);
-      }
-    }
-    net.parametersChanged();
+    copy(net, arrays, net.spec().tensors());
     return arrays;
   }
 }
