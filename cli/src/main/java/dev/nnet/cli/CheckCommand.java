@@ -89,6 +89,8 @@ final class CheckCommand implements Callable<Integer> {
     if (!d.directory().isEmpty()) data.append("dir \"").append(d.directory()).append("\", ");
     data.append("train ").append(source(d.train())).append(", test ").append(source(d.test()));
     data.append(String.format(Locale.ROOT, ", scale %.6g, validation %s, stratify %s, folds %d", d.scale(), d.validation(), d.stratify(), d.folds()));
+    if (!d.classes().isEmpty()) data.append(", classes ").append(d.classes()).append(" (as 0..").append(d.classes().size() - 1).append(')');
+    if (d.perClass() > 0) data.append(", per_class ").append(d.perClass());
     out.printf("  data        %s%n", data);
     Preprocessor.Spec pre = d.preprocess();
     out.printf(Locale.ROOT, "  preprocess  %s%n", switch (pre.kind()) {
