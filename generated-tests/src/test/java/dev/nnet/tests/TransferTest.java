@@ -152,4 +152,46 @@ class TransferTest {
     assertEquals(2, kept.classes());
     assertArrayEquals(new int[] {0, 0, 1, 1}, kept.firstPerClass(2).labels(), "the first two of each class");
   }
+
+  /** lr_scale: a layer's tensors move as with that multiple of the rate (a PyTorch parameter group); 0 holds them. */
+  @Test
+  void learningRateScalesPerLayer() {
+    for (String optimizer : new String[] {"sgd(lr: 0.1)", "sgd(lr: 0.1, momentum: 0.9)", "adam(lr: 0.01)", "adamw(lr: 0.01, weight_decay: 0.1)"}) {
+      String plain = "input [4]\nprecision float64\nnetwork {\n  dense(5) as a -> tanh\n  dense(4) as b -> tanh\n  dense(3) as c\n}\n"
+          + "loss softmax_cross_entropy\ntraining {\n  batch 8\n  optimizer " + optimizer + "\n}\n";
+      String scaled = plain.replace("dense(5) as a", "dense(5, lr_scale: 0.5) as a").replace("dense(4) as b", "dense(4, lr_scale: 0) as b");
+      double[][] before = new double[2][], after = new double[2][];
+      String[] texts = {plain, scaled};
+      for (int k = 0; k < 2; k++) {
+        Network net = NnetCompiler.defaults().compile(SourceFile.of("lr.nnet", texts[k])).newNetwork();
+        net.setThreads(1);
+        net.initialize(3);
+        Random r = new Random(9);
+        float[] x = new float[8 * 4];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        net.stage(Dataset.classification("x", 4, x, new int[] {0, 1, 2, 0, 1, 2, 0, 1}, 3), Dataset.identity(8), 0, 8, 1.0);
+        before[k] = concat(tensor(net, "a.weight"), tensor(net, "b.weight"), tensor(net, "c.weight"));
+        net.trainStep(0.1 * (optimizer.startsWith("sgd") ? 1 : 0.1));
+        after[k] = concat(tensor(net, "a.weight"), tensor(net, "b.weight"), tensor(net, "c.weight"));
+      }
+      assertArrayEquals(before[0], before[1], "the same start");
+      for (int i = 0; i < before[0].length; i++) {
+        double full = after[0][i] - before[0][i], got = after[1][i] - before[1][i];
+        double want = i < 20 ? 0.5 * full : i < 40 ? 0 : full; // a: half the step; b: none; c: the whole
+        if (!optimizer.startsWith("adamw")) assertEquals(want, got, 1e-12 + 1e-9 * Math.abs(full), optimizer + " element " + i);
+      }
+      if (optimizer.startsWith("adamw")) {
+        // AdamW: p(1 - lr·s·wd) − lr·s·m̂/(√v̂ + ε); with the same gradient, the scaled step is exactly that formula at s = 0.5 and 0
+        for (int i = 0; i < 40; i++) {
+          double sc = i < 20 ? 0.5 : 0, lr = 0.01, p = before[0][i];
+          double adamStep = (p * (1 - lr * 0.1) - after[0][i]) / lr; // m̂/(√v̂ + ε) from the unscaled run
+          assertEquals(p * (1 - lr * sc * 0.1) - lr * sc * adamStep, after[1][i], 1e-12, "adamw element " + i);
+        }
+      }
+    }
+  }
+
+  static double[] concat(double[]... parts) {
+    return java.util.Arrays.stream(parts).flatMapToDouble(java.util.Arrays::stream).toArray();
+  }
 }

@@ -220,7 +220,7 @@ final class NetworkChecks extends Values {
         spatial = null;
       }
       case "dense" -> {
-        Args a = args(l.arguments(), l.opSpan(), "dense", "units", "init", "bias_init", "decay", "bias_decay", "frozen");
+        Args a = args(l.arguments(), l.opSpan(), "dense", "units", "init", "bias_init", "decay", "bias_decay", "frozen", "lr_scale");
         int units = a.has("units") ? integer(a.get("units"), 1, MAX_UNITS, "the number of units") : 0;
         if (!a.has("units")) error(l.span(), "dense needs its number of units", "e.g.  dense(128)");
         checkBuffer(l.span(), (long) size * units, "weights");
@@ -228,7 +228,7 @@ final class NetworkChecks extends Values {
         double decay = a.number("decay", 1);
         if (decay < 0) error(a.get("decay").span(), "decay multiplies the weight decay: it must not be negative", "decay: 0 exempts the layer");
         ops.add(new Dense(name, line, size, units, a.get("init"), a.get("bias_init"), decay,
-            a.has("bias_decay") && bool(a.get("bias_decay")), a.has("frozen") && bool(a.get("frozen"))).op);
+            a.has("bias_decay") && bool(a.get("bias_decay")), a.has("frozen") && bool(a.get("frozen")), lrScale(a)).op);
         size = Math.max(units, 1);
       }
       case "relu", "gelu", "silu", "sigmoid", "tanh" -> {
@@ -326,8 +326,8 @@ final class NetworkChecks extends Values {
     switch (op) {
       case "conv", "depthwise_conv" -> {
         boolean depthwise = op.equals("depthwise_conv");
-        Args a = depthwise ? args(l.arguments(), l.opSpan(), op, "kernel", "stride", "pad", "dilation", "bias", "init", "bias_init", "decay", "frozen")
-            : args(l.arguments(), l.opSpan(), op, "filters", "kernel", "stride", "pad", "dilation", "groups", "bias", "init", "bias_init", "decay", "frozen");
+        Args a = depthwise ? args(l.arguments(), l.opSpan(), op, "kernel", "stride", "pad", "dilation", "bias", "init", "bias_init", "decay", "frozen", "lr_scale")
+            : args(l.arguments(), l.opSpan(), op, "filters", "kernel", "stride", "pad", "dilation", "groups", "bias", "init", "bias_init", "decay", "frozen", "lr_scale");
         int filters = depthwise ? in.channels() : a.has("filters") ? integer(a.get("filters"), 1, MAX_UNITS, "the number of filters") : 0;
         if (!depthwise && !a.has("filters")) error(l.span(), "conv needs its number of filters", "e.g.  conv(32, kernel: 3, pad: same)");
         if (!a.has("kernel")) {
@@ -360,7 +360,7 @@ final class NetworkChecks extends Values {
         boolean bias = !a.has("bias") || bool(a.get("bias"));
         checkBuffer(l.span(), (long) filters * fanIn, "weights");
         Op.Conv c = new Op.Conv(name, line, in, filters, k[0], k[1], stride, pad[0], pad[1], dilation, groups, bias, w, b == null ? Init.zeros() : b,
-            decay, a.has("frozen") && bool(a.get("frozen")), depthwise);
+            decay, a.has("frozen") && bool(a.get("frozen")), depthwise, lrScale(a));
         checkBuffer(l.span(), (long) c.outputSize(), "outputs");
         checkBuffer(l.span(), (long) c.outHeight() * c.outWidth() * in.channels() * k[0] * k[1], "image patches (the product's input)");
         flowImage(c, c.outputShape());
@@ -496,11 +496,21 @@ final class NetworkChecks extends Values {
   final class Dense {
     final Op.Dense op;
 
-    Dense(String name, int line, int in, int out, Ast.Expr init, Ast.Expr biasInit, double decay, boolean biasDecay, boolean frozen) {
+    Dense(String name, int line, int in, int out, Ast.Expr init, Ast.Expr biasInit, double decay, boolean biasDecay, boolean frozen, double lrScale) {
       Init w = init == null ? null : init(init, in, out, true);
       Init b = biasInit == null ? Init.zeros() : init(biasInit, in, out, false);
-      op = new Op.Dense(name, line, in, out, w, b == null ? Init.zeros() : b, decay, biasDecay, frozen);
+      op = new Op.Dense(name, line, in, out, w, b == null ? Init.zeros() : b, decay, biasDecay, frozen, lrScale);
     }
+  }
+
+  /** A layer's lr_scale: its learning-rate multiplier, 1 unless given; not negative. */
+  private double lrScale(Args a) {
+    double s = a.number("lr_scale", 1);
+    if (s < 0 || !Double.isFinite(s)) {
+      error(a.get("lr_scale").span(), "lr_scale multiplies the learning rate: it must not be negative", "lr_scale: 0.1 trains a layer ten times slower");
+      return 1;
+    }
+    return s;
   }
 
   /** Fills default weight inits by the notes' rule: He before ReLU, Xavier before tanh/sigmoid or no activation. */
@@ -510,8 +520,7 @@ final class NetworkChecks extends Values {
       if (out.get(i) instanceof Op.Conv c && c.weightInit() == null) {
         Op.Activation.Kind next = nextActivation(out, i);
         Init w = next != null && next.reluFamily ? heNormal(c.fanIn()) : xavierUniform(c.fanIn(), c.fanOut());
-        out.set(i, new Op.Conv(c.name(), c.line(), c.input(), c.filters(), c.kh(), c.kw(), c.stride(), c.padH(), c.padW(), c.dilation(), c.groups(),
-            c.bias(), w, c.biasInit(), c.decay(), c.frozen(), c.depthwise()));
+        out.set(i, c.withInit(w));
         continue;
       }
       if (!(out.get(i) instanceof Op.Dense d) || d.weightInit() != null) continue;
@@ -522,7 +531,7 @@ final class NetworkChecks extends Values {
         else if (out.get(j) instanceof Op.Dense) break;
       }
       Init w = next != null && next.reluFamily ? heNormal(d.inputSize()) : xavierUniform(d.inputSize(), d.outputSize());
-      out.set(i, new Op.Dense(d.name(), d.line(), d.inputSize(), d.outputSize(), w, d.biasInit(), d.decay(), d.biasDecay(), d.frozen()));
+      out.set(i, d.withInit(w));
     }
     return out;
   }

@@ -52,6 +52,11 @@ public sealed interface Op {
     return false;
   }
 
+  /** Its learning-rate multiplier ({@code lr_scale}): its tensors update as if the rate were this times the schedule's. */
+  default double lrScale() {
+    return 1;
+  }
+
   /** Whether training changes its parameters: it has some, and is not frozen. */
   default boolean learns() {
     return parameterCount() > 0 && !frozen();
@@ -109,10 +114,14 @@ public sealed interface Op {
    * @param frozen    its parameters are not updated (transfer learning)
    */
   record Dense(String name, int line, int inputSize, int outputSize, Init weightInit, Init biasInit, double decay, boolean biasDecay,
-               boolean frozen) implements Op {
+               boolean frozen, double lrScale) implements Op {
 
     Dense frozenCopy() {
-      return new Dense(name, line, inputSize, outputSize, weightInit, biasInit, decay, biasDecay, true);
+      return new Dense(name, line, inputSize, outputSize, weightInit, biasInit, decay, biasDecay, true, lrScale);
+    }
+
+    Dense withInit(Init w) {
+      return new Dense(name, line, inputSize, outputSize, w, biasInit, decay, biasDecay, frozen, lrScale);
     }
 
     @Override
@@ -138,7 +147,8 @@ public sealed interface Op {
     @Override
     public String describe() {
       return "dense(" + outputSize + ", init: " + weightInit.describe() + ", bias_init: " + biasInit.describe()
-          + (decay != 1 ? ", decay: " + Num.fmt(decay) : "") + (biasDecay ? ", bias_decay: true" : "") + (frozen ? ", frozen: true" : "") + ")";
+          + (decay != 1 ? ", decay: " + Num.fmt(decay) : "") + (biasDecay ? ", bias_decay: true" : "") + (frozen ? ", frozen: true" : "")
+          + (lrScale != 1 ? ", lr_scale: " + Num.fmt(lrScale) : "") + ")";
     }
   }
 
@@ -488,10 +498,14 @@ public sealed interface Op {
    * [filters][C/groups][kh][kw]; the output is [filters, oh, ow] with oh = (H + 2p − d(kh − 1) − 1)/s + 1.
    */
   record Conv(String name, int line, Image input, int filters, int kh, int kw, int stride, int padH, int padW, int dilation, int groups,
-              boolean bias, Init weightInit, Init biasInit, double decay, boolean frozen, boolean depthwise) implements Op {
+              boolean bias, Init weightInit, Init biasInit, double decay, boolean frozen, boolean depthwise, double lrScale) implements Op {
 
     Conv frozenCopy() {
-      return new Conv(name, line, input, filters, kh, kw, stride, padH, padW, dilation, groups, bias, weightInit, biasInit, decay, true, depthwise);
+      return new Conv(name, line, input, filters, kh, kw, stride, padH, padW, dilation, groups, bias, weightInit, biasInit, decay, true, depthwise, lrScale);
+    }
+
+    Conv withInit(Init w) {
+      return new Conv(name, line, input, filters, kh, kw, stride, padH, padW, dilation, groups, bias, w, biasInit, decay, frozen, depthwise, lrScale);
     }
 
     public int outHeight() {
@@ -562,7 +576,7 @@ public sealed interface Op {
           + (stride != 1 ? ", stride: " + stride : "") + (padH != 0 || padW != 0 ? ", pad: " + (padH == padW ? "" + padH : "[" + padH + ", " + padW + "]") : "")
           + (dilation != 1 ? ", dilation: " + dilation : "") + (groups != 1 && !depthwise ? ", groups: " + groups : "")
           + (bias ? "" : ", bias: false") + ", init: " + weightInit.describe() + (decay != 1 ? ", decay: " + Num.fmt(decay) : "")
-          + (frozen ? ", frozen: true" : "") + ")";
+          + (frozen ? ", frozen: true" : "") + (lrScale != 1 ? ", lr_scale: " + Num.fmt(lrScale) : "") + ")";
     }
   }
 

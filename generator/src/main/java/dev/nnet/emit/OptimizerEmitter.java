@@ -47,7 +47,32 @@ final class OptimizerEmitter {
     };
   }
 
+  /** The learning-rate multipliers other than 1 that layers ask for (lr_scale), in layer order: scale k's scalars are named with k + 1. */
+  private List<Double> scales() {
+    List<Double> out = new java.util.ArrayList<>();
+    for (Layout.Tensor t : ctx.layout().tensors()) {
+      double sc = t.layer().lrScale();
+      if (!skipped(t) && sc != 1 && !out.contains(sc)) out.add(sc);
+    }
+    return out;
+  }
+
+  /** The per-step scalars that depend on the rate, for scale k + 1 (lr_scale): AdamW's decay, and the step size or rate. */
+  private List<String> scaledScalars(int k) {
+    List<String> s = new java.util.ArrayList<>();
+    if (opt.kind() == Model.Optimizer.Kind.ADAMW) s.add("decay" + k);
+    s.add(opt.kind() == Model.Optimizer.Kind.ADAM || opt.kind() == Model.Optimizer.Kind.ADAMW ? "stepSize" + k : "rate" + k);
+    return s;
+  }
+
   void declare(TypeSpec.Builder cls) {
+    List<Double> scales = scales();
+    for (int k = 1; k <= scales.size(); k++) {
+      for (String f : scaledScalars(k)) {
+        cls.addField(FieldSpec.builder(ctx.elem(), f, Modifier.PRIVATE)
+            .addJavadoc("This step's $L for the layers with lr_scale: $L, set by update.\n", f.replaceAll("[0-9]+$", ""), scales.get(k - 1)).build());
+      }
+    }
     for (String f : state()) {
       cls.addField(FieldSpec.builder(ctx.array(), f, Modifier.PRIVATE, Modifier.FINAL)
           .addJavadoc("Optimizer state, one per parameter.\n").initializer("new $T[$L]", ctx.elem(), size).build());
@@ -117,6 +142,16 @@ final class OptimizerEmitter {
       mb.addStatement("clip = $L(Math.min(1.0, $L / (norm + 1e-6)))", e, reg.clipNorm());
     }
     if (opt.kind() == Model.Optimizer.Kind.ADAMW) mb.addStatement("decay = $L(1 - lr * $L)", e, opt.weightDecay());
+    List<Double> scales = scales();
+    for (int k = 1; k <= scales.size(); k++) {
+      double sc = scales.get(k - 1);
+      mb.addComment("the layers with lr_scale: $L, as a parameter group with that multiple of the rate", sc);
+      switch (opt.kind()) {
+        case ADAM, ADAMW -> mb.addStatement("stepSize$L = $L(lr * $L / (1 - Math.pow($L, step)))", k, e, sc, opt.beta1());
+        default -> mb.addStatement("rate$L = $L(lr * $L)", k, e, sc);
+      }
+      if (opt.kind() == Model.Optimizer.Kind.ADAMW) mb.addStatement("decay$L = $L(1 - lr * $L * $L)", k, e, sc, opt.weightDecay());
+    }
     mb.addStatement(split() ? ctx.tasks().call("updateParts") : "updateParts(0, 1)");
     mb.addComment("the input gradients read copies of the weights: keep them in step");
     mb.addStatement("parametersChanged()");
@@ -163,9 +198,9 @@ final class OptimizerEmitter {
         .addStatement("return part == parts ? to : from + (int) ((long) (to - from) * part / parts) / 16 * 16").build();
   }
 
-  /** Whether tensors are treated differently (frozen layers, decay on weights only, decay multipliers). */
+  /** Whether tensors are treated differently (frozen layers, decay on weights only, decay or rate multipliers). */
   private boolean perTensor() {
-    if (opt.kind() == Model.Optimizer.Kind.ADAMW || ctx.model().regularization().decays()) return true;
+    if (opt.kind() == Model.Optimizer.Kind.ADAMW || ctx.model().regularization().decays() || !scales().isEmpty()) return true;
     for (Layout.Tensor t : ctx.layout().tensors()) if (skipped(t)) return true;
     return false;
   }
@@ -179,7 +214,9 @@ final class OptimizerEmitter {
   private String arguments(Layout.Tensor t) {
     Model.Regularization reg = ctx.model().regularization();
     StringBuilder sb = new StringBuilder();
-    if (opt.kind() == Model.Optimizer.Kind.ADAMW) sb.append(", ").append(t != null && t.weight() ? "decay" : ctx.lit(1));
+    int k = t == null ? 0 : scales().indexOf(t.layer().lrScale()) + 1; // 0: the plain rate
+    String group = k == 0 ? "" : Integer.toString(k);
+    if (opt.kind() == Model.Optimizer.Kind.ADAMW) sb.append(", ").append(t != null && t.weight() ? "decay" + group : ctx.lit(1));
     if (reg.decays()) {
       Op.Dense d = t == null ? null : t.dense();
       double m = d != null ? (t.weight() || d.biasDecay() ? d.decay() : 0)
@@ -189,8 +226,8 @@ final class OptimizerEmitter {
     }
     if (reg.clipNorm() > 0) sb.append(", clip");
     sb.append(switch (opt.kind()) {
-      case ADAM, ADAMW -> ", stepSize, correction2";
-      default -> ", rate";
+      case ADAM, ADAMW -> ", stepSize" + group + ", correction2";
+      default -> ", rate" + group;
     });
     return sb.toString();
   }
