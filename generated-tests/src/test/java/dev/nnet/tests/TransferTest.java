@@ -83,6 +83,29 @@ class TransferTest {
     assertFalse(java.util.Arrays.equals(tensor(baseNet, "hidden.weight"), tensor(t.network(), "hidden.weight")), "and then it trains");
   }
 
+  /** A checkpoint names its tensors, so it loads like the .npz of the same weights. */
+  @Test
+  void aCheckpointLoadsLikeItsNpz(@TempDir Path dir) throws Exception {
+    Trainer base = NnetCompiler.defaults().compile(SourceFile.of("base.nnet", BASE)).newTrainer().epochs(2);
+    base.fit(data(3, 1), null, null);
+    base.save(dir.resolve("base.ckpt"));
+    base.exportWeights(dir.resolve("base.npz"));
+    var fromCkpt = dev.nnet.runtime.StateDict.tensorsIn(dir.resolve("base.ckpt"));
+    var fromNpz = dev.nnet.runtime.StateDict.tensorsIn(dir.resolve("base.npz"));
+    assertEquals(fromNpz.keySet(), fromCkpt.keySet());
+    for (String k : fromNpz.keySet()) {
+      assertArrayEquals(fromNpz.get(k).shape(), fromCkpt.get(k).shape(), k);
+      assertArrayEquals(fromNpz.get(k).data(), fromCkpt.get(k).data(), k + ": the same values, in PyTorch's layout");
+    }
+    String fine = BASE.replace("model Base", "model Fine\nfrom \"base.ckpt\" load all except scores").replace("dense(3) as scores", "dense(2) as scores");
+    Trainer t = NnetCompiler.defaults().compile(file(dir, "fine.nnet", fine)).newTrainer().maxSteps(0);
+    t.fit(data(2, 5), null, null);
+    assertArrayEquals(tensor(base.network(), "hidden.weight"), tensor(t.network(), "hidden.weight"));
+    assertArrayEquals(tensor(base.network(), "norm.running_var"), tensor(t.network(), "norm.running_var"));
+    Trainer again = NnetCompiler.defaults().compile(SourceFile.of("base.nnet", BASE)).newTrainer().load(dir.resolve("base.ckpt"));
+    assertArrayEquals(tensor(base.network(), "hidden.weight"), tensor(again.network(), "hidden.weight"), "and it still loads as a checkpoint");
+  }
+
   @Test
   void frozenLayersKeepTheBaseWeightsWhileTheRestLearns(@TempDir Path dir) throws Exception {
     Network baseNet = NnetCompiler.defaults().compile(SourceFile.of("base.nnet", BASE)).newNetwork();
@@ -114,9 +137,9 @@ class TransferTest {
     msg = assertThrows(CompileException.class, () -> NnetCompiler.defaults().check(file(dir, "b.nnet", unknown))).getMessage();
     assertTrue(msg.contains("no layer named 'hiden'") && msg.contains("the layers with weights: features, norm, hidden, scores"), msg);
 
-    String ckpt = BASE.replace("model Base", "model Fine\nfrom \"base.ckpt\" load hidden");
-    msg = assertThrows(CompileException.class, () -> NnetCompiler.defaults().check(file(dir, "c.nnet", ckpt))).getMessage();
-    assertTrue(msg.contains("'base.ckpt' is not a .npz state_dict"), msg);
+    String other = BASE.replace("model Base", "model Fine\nfrom \"base.txt\" load hidden");
+    msg = assertThrows(CompileException.class, () -> NnetCompiler.defaults().check(file(dir, "c.nnet", other))).getMessage();
+    assertTrue(msg.contains("'base.txt' is neither a checkpoint (.ckpt) nor a .npz state_dict"), msg);
 
     String missing = BASE.replace("model Base", "model Fine\nfrom \"nothing.npz\" load hidden");
     msg = assertThrows(CompileException.class, () -> NnetCompiler.defaults().check(file(dir, "d.nnet", missing))).getMessage();

@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code from "base.npz" load a, b} and {@code from "base.npz" load all except c}: which tensors each line
+ * {@code from "base.ckpt" load a, b} and {@code from "base.npz" load all except c}: which tensors each line
  * takes from which file, checked now against the file itself (each layer exists and has parameters; the
  * file holds each of its tensors with the shape the layer needs), so a fine-tune fails at check, with a
  * position, rather than after its data is loaded.
@@ -114,9 +114,9 @@ final class TransferChecks extends Values {
   /** The file's arrays, or null after an error: it must be a .npz the file-access policy lets this file read. */
   private Map<String, Npz.Array> read(Ast.FromLoad line) {
     String written = line.path();
-    if (!written.endsWith(".npz")) {
-      error(line.pathSpan(), "'" + written + "' is not a .npz state_dict",
-          "write the base model's weights with  nnet train base.nnet --save-weights base.npz  (or torch: numpy.savez of its state_dict) and load that");
+    if (!written.endsWith(".npz") && !written.endsWith(".ckpt")) {
+      error(line.pathSpan(), "'" + written + "' is neither a checkpoint (.ckpt) nor a .npz state_dict",
+          "load what  nnet train base.nnet  writes (base.ckpt), or its  --save-weights base.npz");
       return null;
     }
     String problem = state.fileAccess.problem(written, src.directory());
@@ -126,7 +126,7 @@ final class TransferChecks extends Values {
     }
     Path path = src.directory() == null ? Path.of(written) : src.directory().resolve(written);
     try {
-      return Npz.read(path);
+      return dev.nnet.runtime.StateDict.tensorsIn(path);
     } catch (NnetException e) {
       error(line.pathSpan(), e.getMessage(), e.hint());
       return null;

@@ -21,6 +21,12 @@ import java.util.zip.CheckedOutputStream;
 public final class Checkpoint {
   private static final long MAGIC = 0x4E4E4554434B5032L; // "NNETCKP2"
   private static final long MAGIC_V1 = 0x4E4E4554434B5031L;
+  /**
+   * Marks the tensor directory (name, offset, shape, layout of every parameter tensor) between the class
+   * names and the checksum, so another network can load tensors by name ({@code from "base.ckpt" load ...}).
+   * Files written before it have none; a CRC32 stored as a long never equals it.
+   */
+  private static final long DIRECTORY = 0x4E4E455444495231L; // "NNETDIR1"
 
   /**
    * Where training stood when the checkpoint was written: enough to resume bit-identically.
@@ -70,6 +76,15 @@ public final class Checkpoint {
         writeDoubles(out, position.preprocessState());
         out.writeInt(position.classNames().size());
         for (String c : position.classNames()) out.writeUTF(c);
+        out.writeLong(DIRECTORY);
+        out.writeInt(spec.tensors().size());
+        for (ParamTensor t : spec.tensors()) {
+          out.writeUTF(t.name());
+          out.writeInt(t.offset());
+          out.writeBoolean(t.storedTransposed());
+          out.writeInt(t.shape().length);
+          for (int d : t.shape()) out.writeInt(d);
+        }
         out.flush();
         out.writeLong(crc.getValue());
       }
@@ -144,6 +159,11 @@ public final class Checkpoint {
           in.readLong(), readDoubles(in, path), readNames(in, path));
       long expected = crc.getValue(); // the buffer sits below the checksum, so only bytes read so far count
       long stored = in.readLong();
+      if (stored == DIRECTORY) {
+        readDirectory(in, path);
+        expected = crc.getValue();
+        stored = in.readLong();
+      }
       if (expected != stored) throw new NnetException(path + " is corrupt (checksum mismatch)", "use an earlier checkpoint or train again");
       for (int i = 0; i < params.length; i++) {
         if (!Double.isFinite(params[i])) {
@@ -256,6 +276,86 @@ public final class Checkpoint {
       return in.readLong();
     } catch (IOException | RuntimeException e) {
       return -1;
+    }
+  }
+
+  /** One tensor as the directory records it. */
+  private record Entry(String name, int offset, boolean transposed, int[] shape) {}
+
+  private static List<Entry> readDirectory(DataInputStream in, Path path) throws IOException {
+    int n = in.readInt();
+    if (n < 0 || n > 1 << 20) throw new NnetException(path + " is corrupt (bad tensor count)", "use an earlier checkpoint or train again");
+    List<Entry> entries = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String name = in.readUTF();
+      int offset = in.readInt();
+      boolean transposed = in.readBoolean();
+      int rank = in.readInt();
+      if (rank < 1 || rank > 8) throw new NnetException(path + " is corrupt (bad tensor rank)", "use an earlier checkpoint or train again");
+      int[] shape = new int[rank];
+      for (int r = 0; r < rank; r++) shape[r] = in.readInt();
+      entries.add(new Entry(name, offset, transposed, shape));
+    }
+    return entries;
+  }
+
+  /**
+   * The parameter tensors of any nnet checkpoint, by name, in PyTorch's layout (as a .npz state_dict holds
+   * them): what {@code from "base.ckpt" load ...} reads, without the network that wrote it.
+   */
+  public static java.util.Map<String, Npz.Array> tensors(Path path) {
+    CRC32 crc = new CRC32();
+    try (DataInputStream in = new DataInputStream(new CheckedInputStream(new BufferedInputStream(Files.newInputStream(path), 1 << 16), crc))) {
+      long magic = in.readLong();
+      if (magic == MAGIC_V1) throw new NnetException(path + " was written by an older nnet", "train again with this version");
+      if (magic != MAGIC) throw new NnetException(path + " is not an nnet checkpoint", "give the file written by 'nnet train'");
+      in.readUTF();
+      in.readUTF();
+      Precision p = in.readUTF().equals(Precision.FLOAT64.keyword()) ? Precision.FLOAT64 : Precision.FLOAT32;
+      int size = in.readInt();
+      if (size < 0 || size > 1 << 28) throw new NnetException(path + " is corrupt (bad length)", "use an earlier checkpoint or train again");
+      double[] params = new double[size];
+      for (int i = 0; i < size; i++) params[i] = p == Precision.FLOAT32 ? in.readFloat() : in.readDouble();
+      int opt = in.readInt();
+      if (opt < 0 || opt > 1 << 28) throw new NnetException(path + " is corrupt (bad length)", "use an earlier checkpoint or train again");
+      in.skipNBytes((long) opt * (p == Precision.FLOAT32 ? 4 : 8));
+      in.readInt();
+      in.readLong();
+      in.readInt();
+      in.readLong();
+      in.readLong();
+      for (int i = 0; i < 3; i++) readDoubles(in, path);
+      in.readLong();
+      readDoubles(in, path);
+      readNames(in, path);
+      long next = in.readLong();
+      if (next != DIRECTORY) {
+        throw new NnetException(path + " does not name its tensors (it was written before checkpoints did)",
+            "train the base model again, or load the .npz that 'nnet train --save-weights' writes");
+      }
+      List<Entry> entries = readDirectory(in, path);
+      long expected = crc.getValue();
+      if (in.readLong() != expected) throw new NnetException(path + " is corrupt (checksum mismatch)", "use an earlier checkpoint or train again");
+      java.util.Map<String, Npz.Array> out = new java.util.LinkedHashMap<>();
+      for (Entry e : entries) {
+        int count = 1;
+        for (int d : e.shape()) count *= d;
+        if (e.offset() < 0 || e.offset() + count > size) throw new NnetException(path + " is corrupt (tensor " + e.name() + " out of range)", null);
+        double[] v = new double[count];
+        int[] s = e.shape();
+        // stored [rows][cols]; PyTorch's layout is the transpose for these: element (r, c) goes to (c, r)
+        for (int i = 0; i < count; i++) v[i] = params[e.offset() + (e.transposed() ? (i % s[0]) * s[1] + i / s[0] : i)];
+        out.put(e.name(), new Npz.Array(e.transposed() ? new int[] {s[1], s[0]} : s.clone(), v));
+      }
+      return out;
+    } catch (NoSuchFileException e) {
+      throw new NnetException("checkpoint not found: " + path, "train the base model first: nnet train base.nnet  writes one");
+    } catch (EOFException e) {
+      throw new NnetException(path + " is truncated", "the write may have been interrupted; use an earlier checkpoint or train again", e);
+    } catch (UTFDataFormatException e) {
+      throw new NnetException(path + " is corrupt", "use an earlier checkpoint or train again", e);
+    } catch (IOException e) {
+      throw new NnetException("cannot read checkpoint " + path + " (" + e.getMessage() + ")", null, e);
     }
   }
 

@@ -47,12 +47,17 @@ public final class StateDict {
   /** The prefix of arrays that belong to nnet rather than to a layer (a layer's tensors are named {@code layer.tensor}). */
   public static final String NNET_PREFIX = "nnet.";
 
+  /** The tensors of a .npz state_dict or, for any other name, of an nnet checkpoint: by name, in PyTorch's layout. */
+  public static Map<String, Npz.Array> tensorsIn(Path path) {
+    return path.toString().endsWith(".npz") ? Npz.read(path) : Checkpoint.tensors(path);
+  }
+
   /**
    * Replaces the tensors named {@code names} with the file's (transfer learning): each must be in the file
    * with its PyTorch shape and finite values, or nothing is changed. The file may hold other tensors.
    */
   public static void loadTensors(Network net, Path path, List<String> names) {
-    Map<String, Npz.Array> arrays = Npz.read(path);
+    Map<String, Npz.Array> arrays = tensorsIn(path);
     for (String name : names) {
       ParamTensor t = net.spec().tensor(name);
       Npz.Array a = arrays.get(name);

@@ -19,7 +19,7 @@ public record TrainingPlan(int epochs, long seed, boolean shuffle, double learni
    * {@code from "path" load ...}: before the first step, these tensors (state_dict names) are replaced by the
    * file's, over the initialization.
    *
-   * @param path    a PyTorch-layout .npz state_dict, as written; relative to the .nnet file's folder
+   * @param path    an nnet checkpoint or a PyTorch-layout .npz state_dict, as written; relative to the .nnet file's folder
    * @param tensors the tensors to take, each checked against the file when the .nnet file was compiled
    */
   public record Transfer(String path, List<String> tensors) {}
