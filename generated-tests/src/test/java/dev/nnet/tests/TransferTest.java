@@ -106,6 +106,31 @@ class TransferTest {
     assertArrayEquals(tensor(base.network(), "hidden.weight"), tensor(again.network(), "hidden.weight"), "and it still loads as a checkpoint");
   }
 
+  /** A checkpoint written before checkpoints named their tensors: it still loads into its own network, and transfer says why it cannot. */
+  @Test
+  void aCheckpointWithoutItsDirectoryStillLoads(@TempDir Path dir) throws Exception {
+    Trainer base = NnetCompiler.defaults().compile(SourceFile.of("base.nnet", BASE)).newTrainer().epochs(1);
+    base.fit(data(3, 1), null, null);
+    Path ckpt = dir.resolve("base.ckpt");
+    base.save(ckpt);
+    byte[] all = Files.readAllBytes(ckpt);
+    byte[] marker = java.nio.ByteBuffer.allocate(8).putLong(0x4E4E455444495231L).array();
+    int at = -1;
+    for (int i = all.length - 9; i >= 0 && at < 0; i--) if (java.util.Arrays.equals(all, i, i + 8, marker, 0, 8)) at = i;
+    assertTrue(at > 0, "the directory is there");
+    byte[] old = java.util.Arrays.copyOf(all, at + 8);
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(old, 0, at);
+    java.nio.ByteBuffer.wrap(old, at, 8).putLong(crc.getValue());
+    Path oldCkpt = dir.resolve("old.ckpt");
+    Files.write(oldCkpt, old);
+    Trainer again = NnetCompiler.defaults().compile(SourceFile.of("base.nnet", BASE)).newTrainer().load(oldCkpt);
+    assertArrayEquals(tensor(base.network(), "hidden.weight"), tensor(again.network(), "hidden.weight"));
+    String msg = assertThrows(CompileException.class, () -> NnetCompiler.defaults().check(file(dir, "f.nnet",
+        BASE.replace("model Base", "model Fine\nfrom \"old.ckpt\" load hidden")))).getMessage();
+    assertTrue(msg.contains("does not name its tensors"), msg);
+  }
+
   @Test
   void frozenLayersKeepTheBaseWeightsWhileTheRestLearns(@TempDir Path dir) throws Exception {
     Network baseNet = NnetCompiler.defaults().compile(SourceFile.of("base.nnet", BASE)).newNetwork();
