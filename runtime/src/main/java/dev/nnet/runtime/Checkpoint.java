@@ -178,15 +178,17 @@ public final class Checkpoint {
       net.setNoiseState(noise);
       net.parametersChanged();
       return pos;
-    } catch (NoSuchFileException e) {
-      throw new NnetException("checkpoint not found: " + path, "train first: nnet train FILE  writes one");
-    } catch (EOFException e) {
-      throw new NnetException(path + " is truncated", "the write may have been interrupted; use an earlier checkpoint or train again", e);
-    } catch (UTFDataFormatException e) {
-      throw new NnetException(path + " is corrupt", "use an earlier checkpoint or train again", e);
     } catch (IOException e) {
-      throw new NnetException("cannot read checkpoint " + path + " (" + e.getMessage() + ")", null, e);
+      throw unreadable(path, e, "train first: nnet train FILE  writes one");
     }
+  }
+
+  /** Why a checkpoint could not be read, for a person: missing, truncated, corrupt, or the system's reason. */
+  private static NnetException unreadable(Path path, IOException e, String whenMissing) {
+    if (e instanceof NoSuchFileException) return new NnetException("checkpoint not found: " + path, whenMissing);
+    if (e instanceof EOFException) return new NnetException(path + " is truncated", "the write may have been interrupted; use an earlier checkpoint or train again", e);
+    if (e instanceof UTFDataFormatException) return new NnetException(path + " is corrupt", "use an earlier checkpoint or train again", e);
+    return new NnetException("cannot read checkpoint " + path + " (" + e.getMessage() + ")", null, e);
   }
 
   /**
@@ -348,14 +350,8 @@ public final class Checkpoint {
         out.put(e.name(), new Npz.Array(e.transposed() ? new int[] {s[1], s[0]} : s.clone(), v));
       }
       return out;
-    } catch (NoSuchFileException e) {
-      throw new NnetException("checkpoint not found: " + path, "train the base model first: nnet train base.nnet  writes one");
-    } catch (EOFException e) {
-      throw new NnetException(path + " is truncated", "the write may have been interrupted; use an earlier checkpoint or train again", e);
-    } catch (UTFDataFormatException e) {
-      throw new NnetException(path + " is corrupt", "use an earlier checkpoint or train again", e);
     } catch (IOException e) {
-      throw new NnetException("cannot read checkpoint " + path + " (" + e.getMessage() + ")", null, e);
+      throw unreadable(path, e, "train the base model first: nnet train base.nnet  writes one");
     }
   }
 
