@@ -75,13 +75,19 @@ class ConvForwardReferenceTest {
       for (int i = 0; i < t.size(); i++) p.set(t.offset() + i, variance ? 0.5 + r.nextDouble() : r.nextGaussian() * 0.6);
     }
     net.parametersChanged();
+    double[][][][] input = stageImages(net, r, new int[] {0, 1, 2}, 3);
+    net.computeGradients();
+    return new Run(net, spec, input);
+  }
+
+  /** Stages a batch of random [C][H][W] images (float32, as the data path holds them) and returns them as the reference reads them. */
+  static double[][][][] stageImages(Network net, Random r, int[] labels, int classes) {
     float[] x = new float[B * C * H * W];
     for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
     double[][][][] input = new double[B][C][H][W];
     for (int s = 0; s < B; s++) for (int c = 0; c < C; c++) for (int y = 0; y < H; y++) for (int xx = 0; xx < W; xx++) input[s][c][y][xx] = x[((s * C + c) * H + y) * W + xx];
-    net.stage(Dataset.classification("ref", C * H * W, x, new int[] {0, 1, 2}, 3), Dataset.identity(B), 0, B, 1.0);
-    net.computeGradients();
-    return new Run(net, spec, input);
+    net.stage(Dataset.classification("ref", C * H * W, x, labels, classes), Dataset.identity(B), 0, B, 1.0);
+    return input;
   }
 
   /** PyTorch's Conv2d: weight [F][C/groups][kh][kw], taps outside the image read zero. */
@@ -238,11 +244,7 @@ class ConvForwardReferenceTest {
       Random r = new Random(8);
       for (ParamTensor t : spec.tensors()) for (int i = 0; i < t.size(); i++) net.parameters().set(t.offset() + i, r.nextGaussian() * 0.5);
       net.parametersChanged();
-      float[] x = new float[B * C * H * W];
-      for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
-      double[][][][] input = new double[B][C][H][W];
-      for (int s = 0; s < B; s++) for (int c = 0; c < C; c++) for (int y = 0; y < H; y++) for (int xx = 0; xx < W; xx++) input[s][c][y][xx] = x[((s * C + c) * H + y) * W + xx];
-      net.stage(Dataset.classification("direct", C * H * W, x, new int[] {0, 1, 0}, 2), Dataset.identity(B), 0, B, 1.0);
+      double[][][][] input = stageImages(net, r, new int[] {0, 1, 0}, 2);
       net.evaluate(B);
       Run run = new Run(net, spec, input);
       double[][][][] c1 = conv(input, run.tensor("c1.weight"), run.tensor("c1.bias"), 16, 3, 3, 1, 1, 1, 1, 1);

@@ -1,13 +1,19 @@
 package dev.nnet.analysis;
 
+import dev.nnet.runtime.FileAccess;
 import dev.nnet.syntax.Ast;
 import dev.nnet.syntax.CompileException;
-import dev.nnet.runtime.FileAccess;
 import dev.nnet.syntax.Diagnostic;
 import dev.nnet.syntax.Parsing;
 import dev.nnet.syntax.Printer;
 import dev.nnet.syntax.SourceFile;
 import dev.nnet.syntax.Span;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -91,13 +97,13 @@ public final class Expansion {
    * be read or parsed is left out (compiling the file reports it). For build tools: a file must be generated
    * again when one of these changes, and a file another one imports is a library, not a network.
    */
-  public static List<java.nio.file.Path> importedFiles(SourceFile source) {
-    List<java.nio.file.Path> out = new ArrayList<>();
+  public static List<Path> importedFiles(SourceFile source) {
+    List<Path> out = new ArrayList<>();
     collectImports(source, out);
     return out;
   }
 
-  private static void collectImports(SourceFile source, List<java.nio.file.Path> out) {
+  private static void collectImports(SourceFile source, List<Path> out) {
     if (source.directory() == null || out.size() > 4 * MAX_IMPORT_DEPTH) return;
     Ast.File file;
     try {
@@ -107,24 +113,24 @@ public final class Expansion {
     }
     for (Ast.Item item : file.items()) {
       if (!isImport(item) || !(((Ast.Setting) item).values().size() == 1 && ((Ast.Setting) item).values().get(0) instanceof Ast.Str path)) continue;
-      java.nio.file.Path target;
+      Path target;
       try {
         target = source.directory().toAbsolutePath().resolve(path.value()).normalize();
-      } catch (java.nio.file.InvalidPathException e) {
+      } catch (InvalidPathException e) {
         continue;
       }
-      if (out.contains(target) || !java.nio.file.Files.isRegularFile(target)) continue;
+      if (out.contains(target) || !Files.isRegularFile(target)) continue;
       out.add(target);
       try {
-        collectImports(new SourceFile(target.toString(), java.nio.file.Files.readString(target), target.getParent()), out);
-      } catch (java.io.IOException e) {
+        collectImports(new SourceFile(target.toString(), Files.readString(target), target.getParent()), out);
+      } catch (IOException e) {
         // left out: compiling the importing file reports it
       }
     }
   }
 
   /** {@code file}'s items with each {@code import "path"} replaced by what that file defines, read in place. */
-  private List<Ast.Item> imports(Ast.File file, FileAccess access, Deque<java.nio.file.Path> chain) {
+  private List<Ast.Item> imports(Ast.File file, FileAccess access, Deque<Path> chain) {
     List<Ast.Item> out = new ArrayList<>();
     for (Ast.Item item : file.items()) {
       if (!isImport(item)) {
@@ -137,29 +143,29 @@ public final class Expansion {
       }
       SourceFile from = s.span().file() != null ? s.span().file() : src;
       String written = path.value();
-      java.nio.file.Path base = from.directory();
+      Path base = from.directory();
       String problem = access.problem(written, base);
       if (problem != null) throw error(path.span(), "'" + written + "' may not be imported: " + problem, access.hint());
-      java.nio.file.Path target = (base != null ? base : java.nio.file.Path.of("")).toAbsolutePath().resolve(written).normalize();
+      Path target = (base != null ? base : Path.of("")).toAbsolutePath().resolve(written).normalize();
       if (chain.contains(target) || target.equals(src.directory() == null ? null : src.directory().toAbsolutePath().resolve(
-          java.nio.file.Path.of(src.name()).getFileName()).normalize())) {
+          Path.of(src.name()).getFileName()).normalize())) {
         throw error(path.span(), "'" + written + "' imports itself, directly or through the files it imports", "an import cycle has no first file; remove one import");
       }
       if (chain.size() >= MAX_IMPORT_DEPTH) throw error(path.span(), "imports nested more than " + MAX_IMPORT_DEPTH + " deep", null);
       String text;
       try {
-        if (java.nio.file.Files.size(target) > MAX_IMPORT_CHARS) throw error(path.span(), "'" + written + "' is larger than " + MAX_IMPORT_CHARS + " bytes", null);
-        text = java.nio.file.Files.readString(target, java.nio.charset.StandardCharsets.UTF_8);
-      } catch (java.io.IOException | java.io.UncheckedIOException ex) {
-        throw error(path.span(), "cannot read '" + written + "'" + (java.nio.file.Files.exists(target) ? "" : ": no such file"),
+        if (Files.size(target) > MAX_IMPORT_CHARS) throw error(path.span(), "'" + written + "' is larger than " + MAX_IMPORT_CHARS + " bytes", null);
+        text = Files.readString(target, StandardCharsets.UTF_8);
+      } catch (IOException | UncheckedIOException ex) {
+        throw error(path.span(), "cannot read '" + written + "'" + (Files.exists(target) ? "" : ": no such file"),
             "the path is relative to the importing file's folder");
       }
-      String name = java.nio.file.Path.of(from.name()).resolveSibling(written).normalize().toString();
+      String name = Path.of(from.name()).resolveSibling(written).normalize().toString();
       SourceFile imported = new SourceFile(name, text, target.getParent());
       chain.push(target);
       List<Ast.Item> items = imports(Parsing.parse(imported), access, chain);
       chain.pop();
-      java.nio.file.Path here = base == null ? null : base.toAbsolutePath().normalize();
+      Path here = base == null ? null : base.toAbsolutePath().normalize();
       for (Ast.Item i : items) out.add(imported(i, imported, here));
     }
     return out;
@@ -199,7 +205,7 @@ public final class Expansion {
   }
 
   /** One item of an imported file, its spans marked with that file; a data block's folder made relative to the importing file's. */
-  private Ast.Item imported(Ast.Item item, SourceFile file, java.nio.file.Path importer) {
+  private Ast.Item imported(Ast.Item item, SourceFile file, Path importer) {
     java.util.function.UnaryOperator<Span> in = sp -> sp.file() != null ? sp : sp.in(file);
     if (item instanceof Ast.Let let) {
       return new Ast.Let(let.name(), in.apply(let.nameSpan()), Relocate.expr(let.value(), in), let.search().map(x -> Relocate.expr(x, in)), in.apply(let.span()));
@@ -211,7 +217,7 @@ public final class Expansion {
     }
     if (item instanceof Ast.Block b && IMPORTABLE.contains(b.key())) {
       List<Ast.Setting> settings = new ArrayList<>(b.settings().stream().map(x -> Relocate.setting(x, in)).toList());
-      java.nio.file.Path there = file.directory().toAbsolutePath().normalize();
+      Path there = file.directory().toAbsolutePath().normalize();
       if (b.key().equals("data") && importer != null && !there.equals(importer)) {
         String rel = importer.relativize(there).toString().replace('\\', '/');
         boolean hasDir = false;
@@ -219,7 +225,7 @@ public final class Expansion {
           Ast.Setting st = settings.get(i);
           if (st.key().equals("dir") && st.values().size() == 1 && st.values().get(0) instanceof Ast.Str d) {
             hasDir = true;
-            if (!java.nio.file.Path.of(d.value()).isAbsolute()) {
+            if (!Path.of(d.value()).isAbsolute()) {
               settings.set(i, new Ast.Setting("dir", st.keySpan(), st.arguments(), List.of(new Ast.Str(rel + "/" + d.value(), d.span())), st.span()));
             }
           }
