@@ -136,18 +136,19 @@ class TransferTest {
     Network baseNet = NnetCompiler.defaults().compile(SourceFile.of("base.nnet", BASE)).newNetwork();
     base(dir);
     dev.nnet.runtime.StateDict.load(baseNet, dir.resolve("base.npz"));
-    String fine = BASE.replace("model Base", "model Fine\nfrom \"base.npz\" load features, hidden\nfreeze features, hidden")
+    String fine = BASE.replace("model Base", "model Fine\nfrom \"base.npz\" load features, norm, hidden\nfreeze features, norm, hidden")
         .replace("dense(3) as scores", "dense(2) as scores");
     Trainer t = NnetCompiler.defaults().compile(file(dir, "fine.nnet", fine)).newTrainer().epochs(2);
     double[] scoresBefore = tensor(t.network(), "scores.weight");
     t.fit(data(2, 5), null, null);
-    for (String name : new String[] {"features.weight", "features.bias", "hidden.weight", "hidden.bias"}) {
+    for (String name : new String[] {"features.weight", "features.bias", "norm.weight", "norm.bias", "norm.running_mean", "norm.running_var",
+        "hidden.weight", "hidden.bias"}) {
       assertArrayEquals(tensor(baseNet, name), tensor(t.network(), name), name + " is frozen at base.npz's values");
     }
     assertFalse(java.util.Arrays.equals(scoresBefore, tensor(t.network(), "scores.weight")), "scores learns");
     String msg = assertThrows(CompileException.class, () -> NnetCompiler.defaults().check(file(dir, "e.nnet",
-        BASE.replace("model Base", "model Fine\nfreeze norm, nothing")))).getMessage();
-    assertTrue(msg.contains("'norm' cannot be frozen yet") && msg.contains("no layer named 'nothing'"), msg);
+        BASE.replace("model Base", "model Fine\nfreeze relu1, nothing")))).getMessage();
+    assertTrue(msg.contains("'relu1' cannot be frozen") && msg.contains("no layer named 'nothing'"), msg);
   }
 
   @Test

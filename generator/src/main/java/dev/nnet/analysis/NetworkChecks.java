@@ -290,7 +290,7 @@ final class NetworkChecks extends Values {
         ops.add(new Op.PRelu(name, line, size, a.has("per_unit") && bool(a.get("per_unit"))));
       }
       case "batchnorm" -> {
-        Args a = args(l.arguments(), l.opSpan(), op, "momentum", "eps");
+        Args a = args(l.arguments(), l.opSpan(), op, "momentum", "eps", "frozen");
         double momentum = a.number("momentum", 0.1), eps = a.number("eps", 1e-5);
         if (momentum <= 0 || momentum > 1) error(a.has("momentum") ? a.get("momentum").span() : l.span(), "momentum must be in (0, 1], got " + Num.fmt(momentum), "PyTorch's default is 0.1");
         if (eps <= 0) error(a.has("eps") ? a.get("eps").span() : l.span(), "eps must be positive", "the usual value is 1e-5");
@@ -300,7 +300,7 @@ final class NetworkChecks extends Values {
           return;
         }
         int positions = spatial == null ? 1 : spatial.rank() == 2 ? spatial.size() : spatial.dims()[1] * spatial.dims()[2];
-        ops.add(new Op.BatchNorm(name, line, size, momentum, eps, positions));
+        ops.add(new Op.BatchNorm(name, line, size, momentum, eps, positions, a.has("frozen") && bool(a.get("frozen"))));
       }
       case "dropout" -> {
         Args a = args(l.arguments(), l.opSpan(), "dropout", "p");

@@ -47,7 +47,7 @@ public sealed interface Op {
 
   int outputSize();
 
-  /** Whether its weights stay where they are ({@code frozen: true}, {@code freeze}): dense layers and convolutions. */
+  /** Whether its weights stay where they are ({@code frozen: true}, {@code freeze}): dense layers, convolutions and batchnorm. */
   default boolean frozen() {
     return false;
   }
@@ -188,11 +188,19 @@ public sealed interface Op {
    * the running statistics replace μ_B and σ²_B. Running statistics follow PyTorch: r ← (1 − m)·r + m·stat,
    * the variance's unbiased.
    */
-  record BatchNorm(String name, int line, int inputSize, double momentum, double eps, int positions) implements SameSize {
+  record BatchNorm(String name, int line, int inputSize, double momentum, double eps, int positions, boolean frozen) implements SameSize {
 
     /** Batch normalization of features: one statistic per feature. */
     public BatchNorm(String name, int line, int inputSize, double momentum, double eps) {
-      this(name, line, inputSize, momentum, eps, 1);
+      this(name, line, inputSize, momentum, eps, 1, false);
+    }
+
+    /**
+     * The same layer frozen: γ and β keep their values, and it normalizes with its running statistics while
+     * training too (evaluation mode, as fine-tuning does), which then stay as loaded.
+     */
+    BatchNorm frozenCopy() {
+      return new BatchNorm(name, line, inputSize, momentum, eps, positions, true);
     }
 
     /** The features normalized apart: the channels of an image (over batch × positions values each), or every feature. */
@@ -202,7 +210,7 @@ public sealed interface Op {
 
     @Override
     public String describe() {
-      return "batchnorm(momentum: " + Num.fmt(momentum) + ", eps: " + Num.fmt(eps) + ")" + (positions > 1 ? "   # per channel, over batch × " + positions + " positions" : "");
+      return "batchnorm(momentum: " + Num.fmt(momentum) + ", eps: " + Num.fmt(eps) + (frozen ? ", frozen: true" : "") + ")" + (positions > 1 ? "   # per channel, over batch × " + positions + " positions" : "");
     }
 
     @Override

@@ -70,7 +70,8 @@ final class TransferChecks extends Values {
 
   /**
    * {@code freeze a, b}: the same as {@code frozen: true} on those layers (their weights and biases keep
-   * their values; the layers below still learn). Dense layers and convolutions can be frozen so far.
+   * their values; the layers below still learn). Dense layers, convolutions and batchnorm can be frozen; a
+   * frozen batchnorm normalizes with its running statistics.
    */
   List<Op> freeze(List<Ast.Setting> lines, List<Op> layers) {
     List<Op> out = new ArrayList<>(layers);
@@ -92,8 +93,10 @@ final class TransferChecks extends Values {
           out.set(i, d.frozenCopy());
         } else if (out.get(i) instanceof Op.Conv c) {
           out.set(i, c.frozenCopy());
+        } else if (out.get(i) instanceof Op.BatchNorm b) {
+          out.set(i, b.frozenCopy());
         } else {
-          error(n.span(), "'" + n.name() + "' cannot be frozen yet: only dense layers and convolutions can", null);
+          error(n.span(), "'" + n.name() + "' cannot be frozen: only dense layers, convolutions and batchnorm have frozen forms", null);
         }
       }
     }

@@ -41,6 +41,16 @@ final class BatchNormEmitter extends LayerEmitter {
   void declare(TypeSpec.Builder cls) {
     if (ctx.inference()) return;
     int n = bn.channels();
+    if (bn.frozen()) {
+      cls.addField(FieldSpec.builder(ctx.array(), invStd, Modifier.PRIVATE, Modifier.FINAL)
+          .addJavadoc("γ/√(v + ε) of the running statistics, per feature: the frozen layer's scale, for backward.\n")
+          .initializer("new $T[$L]", ctx.elem(), n).build());
+      if (vectorChannels()) {
+        cls.addField(FieldSpec.builder(ctx.array(), mean, Modifier.PRIVATE, Modifier.FINAL).addJavadoc("β − μ·γ/√(v + ε): the frozen layer's shift, per feature.\n")
+            .initializer("new $T[$L]", ctx.elem(), n).build());
+      }
+      return;
+    }
     cls.addField(FieldSpec.builder(ctx.array(), mean, Modifier.PRIVATE, Modifier.FINAL).addJavadoc("μ of the last batch, per feature.\n")
         .initializer("new $T[$L]", ctx.elem(), n).build());
     cls.addField(FieldSpec.builder(ctx.array(), invStd, Modifier.PRIVATE, Modifier.FINAL).addJavadoc("1/√(σ² + ε) of the last batch, per feature.\n")
@@ -88,6 +98,7 @@ final class BatchNormEmitter extends LayerEmitter {
     if (vectorChannels()) return vectorForward();
     int n = bn.channels(), b = ctx.batch() * bn.positions();
     String eps = ctx.lit(bn.eps()), one = ctx.lit(1);
+    if (bn.frozen() && !ctx.inference()) return List.of(frozenForward());
     MethodSpec.Builder mb = columnMethod(bn.name() + "Forward", "$L forward: normalizes features c0..c1−1 over the batch in training, with the running statistics in evaluation.", bn.name());
     if (!ctx.inference()) mb.beginControlFlow("if (!training)");
     mb.beginControlFlow("for (int r = 0; r < $L; r++)", b)
@@ -120,8 +131,34 @@ final class BatchNormEmitter extends LayerEmitter {
     return List.of(mb.build());
   }
 
+  /** Frozen, in training as in evaluation: y = x·scale + shift with the running statistics; the scale kept for backward. */
+  private MethodSpec frozenForward() {
+    int n = bn.channels(), b = ctx.batch() * bn.positions();
+    MethodSpec.Builder mb = columnMethod(bn.name() + "Forward", "$L forward (frozen): normalizes features c0..c1−1 with the running statistics, in training too.", bn.name());
+    mb.beginControlFlow("for (int j = c0; j < c1; j++)")
+        .addStatement("$L[j] = params[$L + j] / $LMath.sqrt(params[$L + j] + $L)", invStd, gamma.constant(), ctx.narrow(), runVar.constant(), ctx.lit(bn.eps()))
+        .endControlFlow()
+        .beginControlFlow("for (int r = 0; r < $L; r++)", b)
+        .beginControlFlow("for (int j = c0; j < c1; j++)")
+        .addStatement("$L[r * $L + j] = ($L[r * $L + j] - params[$L + j]) * $L[j] + params[$L + j]", out, n, in, n, runMean.constant(), invStd, beta.constant())
+        .endControlFlow().endControlFlow();
+    return mb.build();
+  }
+
+  /** Frozen: no γ or β gradient; the input's is dy·γ/√(v + ε), a constant per feature. */
+  private List<MethodSpec> frozenBackward() {
+    if (inGrad == null) return List.of();
+    int n = bn.channels(), b = ctx.batch() * bn.positions();
+    MethodSpec.Builder mb = columnMethod(bn.name() + "Backward", "$L backward (frozen: no γ or β gradient): the input gradient, for features c0..c1−1.", bn.name());
+    mb.beginControlFlow("for (int r = 0; r < $L; r++)", b)
+        .addStatement("for (int j = c0; j < c1; j++) $L[r * $L + j] = $L[r * $L + j] * $L[j]", inGrad, n, outGrad, n, invStd)
+        .endControlFlow();
+    return List.of(mb.build());
+  }
+
   @Override
   List<MethodSpec> backward() {
+    if (bn.frozen()) return frozenBackward();
     if (vectorChannels()) return vectorBackward();
     int n = bn.channels(), b = ctx.batch() * bn.positions();
     MethodSpec.Builder mb = columnMethod(bn.name() + "Backward", "$L backward: dγ, dβ$L, for features c0..c1−1.", bn.name(),
@@ -236,15 +273,16 @@ final class BatchNormEmitter extends LayerEmitter {
     MethodSpec.Builder entry = columnMethod(bn.name() + "Forward", "$L forward: normalizes each of the $L channels over the batch's $L pixels in training, with the running statistics in evaluation; $L vectors of channels a row.",
         bn.name(), n, b, nv);
     entry.addComment("(c0, c1: always all channels, here)");
-    entry.beginControlFlow(ctx.inference() ? "" : "if (!training)");
+    boolean evaluateOnly = ctx.inference() || bn.frozen();
+    entry.beginControlFlow(evaluateOnly ? "" : "if (!training)");
     entry.addComment("y = x·γ/√(v + ε) + (β − μ·γ/√(v + ε)): the scale in $L, the shift in $L, for this pass", invStd, mean)
         .beginControlFlow("for (int j = 0; j < $L; j++)", n)
         .addStatement("$L[j] = params[$L + j] / $LMath.sqrt(params[$L + j] + $L)", invStd, gamma.constant(), ctx.narrow(), runVar.constant(), eps)
         .addStatement("$L[j] = params[$L + j] - params[$L + j] * $L[j]", mean, beta.constant(), runMean.constant(), invStd)
         .endControlFlow()
-        .addStatement(run("Evaluate"))
-        .addStatement("return")
-        .endControlFlow();
+        .addStatement(run("Evaluate"));
+    if (!evaluateOnly) entry.addStatement("return");
+    entry.endControlFlow();
     MethodSpec.Builder eval = pass("Evaluate", "$L in evaluation: y = x·scale + shift on this part's rows.", bn.name());
     load(eval, "scale", invStd, "0");
     load(eval, "shift", mean, "0");
@@ -252,7 +290,7 @@ final class BatchNormEmitter extends LayerEmitter {
     openRows(eval);
     each(eval, V + ".fromArray(S, " + in + ", x + $o).fma(scale#, shift#).intoArray(" + out + ", x + $o)");
     eval.endControlFlow().endControlFlow();
-    if (ctx.inference()) {
+    if (evaluateOnly) {
       methods.add(entry.build());
       methods.add(eval.build());
       return methods;
