@@ -58,6 +58,8 @@ public final class GradientCheck {
   public static List<TensorResult> run(Network net, long seed, int perTensor, java.util.Set<String> frozen) {
     NetworkSpec spec = net.spec();
     net.initialize(seed);
+    // layers frozen until an unfreeze phase are checked as they learn once it has begun
+    for (int p = 1; p <= spec.plan().unfreezes().size(); p++) net.setLearning(p, true, 0);
     Rng rng = new Rng(seed * 31 + 7);
     // Nudge every parameter (biases too) off its initial value, so zero-initialized biases are checked away from 0.
     Arena params = net.parameters();

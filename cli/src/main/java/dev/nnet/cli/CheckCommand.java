@@ -11,6 +11,7 @@ import dev.nnet.syntax.Parsing;
 import dev.nnet.syntax.Printer;
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -103,6 +104,9 @@ final class CheckCommand implements Callable<Integer> {
     for (TrainingPlan.Augment a : d.augment()) aug.append(aug.length() > 0 ? ", " : "").append(a.kind()).append(a.kind().equals("mirror") ? "" : "(" + num(a.amount()) + ")");
     out.printf("  augment     %s%n", aug.length() == 0 ? "none" : aug);
     for (TrainingPlan.Transfer t : p.transfers()) out.printf("  load        from \"%s\": %s%n", t.path(), String.join(", ", t.tensors()));
+    List<String> frozen = m.layers().stream().filter(Op::frozen).map(Op::name).toList();
+    if (!frozen.isEmpty()) out.printf("  frozen      %s%n", String.join(", ", frozen));
+    for (TrainingPlan.Unfreeze u : p.unfreezes()) out.printf("  unfreeze    %s at epoch %d (frozen before it; their Adam steps count from it)%n", String.join(", ", u.layers()), u.epoch());
     out.printf("  precision   %s%n", m.precision().keyword());
     out.printf("  kernels     %s%n", VectorSupport.lanes(m.precision()).map(l -> "Vector API, " + l + " lanes")
         .orElse("plain Java (start the JVM with --add-modules jdk.incubator.vector for Vector API kernels)"));

@@ -78,6 +78,16 @@ final class Progress implements TrainingListener {
   }
 
   @Override
+  public void onUnfreeze(int epoch, java.util.List<String> layers) {
+    if (json != null) {
+      json.printf(Locale.ROOT, "{\"event\":\"unfreeze\",\"epoch\":%d,\"layers\":[%s]}%n", epoch,
+          String.join(",", layers.stream().map(l -> "\"" + l + "\"").toList()));
+    } else {
+      human.printf(Locale.ROOT, "epoch %d: %s learn from here on (unfreeze)%n", epoch, String.join(", ", layers));
+    }
+  }
+
+  @Override
   public void onEarlyStop(int stoppedAfter, int bestEpoch, String monitor, double best) {
     if (json != null) {
       json.printf(Locale.ROOT, "{\"event\":\"early_stop\",\"epoch\":%d,\"best_epoch\":%d,\"monitor\":\"%s\",\"best\":%s}%n",

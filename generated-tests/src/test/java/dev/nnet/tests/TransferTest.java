@@ -151,6 +151,77 @@ class TransferTest {
     assertTrue(msg.contains("'relu1' cannot be frozen") && msg.contains("no layer named 'nothing'"), msg);
   }
 
+  /**
+   * unfreeze hidden at epoch 2: hidden keeps the base weights through epoch 1, then learns, its Adam steps
+   * counted from its own first (each weight's first step is lr·sign(g), not the 0.74·lr the global step 2 would
+   * give); features stays frozen throughout; a run resumed after the unfreeze continues bit for bit.
+   */
+  @Test
+  void unfrozenLayersLearnFromTheirEpochWithFreshAdamSteps(@TempDir Path dir) throws Exception {
+    base(dir);
+    String fine = BASE.replace("model Base", "model Fine\nfrom \"base.npz\" load features, hidden\nfreeze features, hidden\nunfreeze hidden at epoch 2")
+        .replace("batch 8", "batch 8\n  epochs 3");
+    NnetCompiler.Compiled c = NnetCompiler.defaults().compile(file(dir, "fine.nnet", fine));
+    Dataset oneBatch = data(3, 5).select("one batch", Dataset.identity(8));
+    java.util.List<double[]> hiddenAfterEpoch = new java.util.ArrayList<>();
+    java.util.List<Integer> unfrozeAt = new java.util.ArrayList<>();
+    Trainer t = c.newTrainer();
+    t.listener(new dev.nnet.runtime.TrainingListener() {
+      @Override
+      public void onEpoch(dev.nnet.runtime.EpochResult r) {
+        hiddenAfterEpoch.add(tensor(t.network(), "hidden.weight"));
+      }
+
+      @Override
+      public void onUnfreeze(int epoch, java.util.List<String> layers) {
+        unfrozeAt.add(epoch);
+        assertEquals(java.util.List.of("hidden"), layers);
+      }
+    });
+    Network baseNet = NnetCompiler.defaults().compile(SourceFile.of("base.nnet", BASE)).newNetwork();
+    dev.nnet.runtime.StateDict.load(baseNet, dir.resolve("base.npz"));
+    double[] base = tensor(baseNet, "hidden.weight");
+    t.fit(oneBatch, null, null);
+    assertEquals(java.util.List.of(2), unfrozeAt);
+    assertArrayEquals(base, hiddenAfterEpoch.get(0), "frozen through epoch 1");
+    int moved = 0;
+    for (int i = 0; i < base.length; i++) {
+      double step = Math.abs(hiddenAfterEpoch.get(1)[i] - base[i]);
+      if (step == 0) continue;
+      moved++;
+      assertEquals(1e-3, step, 2e-5, "Adam's first step for hidden is lr·sign(g): its steps count from the unfreeze");
+    }
+    assertTrue(moved > base.length / 2, "hidden learns from epoch 2: " + moved + " of " + base.length + " weights moved");
+    assertArrayEquals(tensor(baseNet, "features.weight"), tensor(t.network(), "features.weight"), "features stays frozen");
+
+    Path ckpt = dir.resolve("fine.ckpt");
+    Trainer first = c.newTrainer().epochs(2).checkpointTo(ckpt);
+    first.fit(oneBatch, null, null);
+    Trainer resumed = c.newTrainer().load(ckpt).epochs(3);
+    resumed.fit(oneBatch, null, null);
+    assertArrayEquals(tensor(t.network(), "hidden.weight"), tensor(resumed.network(), "hidden.weight"), "resumed after the unfreeze");
+  }
+
+  @Test
+  void unfreezeMistakesArePositionedErrors(@TempDir Path dir) throws Exception {
+    base(dir);
+    String head = "model Fine\nfreeze features, norm\n";
+    String[][] cases = {
+        {"unfreeze hidden at epoch 2", "f.nnet:3:10: error: 'hidden' is not frozen, so there is nothing to unfreeze"},
+        {"unfreeze features at epoch 1", "f.nnet:3:28: error: unfreeze at epoch 1 leaves nothing frozen"},
+        {"unfreeze features at epoch 999", "unfreeze at epoch 999, but training runs "},
+        {"unfreeze norm at epoch 2", "a frozen batchnorm stays frozen"},
+        {"unfreeze featurs at epoch 2", "no layer named 'featurs'"},
+        {"unfreeze features", "unfreeze needs the epoch from which the layers learn"},
+        {"unfreeze features after epoch 2", "f.nnet:3:19: error: expected 'at', found 'after'"},
+    };
+    for (String[] k : cases) {
+      String msg = assertThrows(CompileException.class, () -> NnetCompiler.defaults().check(file(dir, "f.nnet",
+          BASE.replace("model Base\n", head + k[0] + "\n")))).getMessage();
+      assertTrue(msg.contains(k[1]), k[0] + " -> " + msg);
+    }
+  }
+
   @Test
   void whatCannotBeLoadedIsAPositionedErrorAtCheck(@TempDir Path dir) throws Exception {
     base(dir);

@@ -7,6 +7,7 @@ import dev.nnet.runtime.TrainingPlan;
 import dev.nnet.syntax.Ast;
 import dev.nnet.syntax.CompileException;
 import dev.nnet.syntax.Diagnostic;
+import dev.nnet.syntax.Printer;
 import dev.nnet.syntax.SourceFile;
 import dev.nnet.syntax.Span;
 import java.util.*;
@@ -21,7 +22,7 @@ import java.util.*;
  * {@link DataChecks}, and the teaching warnings of {@link Lints}.
  */
 public final class Analyzer extends Values {
-  private static final List<String> TOP_LEVEL = List.of("model", "input", "loss", "precision", "network", "training", "data", "let", "search", "freeze", "from");
+  private static final List<String> TOP_LEVEL = List.of("model", "input", "loss", "precision", "network", "training", "data", "let", "search", "freeze", "unfreeze", "from");
   private static final Set<String> JAVA_KEYWORDS = Set.of("abstract", "assert", "boolean", "break", "byte", "case", "catch",
       "char", "class", "const", "continue", "default", "do", "double", "else", "enum", "extends", "final", "finally", "float",
       "for", "goto", "if", "implements", "import", "instanceof", "int", "interface", "long", "native", "new", "package",
@@ -76,6 +77,7 @@ public final class Analyzer extends Values {
     Ast.Block training = null, data = null;
     List<Ast.FromLoad> transfers = new ArrayList<>();
     List<Ast.Setting> freezes = new ArrayList<>();
+    List<Ast.Unfreeze> unfreezes = new ArrayList<>();
     for (Ast.Item item : file.items()) {
       if (item instanceof Ast.Let let) {
         let(let);
@@ -84,6 +86,8 @@ public final class Analyzer extends Values {
         network = n;
       } else if (item instanceof Ast.FromLoad f) {
         transfers.add(f);
+      } else if (item instanceof Ast.Unfreeze u) {
+        unfreezes.add(u);
       } else if (item instanceof Ast.Block b) {
         switch (b.key()) {
           case "training" -> {
@@ -111,6 +115,7 @@ public final class Analyzer extends Values {
           case "precision" -> precision = precision(s);
           case "search" -> later(s.keySpan(), "hyperparameter search", "hyperparameter search");
           case "freeze" -> freezes.add(s);
+          case "unfreeze" -> error(s.span(), "unfreeze needs the epoch from which the layers learn", "e.g.  unfreeze " + (s.values().isEmpty() ? "hidden" : Printer.expr(s.values().get(0))) + " at epoch 3");
           case "batch", "epochs", "optimizer", "seed" -> error(s.keySpan(), "'" + s.key() + "' belongs in the training block",
               "write it inside training { ... }");
           case "train", "test", "scale", "validation" -> error(s.keySpan(), "'" + s.key() + "' belongs in the data block",
@@ -150,12 +155,14 @@ public final class Analyzer extends Values {
     failOnErrors();
 
     layers = transferChecks.freeze(freezes, layers);
+    List<TrainingPlan.Unfreeze> phases = transferChecks.unfreeze(unfreezes, layers, t.epochs());
+    layers = transferChecks.thawed(phases, layers);
     List<TrainingPlan.Transfer> loads = transferChecks.transfers(transfers, layers);
     failOnErrors();
 
     String className = name != null ? name : defaultName();
     TrainingPlan plan = new TrainingPlan(t.epochs(), t.seed(), t.shuffle(), t.optimizer().lr(), t.optimizer().describe(), d, t.schedule(),
-        t.stopping(), t.checkpointEvery(), List.copyOf(loads));
+        t.stopping(), t.checkpointEvery(), List.copyOf(loads), List.copyOf(phases));
     return new Model(className, src, input, List.copyOf(layers), loss, t.optimizer(), t.batch(), precision, plan, t.regularization(), List.copyOf(warnings),
         Map.copyOf(networkChecks.origins));
   }

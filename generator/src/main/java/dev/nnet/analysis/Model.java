@@ -74,6 +74,15 @@ public record Model(String name, SourceFile source, int[] inputShape, List<Op> l
     return out;
   }
 
+  /**
+   * The unfreeze phase of a layer (1-based, {@code unfreeze ... at epoch}), whose switch turns its learning on;
+   * 0 for a layer that learns (or is frozen) throughout.
+   */
+  public int phaseOf(Op op) {
+    for (int k = 0; k < plan.unfreezes().size(); k++) if (plan.unfreezes().get(k).layers().contains(op.name())) return k + 1;
+    return 0;
+  }
+
   public long parameterCount() {
     long n = 0;
     for (Op op : layers) n += op.parameterCount();

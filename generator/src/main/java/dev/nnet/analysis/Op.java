@@ -117,7 +117,11 @@ public sealed interface Op {
                boolean frozen, double lrScale) implements Op {
 
     Dense frozenCopy() {
-      return new Dense(name, line, inputSize, outputSize, weightInit, biasInit, decay, biasDecay, true, lrScale);
+      return withFrozen(true);
+    }
+
+    Dense withFrozen(boolean f) {
+      return new Dense(name, line, inputSize, outputSize, weightInit, biasInit, decay, biasDecay, f, lrScale);
     }
 
     Dense withInit(Init w) {
@@ -509,7 +513,11 @@ public sealed interface Op {
               boolean bias, Init weightInit, Init biasInit, double decay, boolean frozen, boolean depthwise, double lrScale) implements Op {
 
     Conv frozenCopy() {
-      return new Conv(name, line, input, filters, kh, kw, stride, padH, padW, dilation, groups, bias, weightInit, biasInit, decay, true, depthwise, lrScale);
+      return withFrozen(true);
+    }
+
+    Conv withFrozen(boolean f) {
+      return new Conv(name, line, input, filters, kh, kw, stride, padH, padW, dilation, groups, bias, weightInit, biasInit, decay, f, depthwise, lrScale);
     }
 
     Conv withInit(Init w) {

@@ -103,6 +103,57 @@ final class TransferChecks extends Values {
     return out;
   }
 
+  /**
+   * {@code unfreeze a, b at epoch N}: layers frozen (by freeze or frozen: true) that learn from epoch N on. Each
+   * line is a phase the trainer switches on at its epoch; a batchnorm stays frozen (fine-tuning practice keeps
+   * its statistics: Keras's advice).
+   */
+  List<TrainingPlan.Unfreeze> unfreeze(List<Ast.Unfreeze> lines, List<Op> layers, int epochs) {
+    List<TrainingPlan.Unfreeze> out = new ArrayList<>();
+    Set<String> seen = new LinkedHashSet<>();
+    for (Ast.Unfreeze line : lines) {
+      if (line.epoch() < 2) {
+        error(line.epochSpan(), "unfreeze at epoch " + line.epoch() + " leaves nothing frozen", "epochs count from 1: leave the layers out of freeze, or unfreeze at epoch 2 or later");
+      } else if (line.epoch() > epochs) {
+        error(line.epochSpan(), "unfreeze at epoch " + line.epoch() + ", but training runs " + epochs + " epochs", "unfreeze at epoch " + epochs + " or earlier, or raise epochs");
+      }
+      List<String> names = new ArrayList<>();
+      for (Ast.Name n : line.layers()) {
+        Op op = layers.stream().filter(o -> o.name().equals(n.name())).findFirst().orElse(null);
+        if (op == null) {
+          error(n.span(), "no layer named '" + n.name() + "'", "the frozen layers: " + frozenNames(layers));
+        } else if (!op.frozen()) {
+          error(n.span(), "'" + n.name() + "' is not frozen, so there is nothing to unfreeze", "freeze it first:  freeze " + n.name());
+        } else if (op instanceof Op.BatchNorm) {
+          error(n.span(), "a frozen batchnorm stays frozen: its running statistics are what the base model learnt",
+              "leave '" + n.name() + "' out of unfreeze (as Keras advises for fine-tuning), or out of freeze");
+        } else if (!seen.add(n.name())) {
+          error(n.span(), "'" + n.name() + "' is unfrozen twice", "unfreeze each layer once");
+        } else {
+          names.add(n.name());
+        }
+      }
+      out.add(new TrainingPlan.Unfreeze(line.epoch(), List.copyOf(names)));
+    }
+    return out;
+  }
+
+  /** The layers with those an unfreeze names compiled as learning: the phase's switch turns their gradients and updates on. */
+  List<Op> thawed(List<TrainingPlan.Unfreeze> phases, List<Op> layers) {
+    Set<String> names = new java.util.HashSet<>();
+    for (TrainingPlan.Unfreeze u : phases) names.addAll(u.layers());
+    List<Op> out = new ArrayList<>();
+    for (Op op : layers) {
+      out.add(!names.contains(op.name()) ? op : op instanceof Op.Dense d ? d.withFrozen(false) : ((Op.Conv) op).withFrozen(false));
+    }
+    return out;
+  }
+
+  private static String frozenNames(List<Op> layers) {
+    List<String> names = layers.stream().filter(Op::frozen).map(Op::name).toList();
+    return names.isEmpty() ? "none (freeze some first)" : String.join(", ", names);
+  }
+
   private String unknown(String name, List<Op> layers) {
     for (Op op : layers) if (op.name().equals(name)) return "layer '" + name + "' has no weights to load";
     return "no layer named '" + name + "'";

@@ -133,9 +133,11 @@ final class ConvEmitter extends ConvBase {
         b == null ? "" : ", bias",
         inGrad == null ? "" : " and the input's (the patches' gradient overwrites the patches, which only the kernel gradient needed)");
     if (!c.frozen()) {
+      boolean gated = openLearning(entry);
       if (direct) entry.addStatement(patchesCall(c.name() + "Im2col"));
       entry.addStatement(weight.call(ctx)).addStatement("$LKernelGradStore()", c.name());
       if (b != null) entry.addStatement("$LBiasGrad()", c.name());
+      if (gated) entry.endControlFlow();
     }
     Gemm input = inGrad == null ? null : inputProduct();
     if (input != null) entry.addStatement(input.call(ctx)).addStatement(patchesCall(c.name() + "Col2im"));

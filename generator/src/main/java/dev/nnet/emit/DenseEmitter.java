@@ -212,6 +212,7 @@ final class DenseEmitter extends LayerEmitter {
     MethodSpec.Builder entry = d.frozen() ? method(d.name() + "Backward", "$L backward (frozen: no weight or bias gradient): the input gradient.", d.name())
         : method(d.name() + "Backward", "$L backward: weight, bias$L gradients.", d.name(), inGrad == null ? "" : " and input");
     if (!d.frozen()) {
+      boolean gated = openLearning(entry);
       if (gradRows != null) {
         entry.addStatement("for (int r = 0; r < $L; r++) System.arraycopy($L, r * $L, $L[r], 0, $L)", bsz, outGrad, outN, gradRows, outN);
       }
@@ -219,6 +220,7 @@ final class DenseEmitter extends LayerEmitter {
       entry.addStatement(weight.call(ctx));
       if (narrow()) entry.addStatement("$LWeightGradStore()", d.name());
       entry.addStatement("$LBiasGrad()", d.name());
+      if (gated) entry.endControlFlow();
       methods.addAll(weight.emit(ctx));
       if (narrow()) methods.add(storeTransposedWeightGrad());
       methods.add(biasGrad());

@@ -61,6 +61,7 @@ final class GroupedConvEmitter extends ConvBase {
     MethodSpec.Builder mb = method(c.name() + "Backward", "$L backward: kernel$L gradients$L.", c.name(), b == null ? "" : ", bias",
         inGrad == null ? "" : " and the input's (the patches' gradient overwrites the patches once the kernel gradient is done)");
     if (!c.frozen()) {
+      boolean gated = openLearning(mb);
       mb.addStatement("java.util.Arrays.fill(grads, $L, $L + $L, 0)", w.constant(), w.constant(), w.size());
       eachWeight(mb);
       mb.addStatement("$T dy = $L[r * $L + o]", ctx.elem(), outGrad, f)
@@ -69,6 +70,7 @@ final class GroupedConvEmitter extends ConvBase {
           .endControlFlow()
           .endControlFlow().endControlFlow();
       if (b != null) mb.addStatement("$LBiasGrad()", c.name());
+      if (gated) mb.endControlFlow();
     }
     if (inGrad != null) {
       mb.addStatement("java.util.Arrays.fill($L, 0)", patches);

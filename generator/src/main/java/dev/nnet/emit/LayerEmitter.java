@@ -162,6 +162,23 @@ abstract class LayerEmitter {
     return ctx.batch() * op().outputSize();
   }
 
+  /**
+   * Opens {@code if (learningK)} around a layer's own gradients when it learns only from an unfreeze phase's
+   * epoch on; returns whether it did (the caller closes it).
+   */
+  boolean openLearning(MethodSpec.Builder mb) {
+    int phase = ctx.model().phaseOf(op());
+    if (phase == 0) return false;
+    mb.addComment("frozen until unfreeze phase $L: no weight gradient before it", phase);
+    mb.beginControlFlow("if ($L)", learningFlag(phase));
+    return true;
+  }
+
+  /** The field that says whether unfreeze phase {@code phase} has begun. */
+  static String learningFlag(int phase) {
+    return "learning" + phase;
+  }
+
   MethodSpec.Builder method(String name, String doc, Object... args) {
     return MethodSpec.methodBuilder(name).addModifiers(javax.lang.model.element.Modifier.PRIVATE)
         .addJavadoc(doc + "\n", args).addJavadoc("<p>From $L\n", ctx.origin(op()));

@@ -129,6 +129,7 @@ public final class NetworkEmitter {
     cls.addMethods(forward());
     cls.addMethods(backward());
     cls.addMethods(optimizer.methods());
+    if (!model.plan().unfreezes().isEmpty()) cls.addMethod(optimizer.setLearning());
     List<MethodSpec> kernels = new ArrayList<>();
     for (LayerEmitter l : layers) {
       List<MethodSpec> own = new ArrayList<>(l.forward());
@@ -289,14 +290,27 @@ public final class NetworkEmitter {
         .unindent().build();
   }
 
-  /** {@code from ... load} lines, as the plan's last argument; nothing when there are none. Paths and names as escaped literals. */
+  /**
+   * {@code from ... load} and {@code unfreeze} lines, as the plan's last arguments; nothing when there are none.
+   * Paths and names as escaped literals.
+   */
   private static CodeBlock transfers(TrainingPlan plan) {
-    if (plan.transfers().isEmpty()) return CodeBlock.of("");
-    CodeBlock.Builder b = CodeBlock.builder().add(",\n$T.transfers(", PLAN);
+    if (plan.transfers().isEmpty() && plan.unfreezes().isEmpty()) return CodeBlock.of("");
+    // (not transfers() with no arguments: that names the record's accessor)
+    CodeBlock.Builder b = CodeBlock.builder().add(plan.transfers().isEmpty() ? ",\n$T.noTransfers(" : ",\n$T.transfers(", PLAN);
     for (int i = 0; i < plan.transfers().size(); i++) {
       TrainingPlan.Transfer t = plan.transfers().get(i);
       b.add(i > 0 ? ", " : "").add("new $T($S, $T.names(", PLAN.nestedClass("Transfer"), t.path(), PLAN);
       for (int j = 0; j < t.tensors().size(); j++) b.add(j > 0 ? ", $S" : "$S", t.tensors().get(j));
+      b.add("))");
+    }
+    b.add(")");
+    if (plan.unfreezes().isEmpty()) return b.build();
+    b.add(",\n$T.unfreezes(", PLAN);
+    for (int i = 0; i < plan.unfreezes().size(); i++) {
+      TrainingPlan.Unfreeze u = plan.unfreezes().get(i);
+      b.add(i > 0 ? ", " : "").add("new $T($L, $T.names(", PLAN.nestedClass("Unfreeze"), u.epoch(), PLAN);
+      for (int j = 0; j < u.layers().size(); j++) b.add(j > 0 ? ", $S" : "$S", u.layers().get(j));
       b.add("))");
     }
     return b.add(")").build();

@@ -47,31 +47,55 @@ final class OptimizerEmitter {
     };
   }
 
-  /** The learning-rate multipliers other than 1 that layers ask for (lr_scale), in layer order: scale k's scalars are named with k + 1. */
-  private List<Double> scales() {
-    List<Double> out = new java.util.ArrayList<>();
+  /**
+   * A parameter group: the layers with one learning-rate multiplier (lr_scale) that start learning at one
+   * unfreeze phase (0: from the start). Their per-step scalars are their own; a phase's Adam steps count from
+   * its start, as for parameters new to a PyTorch optimizer.
+   */
+  private record Group(double scale, int phase) {}
+
+  private Group group(Layout.Tensor t) {
+    return new Group(t.layer().lrScale(), ctx.model().phaseOf(t.layer()));
+  }
+
+  /** The groups other than the plain one (scale 1, from the start), in layer order: group k's scalars are named with k + 1. */
+  private List<Group> groups() {
+    List<Group> out = new java.util.ArrayList<>();
     for (Layout.Tensor t : ctx.layout().tensors()) {
-      double sc = t.layer().lrScale();
-      if (!skipped(t) && sc != 1 && !out.contains(sc)) out.add(sc);
+      Group g = group(t);
+      if (!skipped(t) && !g.equals(new Group(1, 0)) && !out.contains(g)) out.add(g);
     }
     return out;
   }
 
-  /** The per-step scalars that depend on the rate, for scale k + 1 (lr_scale): AdamW's decay, and the step size or rate. */
-  private List<String> scaledScalars(int k) {
+  private boolean adam() {
+    return opt.kind() == Model.Optimizer.Kind.ADAM || opt.kind() == Model.Optimizer.Kind.ADAMW;
+  }
+
+  /** The per-step scalars of group k + 1: AdamW's decay, the step size or rate, and a late phase's own Adam correction. */
+  private List<String> groupScalars(int k, Group g) {
     List<String> s = new java.util.ArrayList<>();
     if (opt.kind() == Model.Optimizer.Kind.ADAMW) s.add("decay" + k);
-    s.add(opt.kind() == Model.Optimizer.Kind.ADAM || opt.kind() == Model.Optimizer.Kind.ADAMW ? "stepSize" + k : "rate" + k);
+    s.add(adam() ? "stepSize" + k : "rate" + k);
+    if (adam() && g.phase() > 0) s.add("correction2" + k);
     return s;
   }
 
   void declare(TypeSpec.Builder cls) {
-    List<Double> scales = scales();
-    for (int k = 1; k <= scales.size(); k++) {
-      for (String f : scaledScalars(k)) {
+    List<Group> groups = groups();
+    for (int k = 1; k <= groups.size(); k++) {
+      Group g = groups.get(k - 1);
+      for (String f : groupScalars(k, g)) {
         cls.addField(FieldSpec.builder(ctx.elem(), f, Modifier.PRIVATE)
-            .addJavadoc("This step's $L for the layers with lr_scale: $L, set by update.\n", f.replaceAll("[0-9]+$", ""), scales.get(k - 1)).build());
+            .addJavadoc("This step's $L for the layers $L, set by update.\n", f.replaceAll("[0-9]+$", ""), describe(g)).build());
       }
+    }
+    for (int p = 1; p <= ctx.model().plan().unfreezes().size(); p++) {
+      cls.addField(FieldSpec.builder(boolean.class, LayerEmitter.learningFlag(p), Modifier.PRIVATE)
+          .addJavadoc("Whether the layers of unfreeze phase $L ($L) learn yet: set by setLearning.\n", p,
+              String.join(", ", ctx.model().plan().unfreezes().get(p - 1).layers())).build());
+      cls.addField(FieldSpec.builder(int.class, LayerEmitter.learningFlag(p) + "From", Modifier.PRIVATE)
+          .addJavadoc("The optimizer steps done before phase $L began: its Adam steps count from there.\n", p).build());
     }
     for (String f : state()) {
       cls.addField(FieldSpec.builder(ctx.array(), f, Modifier.PRIVATE, Modifier.FINAL)
@@ -94,6 +118,33 @@ final class OptimizerEmitter {
       s.add("rate");
     }
     return s;
+  }
+
+  private static String describe(Group g) {
+    String scale = g.scale() != 1 ? "with lr_scale: " + g.scale() : "";
+    String phase = g.phase() > 0 ? "of unfreeze phase " + g.phase() : "";
+    return scale.isEmpty() ? phase : phase.isEmpty() ? scale : scale + " " + phase;
+  }
+
+  /**
+   * {@code setLearning(phase, on, fromStep)}: switches an unfreeze phase. Switched off, its layers' gradients
+   * are cleared, so the global norm clip_norm reads sees only the layers that learn.
+   */
+  MethodSpec setLearning() {
+    MethodSpec.Builder mb = MethodSpec.methodBuilder("setLearning").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+        .addParameter(int.class, "phase").addParameter(boolean.class, "on").addParameter(int.class, "fromStep");
+    List<dev.nnet.runtime.TrainingPlan.Unfreeze> phases = ctx.model().plan().unfreezes();
+    for (int p = 1; p <= phases.size(); p++) {
+      mb.beginControlFlow("if (phase == $L)", p).addComment("unfreeze $L at epoch $L", String.join(", ", phases.get(p - 1).layers()), phases.get(p - 1).epoch())
+          .addStatement("$L = on", LayerEmitter.learningFlag(p)).addStatement("$LFrom = fromStep", LayerEmitter.learningFlag(p));
+      mb.beginControlFlow("if (!on)");
+      for (Layout.Tensor t : ctx.layout().tensors()) {
+        if (ctx.model().phaseOf(t.layer()) == p) mb.addStatement("java.util.Arrays.fill(grads, $L, $L + $L, 0)", t.constant(), t.constant(), t.size());
+      }
+      mb.endControlFlow().addStatement("return").endControlFlow();
+    }
+    mb.addStatement("throw new IllegalArgumentException($S + phase)", "no unfreeze phase ");
+    return mb.build();
   }
 
   /** Whether the update is worth sharing among threads. */
@@ -142,15 +193,27 @@ final class OptimizerEmitter {
       mb.addStatement("clip = $L(Math.min(1.0, $L / (norm + 1e-6)))", e, reg.clipNorm());
     }
     if (opt.kind() == Model.Optimizer.Kind.ADAMW) mb.addStatement("decay = $L(1 - lr * $L)", e, opt.weightDecay());
-    List<Double> scales = scales();
-    for (int k = 1; k <= scales.size(); k++) {
-      double sc = scales.get(k - 1);
-      mb.addComment("the layers with lr_scale: $L, as a parameter group with that multiple of the rate", sc);
-      switch (opt.kind()) {
-        case ADAM, ADAMW -> mb.addStatement("stepSize$L = $L(lr * $L / (1 - Math.pow($L, step)))", k, e, sc, opt.beta1());
-        default -> mb.addStatement("rate$L = $L(lr * $L)", k, e, sc);
+    List<Group> groups = groups();
+    for (int k = 1; k <= groups.size(); k++) {
+      Group g = groups.get(k - 1);
+      double sc = g.scale();
+      mb.addComment("the layers $L, a parameter group of their own", describe(g));
+      String t = "step";
+      if (g.phase() > 0) {
+        String flag = LayerEmitter.learningFlag(g.phase());
+        mb.beginControlFlow("if ($L)", flag);
+        if (adam()) {
+          mb.addStatement("int t = step - $LFrom", flag);
+          t = "t";
+        }
       }
-      if (opt.kind() == Model.Optimizer.Kind.ADAMW) mb.addStatement("decay$L = $L(1 - lr * $L * $L)", k, e, sc, opt.weightDecay());
+      switch (opt.kind()) {
+        case ADAM, ADAMW -> mb.addStatement("stepSize$L = $L($L / (1 - Math.pow($L, $L)))", k, e, sc == 1 ? "lr" : "lr * " + sc, opt.beta1(), t);
+        default -> mb.addStatement("rate$L = $L$L", k, e, sc == 1 ? "lr" : "(lr * " + sc + ")");
+      }
+      if (adam() && g.phase() > 0) mb.addStatement("correction2$L = $L(1 / Math.sqrt(1 - Math.pow($L, $L)))", k, e, opt.beta2(), t);
+      if (opt.kind() == Model.Optimizer.Kind.ADAMW) mb.addStatement("decay$L = $L(1 - $L * $L)", k, e, sc == 1 ? "lr" : "lr * " + sc, opt.weightDecay());
+      if (g.phase() > 0) mb.endControlFlow();
     }
     mb.addStatement(split() ? ctx.tasks().call("updateParts") : "updateParts(0, 1)");
     mb.addComment("the input gradients read copies of the weights: keep them in step");
@@ -180,8 +243,10 @@ final class OptimizerEmitter {
       int j = i;
       while (j + 1 < tensors.size() && !skipped(tensors.get(j + 1)) && arguments(tensors.get(j + 1)).equals(args)) j++;
       String from = t.constant(), to = tensors.get(j).constant() + " + " + tensors.get(j).size();
-      ranges.add(CodeBlock.builder().add("// $L\n", i == j ? t.name() : t.name() + " to " + tensors.get(j).name())
-          .addStatement("updateRange(share($L, $L, part, parts), share($L, $L, part + 1, parts)$L)", from, to, from, to, args).build());
+      int phase = group(t).phase();
+      ranges.add(CodeBlock.builder().add("// $L$L\n", i == j ? t.name() : t.name() + " to " + tensors.get(j).name(), phase > 0 ? ", from unfreeze phase " + phase : "")
+          .addStatement((phase > 0 ? "if (" + LayerEmitter.learningFlag(phase) + ") " : "") + "updateRange(share($L, $L, part, parts), share($L, $L, part + 1, parts)$L)",
+              from, to, from, to, args).build());
       i = j;
     }
     List<MethodSpec> methods = new java.util.ArrayList<>(Split.into(mb, "updateParts", false,
@@ -200,7 +265,7 @@ final class OptimizerEmitter {
 
   /** Whether tensors are treated differently (frozen layers, decay on weights only, decay or rate multipliers). */
   private boolean perTensor() {
-    if (opt.kind() == Model.Optimizer.Kind.ADAMW || ctx.model().regularization().decays() || !scales().isEmpty()) return true;
+    if (opt.kind() == Model.Optimizer.Kind.ADAMW || ctx.model().regularization().decays() || !groups().isEmpty()) return true;
     for (Layout.Tensor t : ctx.layout().tensors()) if (skipped(t)) return true;
     return false;
   }
@@ -214,8 +279,9 @@ final class OptimizerEmitter {
   private String arguments(Layout.Tensor t) {
     Model.Regularization reg = ctx.model().regularization();
     StringBuilder sb = new StringBuilder();
-    int k = t == null ? 0 : scales().indexOf(t.layer().lrScale()) + 1; // 0: the plain rate
+    int k = t == null ? 0 : groups().indexOf(group(t)) + 1; // 0: the plain group
     String group = k == 0 ? "" : Integer.toString(k);
+    String correction = k > 0 && groups().get(k - 1).phase() > 0 ? "correction2" + k : "correction2";
     if (opt.kind() == Model.Optimizer.Kind.ADAMW) sb.append(", ").append(t != null && t.weight() ? "decay" + group : ctx.lit(1));
     if (reg.decays()) {
       Op.Dense d = t == null ? null : t.dense();
@@ -226,7 +292,7 @@ final class OptimizerEmitter {
     }
     if (reg.clipNorm() > 0) sb.append(", clip");
     sb.append(switch (opt.kind()) {
-      case ADAM, ADAMW -> ", stepSize" + group + ", correction2";
+      case ADAM, ADAMW -> ", stepSize" + group + ", " + correction;
       default -> ", rate" + group;
     });
     return sb.toString();

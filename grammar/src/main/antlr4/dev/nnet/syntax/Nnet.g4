@@ -22,6 +22,7 @@ item      : LET name=IDENT ASSIGN init=expr (SEARCH domain=expr)?           # le
           | FROM path=STRING LOAD names+=layerName (COMMA names+=layerName)*
                 (except=IDENT excluded+=layerName (COMMA excluded+=layerName)*)?   # fromItem
           | BLOCK name=IDENT params? LBRACE layers RBRACE                   # blockDefItem
+          | key=IDENT names+=layerName (COMMA names+=layerName)* at=IDENT unit=IDENT when=NUMBER   # unfreezeItem
           | setting                                                         # settingItem
           ;
 

@@ -20,7 +20,7 @@ public interface Ast {
 
   // ---------------------------------------------------------------- top-level items
 
-  sealed interface Item extends Ast permits Let, Network, Block, Setting, FromLoad, BlockDef {}
+  sealed interface Item extends Ast permits Let, Network, Block, Setting, FromLoad, BlockDef, Unfreeze {}
 
   /** {@code let name = value [search domain]}: a named hyperparameter, optionally with a search domain. */
   record Let(String name, Span nameSpan, Expr value, Optional<Expr> search, Span span) implements Item {}
@@ -61,6 +61,18 @@ public interface Ast {
     public FromLoad {
       layers = List.copyOf(layers);
       except = List.copyOf(except);
+    }
+  }
+
+  /**
+   * {@code unfreeze a, b at epoch 3}: layers frozen until then learn from that epoch on (gradual unfreezing).
+   *
+   * @param epoch     the 1-based epoch from which they learn, as written
+   * @param epochSpan where the epoch's number stands
+   */
+  record Unfreeze(List<Name> layers, int epoch, Span epochSpan, Span span) implements Item {
+    public Unfreeze {
+      layers = List.copyOf(layers);
     }
   }
 

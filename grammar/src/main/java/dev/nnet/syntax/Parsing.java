@@ -229,6 +229,25 @@ public final class Parsing {
         }
         return new Ast.FromLoad(string(from.path), span(from.path), names, except, span(from));
       }
+      if (ctx instanceof UnfreezeItemContext u) {
+        String hint = "write  unfreeze a, b at epoch 3";
+        if (!u.key.getText().equals("unfreeze")) {
+          throw new CompileException(Diagnostic.error(source, span(u.key), "unexpected '" + u.key.getText() + "' before '" + u.at.getText() + "'", hint));
+        }
+        if (!u.at.getText().equals("at")) throw new CompileException(Diagnostic.error(source, span(u.at), "expected 'at', found '" + u.at.getText() + "'", hint));
+        if (!u.unit.getText().equals("epoch")) {
+          throw new CompileException(Diagnostic.error(source, span(u.unit), "expected 'epoch', found '" + u.unit.getText() + "'", hint));
+        }
+        int epoch;
+        try {
+          epoch = Integer.parseInt(u.when.getText());
+        } catch (NumberFormatException e) {
+          throw new CompileException(Diagnostic.error(source, span(u.when), "the epoch must be a whole number, got " + u.when.getText(), hint));
+        }
+        List<Ast.Name> names = new ArrayList<>();
+        for (LayerNameContext t : u.names) names.add(new Ast.Name(t.getText(), span(t)));
+        return new Ast.Unfreeze(names, epoch, span(u.when), span(u));
+      }
       if (ctx instanceof BlockDefItemContext def) {
         List<Ast.Param> params = new ArrayList<>();
         if (def.params() != null) {

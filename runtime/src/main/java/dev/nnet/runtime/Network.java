@@ -59,6 +59,16 @@ public interface Network {
 
   void setOptimizerSteps(int steps);
 
+  /**
+   * Gradual unfreezing ({@code unfreeze ... at epoch N}): whether the layers of unfreeze phase {@code phase}
+   * (1-based, see {@link TrainingPlan#unfreezes}) learn, counting their optimizer steps from {@code fromStep}
+   * (Adam's bias correction starts again for them, as for parameters new to a PyTorch optimizer). Until a
+   * phase is switched on its layers compute no weight gradient and are not updated.
+   */
+  default void setLearning(int phase, boolean on, int fromStep) {
+    throw new IllegalArgumentException(getClass().getSimpleName() + " has no unfreeze phase " + phase);
+  }
+
   /** Must be called after parameters are changed from outside (loaded, perturbed): refreshes derived copies. */
   void parametersChanged();
 

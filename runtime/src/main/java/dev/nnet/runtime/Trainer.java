@@ -188,6 +188,13 @@ public final class Trainer {
     boolean stoppedEarly = false;
     for (int epoch = position.epochsDone() + 1; epoch <= epochs && step < maxSteps && !stoppedEarly; epoch++) {
       long epochStart = System.nanoTime();
+      for (int k = 0; k < plan.unfreezes().size(); k++) {
+        // from a resumed checkpoint too: a phase began at its epoch's first step
+        int from = plan.unfreezes().get(k).epoch();
+        boolean on = epoch >= from;
+        net.setLearning(k + 1, on, (int) Math.min(Integer.MAX_VALUE, (long) (from - 1) * stepsPerEpoch));
+        if (on && epoch == from) listener.onUnfreeze(epoch, plan.unfreezes().get(k).layers());
+      }
       if (plan.shuffle()) {
         // each epoch's order depends only on the generator's state, so a resumed run shuffles alike
         for (int i = 0; i < order.length; i++) order[i] = i;

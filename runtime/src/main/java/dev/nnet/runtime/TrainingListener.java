@@ -27,6 +27,9 @@ public interface TrainingListener {
   /** When early stopping ends training: the epoch it stopped after, and the best epoch. */
   default void onEarlyStop(int stoppedAfter, int bestEpoch, String monitor, double best) {}
 
+  /** At the start of the epoch from which the layers of an {@code unfreeze ... at epoch} line learn. */
+  default void onUnfreeze(int epoch, java.util.List<String> layers) {}
+
   default void onEpoch(EpochResult result) {}
 
   default void onTest(Metrics test) {}

@@ -8,11 +8,31 @@ import java.util.Map;
  * so a trainer compiled at build time knows how to train itself.
  */
 public record TrainingPlan(int epochs, long seed, boolean shuffle, double learningRate, String optimizer,
-                           Data data, List<Stage> schedule, EarlyStopping earlyStopping, int checkpointEvery, List<Transfer> transfers) {
+                           Data data, List<Stage> schedule, EarlyStopping earlyStopping, int checkpointEvery, List<Transfer> transfers,
+                           List<Unfreeze> unfreezes) {
 
   public TrainingPlan(int epochs, long seed, boolean shuffle, double learningRate, String optimizer,
                       Data data, List<Stage> schedule, EarlyStopping earlyStopping, int checkpointEvery) {
-    this(epochs, seed, shuffle, learningRate, optimizer, data, schedule, earlyStopping, checkpointEvery, List.of());
+    this(epochs, seed, shuffle, learningRate, optimizer, data, schedule, earlyStopping, checkpointEvery, List.of(), List.of());
+  }
+
+  public TrainingPlan(int epochs, long seed, boolean shuffle, double learningRate, String optimizer,
+                      Data data, List<Stage> schedule, EarlyStopping earlyStopping, int checkpointEvery, List<Transfer> transfers) {
+    this(epochs, seed, shuffle, learningRate, optimizer, data, schedule, earlyStopping, checkpointEvery, transfers, List.of());
+  }
+
+  /**
+   * {@code unfreeze a, b at epoch 3}: layers frozen until that epoch learn from its first step on. Phase k
+   * (1-based, in the file's order) is switched by {@link Network#setLearning}.
+   *
+   * @param epoch  the 1-based epoch from which the layers learn
+   * @param layers the layers, by name
+   */
+  public record Unfreeze(int epoch, List<String> layers) {}
+
+  /** Unfreezes, for generated code. */
+  public static List<Unfreeze> unfreezes(Unfreeze... u) {
+    return List.of(u);
   }
 
   /**
@@ -27,6 +47,11 @@ public record TrainingPlan(int epochs, long seed, boolean shuffle, double learni
   /** Transfers, for generated code. */
   public static List<Transfer> transfers(Transfer... t) {
     return List.of(t);
+  }
+
+  /** No transfers, for generated code (Janino reads {@code transfers()} as the record's accessor). */
+  public static List<Transfer> noTransfers() {
+    return List.of();
   }
 
   /** Names, for generated code. */
