@@ -78,6 +78,16 @@ final class Progress implements TrainingListener {
   }
 
   @Override
+  public void onOverflow(int epoch, long skipped, double lossScale) {
+    if (json != null) {
+      json.printf(Locale.ROOT, "{\"event\":\"overflow\",\"epoch\":%d,\"skipped_steps\":%d,\"loss_scale\":%s}%n", epoch, skipped, num(lossScale));
+    } else {
+      human.printf(Locale.ROOT, "epoch %d: fp16 gradients overflowed in %d step%s, which were skipped; loss scale now %.0f%n", epoch, skipped,
+          skipped == 1 ? "" : "s", lossScale);
+    }
+  }
+
+  @Override
   public void onUnfreeze(int epoch, java.util.List<String> layers) {
     if (json != null) {
       json.printf(Locale.ROOT, "{\"event\":\"unfreeze\",\"epoch\":%d,\"layers\":[%s]}%n", epoch,

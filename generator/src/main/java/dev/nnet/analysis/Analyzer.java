@@ -74,6 +74,7 @@ public final class Analyzer extends Values {
     Model.Loss loss = null;
     boolean lossSeen = false;
     Precision precision = Precision.FLOAT32;
+    Model.Mixed mixed = Model.Mixed.NONE;
     Ast.Block training = null, data = null;
     List<Ast.FromLoad> transfers = new ArrayList<>();
     List<Ast.Setting> freezes = new ArrayList<>();
@@ -112,7 +113,10 @@ public final class Analyzer extends Values {
             loss = networkChecks.loss(s);
             lossSeen = true;
           }
-          case "precision" -> precision = precision(s);
+          case "precision" -> {
+            mixed = mixed(s);
+            precision = mixed == Model.Mixed.NONE ? precision(s) : Precision.FLOAT32;
+          }
           case "search" -> later(s.keySpan(), "hyperparameter search", "hyperparameter search");
           case "freeze" -> freezes.add(s);
           case "unfreeze" -> error(s.span(), "unfreeze needs the epoch from which the layers learn", "e.g.  unfreeze " + (s.values().isEmpty() ? "hidden" : Printer.expr(s.values().get(0))) + " at epoch 3");
@@ -164,7 +168,7 @@ public final class Analyzer extends Values {
     TrainingPlan plan = new TrainingPlan(t.epochs(), t.seed(), t.shuffle(), t.optimizer().lr(), t.optimizer().describe(), d, t.schedule(),
         t.stopping(), t.checkpointEvery(), List.copyOf(loads), List.copyOf(phases));
     return new Model(className, src, input, List.copyOf(layers), loss, t.optimizer(), t.batch(), precision, plan, t.regularization(), List.copyOf(warnings),
-        Map.copyOf(networkChecks.origins));
+        Map.copyOf(networkChecks.origins), mixed);
   }
 
 
@@ -226,16 +230,31 @@ public final class Analyzer extends Values {
       switch (n.name()) {
         case "float32": return Precision.FLOAT32;
         case "float64": return Precision.FLOAT64;
-        case "mixed": later(n.span(), "mixed precision", "mixed precision"); return Precision.FLOAT32;
         default: break;
       }
     }
-    if (e instanceof Ast.Call c && c.name().equals("mixed")) {
-      later(c.span(), "mixed precision", "mixed precision");
-      return Precision.FLOAT32;
-    }
-    error(e == null ? s.span() : e.span(), "unknown precision", "write  precision float32  (the default) or  precision float64");
+    error(e == null ? s.span() : e.span(), "unknown precision", "write  precision float32  (the default), float64, mixed(bf16) or mixed(fp16)");
     return Precision.FLOAT32;
+  }
+
+  /** {@code mixed(bf16)} or {@code mixed(fp16)}; NONE for anything else (which {@link #precision} then reads). */
+  private Model.Mixed mixed(Ast.Setting s) {
+    Ast.Expr e = single(s);
+    boolean bare = e instanceof Ast.Name n && n.name().equals("mixed");
+    if (!bare && !(e instanceof Ast.Call c && c.name().equals("mixed"))) return Model.Mixed.NONE;
+    String hint = "write  precision mixed(bf16)  (no loss scaling needed) or  precision mixed(fp16)  (with dynamic loss scaling)";
+    if (bare || ((Ast.Call) e).arguments().size() != 1 || ((Ast.Call) e).arguments().get(0).name().isPresent()
+        || !(((Ast.Call) e).arguments().get(0).value() instanceof Ast.Name f)) {
+      error(e.span(), "mixed precision needs its 16-bit format", hint);
+      return Model.Mixed.BF16;
+    }
+    switch (f.name()) {
+      case "bf16": return Model.Mixed.BF16;
+      case "fp16": return Model.Mixed.FP16;
+      default:
+        error(f.span(), "unknown 16-bit format '" + f.name() + "'", hint);
+        return Model.Mixed.BF16;
+    }
   }
 
   private void let(Ast.Let let) {

@@ -16,7 +16,32 @@ import java.util.List;
  */
 public record Model(String name, SourceFile source, int[] inputShape, List<Op> layers, Loss loss, Optimizer optimizer,
                     int batchSize, Precision precision, TrainingPlan plan, Regularization regularization, List<Diagnostic> warnings,
-                    java.util.Map<String, dev.nnet.syntax.Span> origins) {
+                    java.util.Map<String, dev.nnet.syntax.Span> origins, Mixed mixed) {
+
+  /**
+   * {@code precision mixed(bf16)} or {@code mixed(fp16)}: float32 master weights, optimizer state and
+   * arithmetic, with the products' operands (weight copies, layer inputs, output gradients) stored in 16 bits.
+   * fp16 adds dynamic loss scaling. {@link #precision} is then float32: checkpoints are float32 checkpoints.
+   */
+  public enum Mixed {
+    NONE(""), BF16("bf16"), FP16("fp16");
+
+    public final String keyword;
+
+    Mixed(String keyword) {
+      this.keyword = keyword;
+    }
+  }
+
+  /** What {@code precision} says: float32, float64, mixed(bf16) or mixed(fp16). */
+  public String precisionText() {
+    return mixed == Mixed.NONE ? precision.keyword() : "mixed(" + mixed.keyword + ")";
+  }
+
+  /** The same model without 16-bit products (the plain path, and float64 gradient checks). */
+  public Model withoutMixed() {
+    return new Model(name, source, inputShape, layers, loss, optimizer, batchSize, precision, plan, regularization, warnings, origins, Mixed.NONE);
+  }
 
   /**
    * Regularization of the update, in PyTorch's order: the loss gradient g is clipped (each component to
@@ -34,12 +59,13 @@ public record Model(String name, SourceFile source, int[] inputShape, List<Op> l
 
   /** The same model compiled for another batch size (the predictor's 1, the gradient check's few rows). */
   public Model withBatchSize(int batch) {
-    return new Model(name, source, inputShape, layers, loss, optimizer, batch, precision, plan, regularization, warnings, origins);
+    return new Model(name, source, inputShape, layers, loss, optimizer, batch, precision, plan, regularization, warnings, origins, mixed);
   }
 
   /** The same model in another precision (gradient checks compile any model in float64). */
   public Model withPrecision(Precision p) {
-    return new Model(name, source, inputShape, layers, loss, optimizer, batchSize, p, plan, regularization, warnings, origins);
+    return new Model(name, source, inputShape, layers, loss, optimizer, batchSize, p, plan, regularization, warnings, origins,
+        p == Precision.FLOAT64 ? Mixed.NONE : mixed);
   }
 
   /** Features per sample as read from the data: the input shape flattened. */

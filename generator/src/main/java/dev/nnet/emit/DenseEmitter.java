@@ -25,6 +25,7 @@ final class DenseEmitter extends LayerEmitter {
   private final String transposed;   // Wᵀ: flat [out][in] on the vector path, rows on the plain path
   private final String weightRows;   // plain path: W as rows
   private final String gradRows;     // plain path: dy as rows
+  private final HalfEmitter half;    // mixed precision: the products read 16-bit copies; null otherwise
   private List<LayerEmitter> after = List.of(), before = List.of();
 
   DenseEmitter(EmitContext ctx, Op.Dense d, String in, String inGrad) {
@@ -35,6 +36,22 @@ final class DenseEmitter extends LayerEmitter {
     this.transposed = inGrad == null ? null : d.name() + (ctx.vector() ? "WeightT" : "WeightTRows");
     this.weightRows = ctx.vector() ? null : d.name() + "WeightRows";
     this.gradRows = ctx.vector() || ctx.inference() ? null : d.name() + "GradRows";
+    this.half = ctx.half() && !narrow() ? new HalfEmitter(ctx) : null;
+  }
+
+  /** Mixed precision: the layer's input in 16 bits, for the forward product and the weight gradient. */
+  private String inHalf() {
+    return d.name() + "InHalf";
+  }
+
+  /** Mixed precision: W [in][out] in 16 bits, for the forward product. */
+  private String weightHalf() {
+    return d.name() + "WeightHalf";
+  }
+
+  /** Mixed precision: dy in 16 bits, for both gradient products. */
+  private String gradHalf() {
+    return d.name() + "GradHalf";
   }
 
   @Override
@@ -45,7 +62,23 @@ final class DenseEmitter extends LayerEmitter {
   @Override
   void declare(TypeSpec.Builder cls) {
     int in = d.inputSize(), outN = d.outputSize();
-    if (transposed != null) {
+    if (half != null) {
+      String fmt = ctx.mixed().keyword;
+      cls.addField(FieldSpec.builder(short[].class, inHalf(), Modifier.PRIVATE, Modifier.FINAL)
+          .addJavadoc("$L [$L][$L] in $L, for the forward product and the weight gradient.\n", this.in, ctx.batch(), in, fmt)
+          .initializer("new short[$L]", ctx.batch() * in).build());
+      cls.addField(FieldSpec.builder(short[].class, weightHalf(), Modifier.PRIVATE, Modifier.FINAL)
+          .addJavadoc("$L.weight [$L][$L] in $L, for the forward product; refreshed after every update.\n", d.name(), in, outN, fmt)
+          .initializer("new short[$L]", in * outN).build());
+      cls.addField(FieldSpec.builder(short[].class, gradHalf(), Modifier.PRIVATE, Modifier.FINAL)
+          .addJavadoc("$L [$L][$L] in $L, for the gradient products.\n", outGrad, ctx.batch(), outN, fmt)
+          .initializer("new short[$L]", ctx.batch() * outN).build());
+    }
+    if (transposed != null && half != null) {
+      cls.addField(FieldSpec.builder(short[].class, transposed, Modifier.PRIVATE, Modifier.FINAL).initializer("new short[$L]", in * outN)
+          .addJavadoc("$L.weight transposed to [$L][$L] in $L, for the input gradient; refreshed after every update.\n", d.name(), outN, in,
+              ctx.mixed().keyword).build());
+    } else if (transposed != null) {
       FieldSpec.Builder f = ctx.vector()
           ? FieldSpec.builder(ctx.array(), transposed, Modifier.PRIVATE, Modifier.FINAL).initializer("new $T[$L]", ctx.elem(), in * outN)
           : FieldSpec.builder(rows(), transposed, Modifier.PRIVATE, Modifier.FINAL).initializer("new $T[$L][$L]", ctx.elem(), outN, in);
@@ -196,12 +229,18 @@ final class DenseEmitter extends LayerEmitter {
 
   @Override
   String forwardCall() {
+    if (half != null) return half.encode(this.in, "0", inHalf(), "0", Integer.toString(ctx.batch() * d.inputSize())) + "; " + halfForward().call(ctx);
     return dotForward() ? d.name() + "Forward()" : forwardProduct().call(ctx);
   }
 
   @Override
   List<MethodSpec> forward() {
+    if (half != null) return halfForward().emit(ctx);
     return dotForward() ? List.of(dotForwardMethod()) : forwardProduct().emit(ctx);
+  }
+
+  private Gemm halfForward() {
+    return forwardProduct().withHalves(inHalf(), weightHalf(), "0", ctx.mixed());
   }
 
   @Override
@@ -211,12 +250,13 @@ final class DenseEmitter extends LayerEmitter {
     if (d.frozen() && inGrad == null) return methods; // frozen, and nothing below learns: no backward at all
     MethodSpec.Builder entry = d.frozen() ? method(d.name() + "Backward", "$L backward (frozen: no weight or bias gradient): the input gradient.", d.name())
         : method(d.name() + "Backward", "$L backward: weight, bias$L gradients.", d.name(), inGrad == null ? "" : " and input");
+    if (half != null) entry.addStatement(half.encode(outGrad, "0", gradHalf(), "0", Integer.toString(bsz * outN)));
     if (!d.frozen()) {
       boolean gated = openLearning(entry);
       if (gradRows != null) {
         entry.addStatement("for (int r = 0; r < $L; r++) System.arraycopy($L, r * $L, $L[r], 0, $L)", bsz, outGrad, outN, gradRows, outN);
       }
-      Gemm weight = narrow() ? transposedWeightProduct() : weightProduct();
+      Gemm weight = narrow() ? transposedWeightProduct() : half != null ? weightProduct().withHalves(inHalf(), gradHalf(), ctx.mixed()) : weightProduct();
       entry.addStatement(weight.call(ctx));
       if (narrow()) entry.addStatement("$LWeightGradStore()", d.name());
       entry.addStatement("$LBiasGrad()", d.name());
@@ -226,8 +266,9 @@ final class DenseEmitter extends LayerEmitter {
       methods.add(biasGrad());
     }
     if (inGrad != null) {
-      entry.addStatement(inputProduct().call(ctx));
-      methods.addAll(inputProduct().emit(ctx));
+      Gemm input = half != null ? inputProduct().withHalves(gradHalf(), transposed, ctx.mixed()) : inputProduct();
+      entry.addStatement(input.call(ctx));
+      methods.addAll(input.emit(ctx));
     }
     methods.add(0, entry.build());
     return methods;
@@ -250,12 +291,18 @@ final class DenseEmitter extends LayerEmitter {
     if (weightRows != null) {
       mb.addStatement("for (int i = 0; i < $L; i++) System.arraycopy(params, $L + i * $L, $L[i], 0, $L)", in, w.constant(), outN, weightRows, outN);
     }
+    if (splitRefresh()) mb.addParameter(int.class, "part").addParameter(int.class, "parts");
+    if (half != null && !splitRefresh()) mb.addStatement(half.encode("params", w.constant(), weightHalf(), "0", Integer.toString(in * outN)));
+    if (half != null && splitRefresh()) {
+      mb.addComment("this part's rows of W, in $L", ctx.mixed().keyword)
+          .addStatement("int r0 = $L * part / parts, r1 = $L * (part + 1) / parts", in, in)
+          .addStatement(half.encode("params", w.constant() + " + r0 * " + outN, weightHalf(), "r0 * " + outN, "(r1 - r0) * " + outN));
+    }
     if (transposed != null) {
       String store = ctx.vector() ? transposed + "[o * " + in + " + i]" : transposed + "[o][i]";
       mb.addComment("transposed in $L×$L blocks, so reads and writes both stay in cache", block, block);
       if (splitRefresh()) {
         mb.addJavadoc("<p>Shared by rows of W: each part takes a run of the $L blocks.\n", blocks)
-            .addParameter(int.class, "part").addParameter(int.class, "parts")
             .beginControlFlow("for (int i0 = $L * part / parts * $L, end = Math.min($L * (part + 1) / parts * $L, $L); i0 < end; i0 += $L)",
                 blocks, block, blocks, block, in, block);
       } else {
@@ -266,7 +313,8 @@ final class DenseEmitter extends LayerEmitter {
           .addStatement("int o1 = Math.min(o0 + $L, $L)", block, outN)
           .beginControlFlow("for (int i = i0; i < i1; i++)")
           .addStatement("int src = $L + i * $L", w.constant(), outN)
-          .addStatement("for (int o = o0; o < o1; o++) $L = params[src + o]", store)
+          .addStatement("for (int o = o0; o < o1; o++) $L = $L", store, half == null ? "params[src + o]" : ctx.mixed() == dev.nnet.analysis.Model.Mixed.BF16
+              ? "bf16Bits(params[src + o])" : "fp16Bits(params[src + o])")
           .endControlFlow()
           .endControlFlow()
           .endControlFlow();
@@ -275,7 +323,7 @@ final class DenseEmitter extends LayerEmitter {
   }
 
   private boolean hasCopies() {
-    return transposed != null || weightRows != null;
+    return transposed != null || weightRows != null || half != null;
   }
 
   @Override

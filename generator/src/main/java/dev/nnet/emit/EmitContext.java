@@ -39,6 +39,15 @@ record EmitContext(Model model, Layout layout, int lanes, boolean inference, Tas
     return lanes > 0;
   }
 
+  /** The 16-bit format of the products' operands (mixed precision): a training trainer's vector path only. */
+  dev.nnet.analysis.Model.Mixed mixed() {
+    return vector() && !inference && f32() ? model.mixed() : dev.nnet.analysis.Model.Mixed.NONE;
+  }
+
+  boolean half() {
+    return mixed() != dev.nnet.analysis.Model.Mixed.NONE;
+  }
+
   /** The vector width in bits (0 on the plain path). */
   int vectorBits() {
     return lanes * (f32() ? 32 : 64);

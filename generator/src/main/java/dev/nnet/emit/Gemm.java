@@ -2,6 +2,7 @@ package dev.nnet.emit;
 
 import com.squareup.javapoet.CodeBlock;
 import com.squareup.javapoet.MethodSpec;
+import dev.nnet.analysis.Model;
 import java.util.ArrayList;
 import java.util.List;
 import javax.lang.model.element.Modifier;
@@ -25,11 +26,13 @@ record Gemm(String name, String doc, int m, int n, int k,
             String a, String aBase, int aRow, int aStep,
             String b, String bBase, int bRow, String bRows,
             String c, String cBase, int cRow,
-            String bias, String biasBase, List<String> epilogue, boolean squareTiles, boolean blockK, InPlacePatches inPlace) {
+            String bias, String biasBase, List<String> epilogue, boolean squareTiles, boolean blockK, InPlacePatches inPlace,
+            Model.Mixed aHalf, Model.Mixed bHalf) {
 
   Gemm(String name, String doc, int m, int n, int k, String a, String aBase, int aRow, int aStep, String b, String bBase, int bRow,
        String bRows, String c, String cBase, int cRow, String bias, String biasBase) {
-    this(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, List.of(), false, false, null);
+    this(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, List.of(), false, false, null,
+        Model.Mixed.NONE, Model.Mixed.NONE);
   }
 
   /**
@@ -38,7 +41,7 @@ record Gemm(String name, String doc, int m, int n, int k,
    * against 6×4's 10 per 24. Used by convolutions, whose filter counts are such multiples.
    */
   Gemm withSquareTiles() {
-    return new Gemm(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, epilogue, true, blockK, inPlace);
+    return new Gemm(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, epilogue, true, blockK, inPlace, aHalf, bHalf);
   }
 
   /**
@@ -48,7 +51,7 @@ record Gemm(String name, String doc, int m, int n, int k,
    * over k in order, so results are the same bits.
    */
   Gemm withBlockedK() {
-    return new Gemm(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, epilogue, squareTiles, true, inPlace);
+    return new Gemm(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, epilogue, squareTiles, true, inPlace, aHalf, bHalf);
   }
 
   /**
@@ -70,7 +73,7 @@ record Gemm(String name, String doc, int m, int n, int k,
   /** This product with A's rows read in place from an image, not from a patch matrix (see {@link InPlacePatches}). */
   Gemm withInPlacePatches(InPlacePatches patches) {
     if (patches.taps() * patches.channels() != k) throw new IllegalArgumentException(name + ": patch depth is not k");
-    return new Gemm(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, epilogue, squareTiles, blockK, patches);
+    return new Gemm(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, epilogue, squareTiles, blockK, patches, aHalf, bHalf);
   }
 
   /** The depth of one k block: its strip of B about 24 kB (half of a 48 kB L1), blocks equal. 0 when not blocked. */
@@ -109,7 +112,36 @@ record Gemm(String name, String doc, int m, int n, int k,
    * cache, and on every core. Only a product shared by columns has such an epilogue.
    */
   Gemm withEpilogue(List<String> calls) {
-    return new Gemm(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, List.copyOf(calls), squareTiles, blockK, inPlace);
+    return new Gemm(name, doc, m, n, k, a, aBase, aRow, aStep, b, bBase, bRow, bRows, c, cBase, cRow, bias, biasBase, List.copyOf(calls), squareTiles, blockK, inPlace, aHalf, bHalf);
+  }
+
+  /**
+   * This product with A read from {@code halfA} and B from {@code halfB} (either may be null: that operand
+   * stays), short arrays of the same layout holding 16-bit copies in {@code format}: decoded as they are
+   * loaded, the sums in float32 (mixed precision).
+   */
+  Gemm withHalves(String halfA, String halfB, Model.Mixed format) {
+    return withHalves(halfA, halfB, bBase, format);
+  }
+
+  /** The same, B's copy starting at {@code halfBBase} (a weight's copy starts at 0, the weight in the arena at its offset). */
+  Gemm withHalves(String halfA, String halfB, String halfBBase, Model.Mixed format) {
+    return new Gemm(name, doc, m, n, k, halfA != null ? halfA : a, aBase, aRow, aStep, halfB != null ? halfB : b, halfBBase, bRow, bRows, c, cBase, cRow,
+        bias, biasBase, epilogue, squareTiles, blockK, inPlace, halfA != null ? format : Model.Mixed.NONE, halfB != null ? format : Model.Mixed.NONE);
+  }
+
+  /** A vector of B's row at {@code index}: loaded, or loaded and decoded from 16 bits. */
+  private CodeBlock loadB(EmitContext ctx, String index) {
+    return switch (bHalf) {
+      case NONE -> CodeBlock.of("$T.fromArray(S, $L, $L)", ctx.vectorClass(), b, index);
+      case BF16 -> CodeBlock.of("$L($L, $L)", HalfEmitter.BF16_VECTOR, b, index);
+      case FP16 -> CodeBlock.of("$L($L, $L)", HalfEmitter.FP16_VECTOR, b, index);
+    };
+  }
+
+  /** One element of {@code array} at {@code index}, decoded when that operand is 16-bit. */
+  private static String element(String array, String index, Model.Mixed half) {
+    return HalfEmitter.decode(array + "[" + index + "]", half);
   }
 
   static final String SCRATCH = "acc";
@@ -157,6 +189,7 @@ record Gemm(String name, String doc, int m, int n, int k,
       throw new IllegalStateException(name + ": patches read in place need the vector form, unblocked, whole vectors of columns");
     }
     if (!ctx.vector()) {
+      if (aHalf != Model.Mixed.NONE || bHalf != Model.Mixed.NONE) throw new IllegalStateException(name + ": 16-bit operands need the vector form");
       driver.addCode(rows(ctx));
       out.add(driver.build());
       return out;
@@ -347,9 +380,9 @@ record Gemm(String name, String doc, int m, int n, int k,
       mb.addStatement("int a0 = $L", sum(aBase, times("i0", aRow)));
       mb.addStatement("int bk = $L", sum(bBase, "j0"));
       mb.beginControlFlow("for (int k = 0; k < $L; k++)", k);
-      for (int v = 0; v < vecs; v++) mb.addStatement("$T b$L = $T.fromArray(S, $L, bk$L)", V, v, V, b, plus(v * lanes));
+      for (int v = 0; v < vecs; v++) mb.addStatement("$T b$L = $L", V, v, loadB(ctx, "bk" + plus(v * lanes)));
       for (int r = 0; r < rows; r++) {
-        mb.addStatement("$T x$L = $T.broadcast(S, $L[a0$L])", V, r, V, a, plus(r * aRow));
+        mb.addStatement("$T x$L = $T.broadcast(S, $L)", V, r, V, element(a, "a0" + plus(r * aRow), aHalf));
         for (int v = 0; v < vecs; v++) mb.addStatement("c$L$L = x$L.fma(b$L, c$L$L)", r, v, r, v, r, v);
       }
       mb.addStatement(aStep == 1 ? "a0++" : "a0 += " + aStep);
@@ -379,9 +412,9 @@ record Gemm(String name, String doc, int m, int n, int k,
     // Indexes as invariant + ci·step: C2 hoists the range checks of such (its loop variable's) accesses only.
     mb.beginControlFlow("for (int ci = 0; ci < $L; ci++)", p.channels());
     mb.addStatement("int ak = at + ci, bk = bt + $L", times("ci", bRow));
-    for (int v = 0; v < vecs; v++) mb.addStatement("$T b$L = $T.fromArray(S, $L, bk$L)", V, v, V, b, plus(v * lanes));
+    for (int v = 0; v < vecs; v++) mb.addStatement("$T b$L = $L", V, v, loadB(ctx, "bk" + plus(v * lanes)));
     for (int r = 0; r < rows; r++) {
-      mb.addStatement("$T x$L = $T.broadcast(S, $L[p$L + ak])", V, r, V, a, r);
+      mb.addStatement("$T x$L = $T.broadcast(S, $L)", V, r, V, element(a, "p" + r + " + ak", aHalf));
       for (int v = 0; v < vecs; v++) mb.addStatement("c$L$L = x$L.fma(b$L, c$L$L)", r, v, r, v, r, v);
     }
     mb.endControlFlow();
@@ -413,9 +446,9 @@ record Gemm(String name, String doc, int m, int n, int k,
     mb.addStatement("int bj = $L", sum(bBase, "j0"));
     mb.beginControlFlow("for (int k = k0; k < k1; k++)");
     mb.addStatement("int ak = a0 + $L, bk = bj + $L", times("k", aStep), times("k", bRow));
-    for (int v = 0; v < vecs; v++) mb.addStatement("$T b$L = $T.fromArray(S, $L, bk$L)", V, v, V, b, plus(v * lanes));
+    for (int v = 0; v < vecs; v++) mb.addStatement("$T b$L = $L", V, v, loadB(ctx, "bk" + plus(v * lanes)));
     for (int r = 0; r < rows; r++) {
-      mb.addStatement("$T x$L = $T.broadcast(S, $L[ak$L])", V, r, V, a, plus(r * aRow));
+      mb.addStatement("$T x$L = $T.broadcast(S, $L)", V, r, V, element(a, "ak" + plus(r * aRow), aHalf));
       for (int v = 0; v < vecs; v++) mb.addStatement("c$L$L = x$L.fma(b$L, c$L$L)", r, v, r, v, r, v);
     }
     mb.endControlFlow();
@@ -436,8 +469,8 @@ record Gemm(String name, String doc, int m, int n, int k,
       cb.addStatement("for (int j = $L; j < $L; j++) $L[ci + j] = 0", j0, n, c);
     }
     cb.beginControlFlow("for (int k = 0, bk = $L; k < $L; k++, bk += $L)", bBase, k, bRow);
-    cb.addStatement("$T av = $L[ai + $L]", ctx.elem(), a, times("k", aStep));
-    cb.addStatement("for (int j = $L; j < $L; j++) $L[ci + j] += av * $L[bk + j]", j0, n, c, b);
+    cb.addStatement("$T av = $L", ctx.elem(), element(a, "ai + " + times("k", aStep), aHalf));
+    cb.addStatement("for (int j = $L; j < $L; j++) $L[ci + j] += av * $L", j0, n, c, element(b, "bk + j", bHalf));
     cb.endControlFlow();
     cb.endControlFlow();
     return cb.build();

@@ -122,6 +122,13 @@ public final class NetworkEmitter {
         .addSuperinterface(TEAM_WORK)
         .addJavadoc(header());
     fields(cls);
+    HalfEmitter half = ctx.half() ? new HalfEmitter(ctx) : null;
+    if (half != null) half.declare(cls);
+    if (scaled()) {
+      cls.addField(FieldSpec.builder(float.class, "lossScale", Modifier.PRIVATE).addJavadoc("fp16's dynamic loss scale.\n").initializer("65536f").build());
+      cls.addField(FieldSpec.builder(int.class, "cleanSteps", Modifier.PRIVATE).addJavadoc("Steps since the scale last changed.\n").build());
+      cls.addField(FieldSpec.builder(long.class, "skippedSteps", Modifier.PRIVATE).addJavadoc("Steps skipped for an overflow.\n").build());
+    }
     // in the order a reader walks it: the steps and their drivers; each layer's forward and backward side
     // by side, in network order; the loss; then the plumbing (initialization, staging, accessors); the
     // register-tile kernels last, grouped by product; the thread dispatch
@@ -130,6 +137,7 @@ public final class NetworkEmitter {
     cls.addMethods(backward());
     cls.addMethods(optimizer.methods());
     if (!model.plan().unfreezes().isEmpty()) cls.addMethod(optimizer.setLearning());
+    if (half != null) cls.addMethods(half.methods());
     List<MethodSpec> kernels = new ArrayList<>();
     for (LayerEmitter l : layers) {
       List<MethodSpec> own = new ArrayList<>(l.forward());
@@ -453,29 +461,79 @@ public final class NetworkEmitter {
     return mb.build();
   }
 
+  /** Whether the loss is scaled (mixed precision in fp16, whose small gradients would otherwise flush to zero). */
+  private boolean scaled() {
+    return ctx.mixed() == Model.Mixed.FP16;
+  }
+
   private List<MethodSpec> steps() {
     String lossCall = loss.methodName();
     int b = ctx.batch();
-    return List.of(
-        MethodSpec.methodBuilder("trainStep").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(double.class)
-            .addParameter(double.class, "lr")
-            .addStatement("forward(true)")
-            .addStatement("double loss = $L($L, true) / $L", lossCall, b, b)
-            .addStatement("backward()")
-            .addStatement("update(lr)")
-            .addStatement("return loss").build(),
-        MethodSpec.methodBuilder("computeGradients").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(double.class)
-            .addStatement("forward(true)")
-            .addStatement("double loss = $L($L, true) / $L", lossCall, b, b)
-            .addStatement("backward()")
-            .addStatement("return loss").build(),
+    MethodSpec.Builder train = MethodSpec.methodBuilder("trainStep").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(double.class)
+        .addParameter(double.class, "lr")
+        .addStatement("forward(true)")
+        .addStatement("double loss = $L($L, true) / $L", lossCall, b, b);
+    MethodSpec.Builder gradients = MethodSpec.methodBuilder("computeGradients").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(double.class)
+        .addStatement("forward(true)")
+        .addStatement("double loss = $L($L, true) / $L", lossCall, b, b);
+    if (scaled()) {
+      train.addStatement("scaleLossGradient()").addStatement("backward()").addStatement("if (unscaleGradients()) update(lr)");
+      gradients.addStatement("scaleLossGradient()").addStatement("backward()").addStatement("unscaleGradients()");
+    } else {
+      train.addStatement("backward()").addStatement("update(lr)");
+      gradients.addStatement("backward()");
+    }
+    List<MethodSpec> out = new ArrayList<>(List.of(train.addStatement("return loss").build(), gradients.addStatement("return loss").build()));
+    if (scaled()) out.addAll(lossScaling());
+    out.addAll(List.of(
         MethodSpec.methodBuilder("trainingLoss").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(double.class)
             .addStatement("forward(true)")
             .addStatement("return $L($L, true) / $L", lossCall, b, b).build(),
         MethodSpec.methodBuilder("evaluate").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(double.class)
             .addParameter(int.class, "count")
             .addStatement("forward(false)")
-            .addStatement("return $L(count, false)", lossCall).build());
+            .addStatement("return $L(count, false)", lossCall).build()));
+    return out;
+  }
+
+  /**
+   * Dynamic loss scaling, as torch.cuda.amp.GradScaler does it: the loss's gradient is multiplied by the scale
+   * (65,536 to start), so small gradients stay representable in fp16; the parameters' gradients are divided by it
+   * before the update. A step whose gradient is not finite is skipped and halves the scale; 2,000 clean steps
+   * in a row double it.
+   */
+  private List<MethodSpec> lossScaling() {
+    LayerEmitter last = layers.get(layers.size() - 1);
+    int n = ctx.batch() * last.op().outputSize();
+    return List.of(
+        MethodSpec.methodBuilder("scaleLossGradient").addModifiers(Modifier.PRIVATE)
+            .addJavadoc("Multiplies the loss's gradient in $L by the loss scale.\n", last.outGrad)
+            .addStatement("for (int i = 0; i < $L; i++) $L[i] *= lossScale", n, last.outGrad).build(),
+        MethodSpec.methodBuilder("unscaleGradients").addModifiers(Modifier.PRIVATE).returns(boolean.class)
+            .addJavadoc("Divides the gradients by the loss scale; returns whether they are finite (else halves the scale).\n")
+            .addStatement("float inverse = 1 / lossScale")
+            .addStatement("float check = 0")
+            .beginControlFlow("for (int i = 0; i < $L; i++)", ctx.layout().arenaSize())
+            .addStatement("float g = grads[i] * inverse")
+            .addStatement("grads[i] = g")
+            .addStatement("check += g - g")
+            .endControlFlow()
+            .addComment("g − g is 0 for every finite g and NaN for an infinity or NaN, so check is 0 exactly when all are finite")
+            .beginControlFlow("if (check != 0 || check != check)")
+            .addStatement("lossScale *= 0.5f")
+            .addStatement("cleanSteps = 0")
+            .addStatement("skippedSteps++")
+            .addStatement("return false")
+            .endControlFlow()
+            .beginControlFlow("if (++cleanSteps == 2000)")
+            .addStatement("lossScale *= 2")
+            .addStatement("cleanSteps = 0")
+            .endControlFlow()
+            .addStatement("return true").build(),
+        MethodSpec.methodBuilder("lossScale").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(double.class)
+            .addStatement("return lossScale").build(),
+        MethodSpec.methodBuilder("skippedSteps").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(long.class)
+            .addStatement("return skippedSteps").build());
   }
 
   private List<MethodSpec> forward() {

@@ -60,6 +60,19 @@ public interface Network {
   void setOptimizerSteps(int steps);
 
   /**
+   * Mixed precision with fp16: the current loss scale (the loss's gradient is multiplied by it before backward,
+   * and the parameters' gradients divided by it before the update); 0 when the trainer does not scale.
+   */
+  default double lossScale() {
+    return 0;
+  }
+
+  /** Mixed precision with fp16: how many steps found a gradient that overflowed, halved the scale and skipped their update. */
+  default long skippedSteps() {
+    return 0;
+  }
+
+  /**
    * Gradual unfreezing ({@code unfreeze ... at epoch N}): whether the layers of unfreeze phase {@code phase}
    * (1-based, see {@link TrainingPlan#unfreezes}) learn, counting their optimizer steps from {@code fromStep}
    * (Adam's bias correction starts again for them, as for parameters new to a PyTorch optimizer). Until a

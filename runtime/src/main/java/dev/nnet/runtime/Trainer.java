@@ -186,6 +186,7 @@ public final class Trainer {
     long step = position.stepsDone();
     long started = System.nanoTime();
     boolean stoppedEarly = false;
+    long skippedBefore = net.skippedSteps();
     for (int epoch = position.epochsDone() + 1; epoch <= epochs && step < maxSteps && !stoppedEarly; epoch++) {
       long epochStart = System.nanoTime();
       for (int k = 0; k < plan.unfreezes().size(); k++) {
@@ -217,6 +218,9 @@ public final class Trainer {
             done * batch / Math.max(seconds, 1e-9));
       }
       double seconds = (System.nanoTime() - epochStart) * 1e-9;
+      long skipped = net.skippedSteps() - skippedBefore;
+      skippedBefore = net.skippedSteps();
+      if (skipped > 0) listener.onOverflow(epoch, skipped, net.lossScale());
       Metrics val = validation == null ? null : evaluate(validation);
       boolean classes = spec.task() != NetworkSpec.Task.REGRESSION;
       EpochResult r = new EpochResult(epoch, step, lossSum / Math.max(1, done),

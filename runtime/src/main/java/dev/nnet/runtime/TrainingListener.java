@@ -32,6 +32,9 @@ public interface TrainingListener {
 
   default void onEpoch(EpochResult result) {}
 
+  /** Mixed precision with fp16: after an epoch in which {@code skipped} steps overflowed (each skipped, the scale halved). */
+  default void onOverflow(int epoch, long skipped, double lossScale) {}
+
   default void onTest(Metrics test) {}
 
   /** After each fold of cross-validation: its metrics on the rows it held out. */
