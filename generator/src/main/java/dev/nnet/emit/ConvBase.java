@@ -50,9 +50,25 @@ abstract class ConvBase extends LayerEmitter {
     return true;
   }
 
+  /** Mixed precision: the 16-bit format im2col writes the patches in (into {@link #patchesHalf}); null when float. */
+  HalfEmitter half() {
+    return null;
+  }
+
+  /** The 16-bit patch matrix of mixed precision. */
+  String patchesHalf() {
+    return c.name() + "PatchesHalf";
+  }
+
   @Override
   void declare(TypeSpec.Builder cls) {
     if (!needsPatches()) return;
+    if (half() != null) {
+      cls.addField(FieldSpec.builder(short[].class, patchesHalf(), Modifier.PRIVATE, Modifier.FINAL)
+          .addJavadoc("The image patches of the batch in $L, [$L][$L], for the forward product and the weight gradient.\n", ctx.mixed().keyword, rows(), depth)
+          .initializer("new short[$L]", rows() * depth).build());
+      if (inGrad == null) return; // the float patch matrix is only the input gradient's scratch
+    }
     cls.addField(FieldSpec.builder(ctx.array(), patches, Modifier.PRIVATE, Modifier.FINAL)
         .addJavadoc("The image patches of the batch, [$L][$L] (sample·oy·ox, then ky·kx·channel); in backward, their gradient.\n", rows(), depth)
         .initializer("new $T[$L]", ctx.elem(), rows() * depth).build());
@@ -102,15 +118,19 @@ abstract class ConvBase extends LayerEmitter {
   MethodSpec im2col() {
     int ch = img.channels();
     MethodSpec.Builder mb = method(c.name() + "Im2col", "$L's patches: $L[$L][$L] from $L, the taps in the padding zero; samples of part {@code part}.",
-        c.name(), patches, rows(), depth, in).addParameter(int.class, "part").addParameter(int.class, "parts");
+        c.name(), half() == null ? patches : patchesHalf(), rows(), depth, in).addParameter(int.class, "part").addParameter(int.class, "parts");
     eachTap(mb);
     mb.beginControlFlow("if ($L)", inside()).addStatement("int src = $L", source());
-    if (ch == 1) mb.addStatement("$L[dst] = $L[src]", patches, in);
+    HalfEmitter h = half();
+    String to = h == null ? patches : patchesHalf();
+    if (h != null && img.cStride() == 1 && ch >= ctx.lanes()) mb.addStatement(h.encode(in, "src", to, "dst", Integer.toString(ch)));
+    else if (h != null) mb.addStatement("for (int ci = 0; ci < $L; ci++) $L[dst + ci] = $L($L[src + $L])", ch, to, h.scalarEncoder(), in, Gemm.times("ci", img.cStride()));
+    else if (ch == 1) mb.addStatement("$L[dst] = $L[src]", patches, in);
     else if (img.cStride() == 1) mb.addStatement("System.arraycopy($L, src, $L, dst, $L)", in, patches, ch);
     else mb.addStatement("for (int ci = 0; ci < $L; ci++) $L[dst + ci] = $L[src + ci * $L]", ch, patches, in, img.cStride());
     mb.nextControlFlow("else");
-    if (ch == 1) mb.addStatement("$L[dst] = 0", patches);
-    else mb.addStatement("java.util.Arrays.fill($L, dst, dst + $L, 0)", patches, ch);
+    if (ch == 1) mb.addStatement("$L[dst] = 0", to);
+    else mb.addStatement("java.util.Arrays.fill($L, dst, dst + $L, $L)", to, ch, h == null ? "0" : "(short) 0");
     mb.endControlFlow();
     closeTaps(mb);
     return mb.build();

@@ -25,13 +25,16 @@ final class ConvEmitter extends ConvBase {
 
   private final String kernel, kernelT, kernelGrad, padded;
   private final boolean direct;
+  private final HalfEmitter half; // mixed precision: 16-bit patches, kernels and output gradient; null otherwise
 
   ConvEmitter(EmitContext ctx, Op.Conv c, String in, String inGrad) {
     super(ctx, c, in, inGrad);
     this.kernel = c.name() + "Kernel";
     this.kernelT = inGrad == null ? null : c.name() + "KernelT";
     this.kernelGrad = c.name() + "KernelGrad";
-    this.direct = ctx.vector() && img.channelsLast() && img.channels() >= DIRECT_CHANNELS && c.filters() % ctx.lanes() == 0;
+    this.half = ctx.half() ? new HalfEmitter(ctx) : null;
+    // mixed precision copies the patches in 16 bits (im2col encodes them), which the weight gradient reads again
+    this.direct = half == null && ctx.vector() && img.channelsLast() && img.channels() >= DIRECT_CHANNELS && c.filters() % ctx.lanes() == 0;
     this.padded = direct && (c.padH() > 0 || c.padW() > 0) ? c.name() + "Padded" : null;
   }
 
@@ -49,6 +52,16 @@ final class ConvEmitter extends ConvBase {
   }
 
   @Override
+  HalfEmitter half() {
+    return half;
+  }
+
+  /** Mixed precision: the output gradient in 16 bits, for both gradient products. */
+  private String gradHalf() {
+    return c.name() + "GradHalf";
+  }
+
+  @Override
   void declare(TypeSpec.Builder cls) {
     super.declare(cls);
     int f = c.filters();
@@ -58,13 +71,20 @@ final class ConvEmitter extends ConvBase {
               in, c.padH() == c.padW() ? "" + c.padH() : c.padH() + " × " + c.padW(), ctx.batch(), paddedHeight(), paddedWidth(), img.channels())
           .initializer("new $T[$L]", ctx.elem(), ctx.batch() * paddedHeight() * paddedWidth() * img.channels()).build());
     }
-    cls.addField(FieldSpec.builder(ctx.array(), kernel, Modifier.PRIVATE, Modifier.FINAL)
-        .addJavadoc("$L.weight as the product reads it, [$L][$L] (ky·kx·channel, filter); refreshed after every update.\n", c.name(), depth, f)
-        .initializer("new $T[$L]", ctx.elem(), depth * f).build());
+    com.squareup.javapoet.TypeName copy = half == null ? ctx.array() : com.squareup.javapoet.TypeName.get(short[].class);
+    String type = half == null ? ctx.elem().toString() : "short", in16 = half == null ? "" : " in " + ctx.mixed().keyword;
+    cls.addField(FieldSpec.builder(copy, kernel, Modifier.PRIVATE, Modifier.FINAL)
+        .addJavadoc("$L.weight as the product reads it, [$L][$L] (ky·kx·channel, filter)$L; refreshed after every update.\n", c.name(), depth, f, in16)
+        .initializer("new $L[$L]", type, depth * f).build());
     if (kernelT != null) {
-      cls.addField(FieldSpec.builder(ctx.array(), kernelT, Modifier.PRIVATE, Modifier.FINAL)
-          .addJavadoc("Its transpose [$L][$L], for the input gradient; refreshed after every update.\n", f, depth)
-          .initializer("new $T[$L]", ctx.elem(), depth * f).build());
+      cls.addField(FieldSpec.builder(copy, kernelT, Modifier.PRIVATE, Modifier.FINAL)
+          .addJavadoc("Its transpose [$L][$L]$L, for the input gradient; refreshed after every update.\n", f, depth, in16)
+          .initializer("new $L[$L]", type, depth * f).build());
+    }
+    if (half != null && !ctx.inference()) {
+      cls.addField(FieldSpec.builder(short[].class, gradHalf(), Modifier.PRIVATE, Modifier.FINAL)
+          .addJavadoc("$L [$L][$L] in $L, for the gradient products.\n", outGrad, rows(), f, ctx.mixed().keyword)
+          .initializer("new short[$L]", rows() * f).build());
     }
     if (!ctx.inference()) {
       cls.addField(FieldSpec.builder(ctx.array(), kernelGrad, Modifier.PRIVATE, Modifier.FINAL)
@@ -81,6 +101,7 @@ final class ConvEmitter extends ConvBase {
             b == null ? "" : " + b", ctx.origin(c)),
         rows(), f, depth, direct ? (padded != null ? padded : in) : patches, "0", depth, 1, kernel, "0", f, null, out, "0", f,
         b == null ? null : "params", b == null ? "0" : b.constant()).withSquareTiles();
+    if (half != null) return product.withHalves(patchesHalf(), kernel, ctx.mixed());
     if (!direct) return product;
     int ch = img.channels(), width = padded != null ? paddedWidth() : img.width(), height = padded != null ? paddedHeight() : img.height();
     int row = width * ch;
@@ -91,13 +112,15 @@ final class ConvEmitter extends ConvBase {
   private Gemm weightProduct() {
     int f = c.filters();
     return new Gemm(c.name() + "WeightGrad", String.format("dK[%d][%d] = %sᵀ · %s, over the batch's %d output pixels.", depth, f, patches, outGrad, rows()),
-        depth, f, rows(), patches, "0", 1, depth, outGrad, "0", f, null, kernelGrad, "0", f, null, "0").withSquareTiles().withBlockedK();
+        depth, f, rows(), patches, "0", 1, depth, outGrad, "0", f, null, kernelGrad, "0", f, null, "0").withSquareTiles().withBlockedK()
+        .withHalves(half == null ? null : patchesHalf(), half == null ? null : gradHalf(), ctx.mixed());
   }
 
   private Gemm inputProduct() {
     int f = c.filters();
     return new Gemm(c.name() + "PatchGrad", String.format("The patches' gradient %s[%d][%d] = %s · Kᵀ.", patches, rows(), depth, outGrad),
-        rows(), depth, f, outGrad, "0", f, 1, kernelT, "0", depth, null, patches, "0", depth, null, "0");
+        rows(), depth, f, outGrad, "0", f, 1, kernelT, "0", depth, null, patches, "0", depth, null, "0")
+        .withHalves(half == null ? null : gradHalf(), half == null ? null : kernelT, ctx.mixed());
   }
 
   @Override
@@ -132,6 +155,7 @@ final class ConvEmitter extends ConvBase {
         : method(c.name() + "Backward", "$L backward: $Lkernel$L gradients$L.", c.name(), direct ? "its image's patches, then " : "",
         b == null ? "" : ", bias",
         inGrad == null ? "" : " and the input's (the patches' gradient overwrites the patches, which only the kernel gradient needed)");
+    if (half != null) entry.addStatement(half.encode(outGrad, "0", gradHalf(), "0", Integer.toString(rows() * c.filters())));
     if (!c.frozen()) {
       boolean gated = openLearning(entry);
       if (direct) entry.addStatement(patchesCall(c.name() + "Im2col"));
@@ -191,7 +215,9 @@ final class ConvEmitter extends ConvBase {
         .beginControlFlow("for (int o = 0; o < $L; o++)", f)
         .beginControlFlow("for (int ci = 0; ci < $L; ci++)", ch)
         .beginControlFlow("for (int t = 0; t < $L; t++)", taps)
-        .addStatement("$T v = params[$L + (o * $L + ci) * $L + t]", ctx.elem(), w.constant(), ch, taps)
+        .addStatement("$T v = $L", half == null ? ctx.elem() : com.squareup.javapoet.TypeName.SHORT,
+            half == null ? "params[" + w.constant() + " + (o * " + ch + " + ci) * " + taps + " + t]"
+                : half.scalarEncoder() + "(params[" + w.constant() + " + (o * " + ch + " + ci) * " + taps + " + t])")
         .addStatement("$L[(t * $L + ci) * $L + o] = v", kernel, ch, f);
     if (kernelT != null) mb.addStatement("$L[o * $L + t * $L + ci] = v", kernelT, depth, ch);
     mb.endControlFlow().endControlFlow().endControlFlow();

@@ -313,8 +313,7 @@ final class DenseEmitter extends LayerEmitter {
           .addStatement("int o1 = Math.min(o0 + $L, $L)", block, outN)
           .beginControlFlow("for (int i = i0; i < i1; i++)")
           .addStatement("int src = $L + i * $L", w.constant(), outN)
-          .addStatement("for (int o = o0; o < o1; o++) $L = $L", store, half == null ? "params[src + o]" : ctx.mixed() == dev.nnet.analysis.Model.Mixed.BF16
-              ? "bf16Bits(params[src + o])" : "fp16Bits(params[src + o])")
+          .addStatement("for (int o = o0; o < o1; o++) $L = $L", store, half == null ? "params[src + o]" : half.scalarEncoder() + "(params[src + o])")
           .endControlFlow()
           .endControlFlow()
           .endControlFlow();

@@ -45,6 +45,11 @@ final class HalfEmitter {
     return "to" + (format == Model.Mixed.BF16 ? "Bf16" : "Fp16") + "(" + src + ", " + from + ", " + dst + ", " + to + ", " + n + ")";
   }
 
+  /** The static method encoding one float: bf16Bits or fp16Bits. */
+  String scalarEncoder() {
+    return format == Model.Mixed.BF16 ? "bf16Bits" : "fp16Bits";
+  }
+
   void declare(TypeSpec.Builder cls) {
     int bits = ctx.vectorBits();
     cls.addField(FieldSpec.builder(ParameterizedTypeName.get(EmitContext.SPECIES, ClassName.get(Short.class)), "HALF", Modifier.STATIC, Modifier.FINAL)
@@ -61,41 +66,36 @@ final class HalfEmitter {
     List<MethodSpec> out = new ArrayList<>();
     var V = ctx.vectorClass();
     int lanes = ctx.lanes();
-    MethodSpec.Builder widen = MethodSpec.methodBuilder("widen").addModifiers(Modifier.PRIVATE, Modifier.STATIC).returns(INT_VECTOR)
-        .addParameter(short[].class, "h").addParameter(int.class, "i")
-        .addJavadoc("$L shorts from h[i], each widened to an int (sign-extended).\n", lanes)
-        .addStatement("return ($T) $T.fromArray(HALF, h, i).convertShape($T.S2I, INTS, 0)", INT_VECTOR, SHORT_VECTOR, OPS);
-    out.add(widen.build());
-    MethodSpec.Builder narrow = MethodSpec.methodBuilder("narrowInto").addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .addParameter(INT_VECTOR, "bits").addParameter(short[].class, "h").addParameter(int.class, "i")
-        .addJavadoc("The low 16 bits of each lane into h[i..].\n")
-        .addStatement("(($T) bits.convertShape($T.I2S, HALF, 0)).intoArray(h, i)", SHORT_VECTOR, OPS);
-    out.add(narrow.build());
+    // (each helper converts in its own body: a vector passed to or returned from a call that C2 does not inline is boxed)
     if (format == Model.Mixed.BF16) {
       out.add(MethodSpec.methodBuilder(BF16_VECTOR).addModifiers(Modifier.PRIVATE, Modifier.STATIC).returns(V)
           .addParameter(short[].class, "h").addParameter(int.class, "i")
           .addJavadoc("$L bf16 values from h[i] as floats: each the top half of its float.\n", lanes)
-          .addStatement("return widen(h, i).lanewise($T.LSHL, 16).reinterpretAsFloats()", OPS).build());
+          .addStatement("return (($T) $T.fromArray(HALF, h, i).convertShape($T.S2I, INTS, 0)).lanewise($T.LSHL, 16).reinterpretAsFloats()",
+              INT_VECTOR, SHORT_VECTOR, OPS, OPS).build());
       out.add(MethodSpec.methodBuilder("bf16Bits").addModifiers(Modifier.PRIVATE, Modifier.STATIC).returns(short.class)
           .addParameter(float.class, "f")
-          .addJavadoc("f as bf16, rounded to nearest even (a NaN stays a NaN: rounding could carry it into the sign).\n")
-          .addStatement("int x = Float.floatToRawIntBits(f)")
-          .addStatement("if (f != f) return (short) ((x >>> 16) | 0x40)")
-          .addStatement("return (short) ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16)").build());
+          .addJavadoc("f as bf16, rounded to nearest even; as toBf16 does it (a NaN stays NaN or becomes an infinity, never finite).\n")
+          .addStatement("int x = Float.floatToRawIntBits(f), a = x & 0x7fffffff")
+          .addStatement("return (short) (Math.min((a + 0x7fff + ((a >>> 16) & 1)) >>> 16, 0x7fc0) | ((x >>> 16) & 0x8000))").build());
       out.add(encoder("toBf16", "bf16Bits", List.of(
           CodeStatement.of("$T x = $T.fromArray(S, src, from + i).reinterpretAsInts()", INT_VECTOR, V),
-          CodeStatement.of("$T bits = x.add(x.lanewise($T.LSHR, 16).and(1)).add(0x7fff).lanewise($T.LSHR, 16)", INT_VECTOR, OPS, OPS),
-          CodeStatement.of("narrowInto(bits.blend(0x7fc0, x.and(0x7fffffff).compare($T.GT, 0x7f800000)), dst, to + i)", OPS))));
+          CodeStatement.of("$T a = x.and(0x7fffffff)", INT_VECTOR),
+          CodeStatement.of("$T rounded = a.add(a.lanewise($T.LSHR, 16).and(1)).add(0x7fff).lanewise($T.LSHR, 16).min(0x7fc0)", INT_VECTOR, OPS, OPS),
+          CodeStatement.of("(($T) rounded.or(x.lanewise($T.LSHR, 16).and(0x8000)).convertShape($T.I2S, HALF, 0)).intoArray(dst, to + i)", SHORT_VECTOR, OPS, OPS))));
     } else {
       out.add(MethodSpec.methodBuilder(FP16_VECTOR).addModifiers(Modifier.PRIVATE, Modifier.STATIC).returns(V)
           .addParameter(short[].class, "h").addParameter(int.class, "i")
           .addJavadoc("$L fp16 values from h[i] as floats: the magnitude's bits moved into a float's place and scaled by\n"
               + "2^112 (which also makes subnormals right), infinities and NaN kept, the sign put back.\n", lanes)
-          .addStatement("$T x = widen(h, i)", INT_VECTOR)
+          .addStatement("$T x = ($T) $T.fromArray(HALF, h, i).convertShape($T.S2I, INTS, 0)", INT_VECTOR, INT_VECTOR, SHORT_VECTOR, OPS)
           .addStatement("$T mag = x.and(0x7fff).lanewise($T.LSHL, 13)", INT_VECTOR, OPS)
-          .addStatement("$T f = mag.reinterpretAsFloats().mul(TWO_112)", V)
-          .addStatement("f = f.blend(mag.or(0x7f800000).reinterpretAsFloats(), mag.compare($T.GE, 0x0f800000).cast(S))", OPS)
-          .addStatement("return f.reinterpretAsInts().or(x.and(0x8000).lanewise($T.LSHL, 16)).reinterpretAsFloats()", OPS).build());
+          .addStatement("$T f = mag.reinterpretAsFloats().mul(TWO_112).reinterpretAsInts()", INT_VECTOR)
+          .addComment("all ones where the exponent is all ones (infinity, NaN): a comparison as a sign, since blends with")
+          .addComment("masks are not compiled to vector code on JDK 17 (they allocated in every call)")
+          .addStatement("$T special = mag.sub(0x0f800000).lanewise($T.ASHR, 31).not()", INT_VECTOR, OPS)
+          .addStatement("f = f.lanewise($T.XOR, f.lanewise($T.XOR, mag.or(0x7f800000)).and(special))", OPS, OPS)
+          .addStatement("return f.or(x.and(0x8000).lanewise($T.LSHL, 16)).reinterpretAsFloats()", OPS).build());
       out.add(MethodSpec.methodBuilder("fp16ToFloat").addModifiers(Modifier.PRIVATE, Modifier.STATIC).returns(float.class)
           .addParameter(short.class, "h")
           .addJavadoc("One fp16 value as a float, as $L does it.\n", FP16_VECTOR)
@@ -116,9 +116,13 @@ final class HalfEmitter {
           CodeStatement.of("$T sign = $T.fromArray(S, src, from + i).reinterpretAsInts().lanewise($T.LSHR, 16).and(0x8000)", INT_VECTOR, V, OPS),
           CodeStatement.of("$T normal = a.add(0xc8000fff).add(a.lanewise($T.LSHR, 13).and(1)).lanewise($T.LSHR, 13)", INT_VECTOR, OPS, OPS),
           CodeStatement.of("$T small = a.reinterpretAsFloats().add(0.5f).reinterpretAsInts().sub(0x3f000000)", INT_VECTOR),
-          CodeStatement.of("$T big = $T.broadcast(INTS, 0x7c00).blend(0x7e00, a.compare($T.GT, 0x7f800000))", INT_VECTOR, INT_VECTOR, OPS),
-          CodeStatement.of("$T o = normal.blend(small, a.compare($T.LT, 0x38800000)).blend(big, a.compare($T.GE, 0x47800000))", INT_VECTOR, OPS, OPS),
-          CodeStatement.of("narrowInto(o.or(sign), dst, to + i)"))));
+          CodeStatement.of("$T nan = $T.broadcast(INTS, 0x7f800000).sub(a).lanewise($T.ASHR, 31)", INT_VECTOR, INT_VECTOR, OPS),
+          CodeStatement.of("$T big = nan.and(0x0200).or(0x7c00)", INT_VECTOR),
+          CodeStatement.of("$T isSmall = a.sub(0x38800000).lanewise($T.ASHR, 31)", INT_VECTOR, OPS),
+          CodeStatement.of("$T isBig = a.sub(0x47800000).lanewise($T.ASHR, 31).not()", INT_VECTOR, OPS),
+          CodeStatement.of("$T o = normal.lanewise($T.XOR, normal.lanewise($T.XOR, small).and(isSmall))", INT_VECTOR, OPS, OPS),
+          CodeStatement.of("o = o.lanewise($T.XOR, o.lanewise($T.XOR, big).and(isBig))", OPS, OPS),
+          CodeStatement.of("(($T) o.or(sign).convertShape($T.I2S, HALF, 0)).intoArray(dst, to + i)", SHORT_VECTOR, OPS))));
     }
     return out;
   }
