@@ -40,8 +40,11 @@ public final class NnetCompiler {
   private final int maxBatch;
   private final FileAccess fileAccess; // null: the file's folder and absolute paths for a file, nothing for text from memory
   private final Limits limits;
+  private final Model.Mixed mixed; // null: as the file says
 
-  private NnetCompiler(Kernels kernels, String packageName, Precision precision, int maxBatch, FileAccess fileAccess, Limits limits) {
+  private NnetCompiler(Kernels kernels, String packageName, Precision precision, int maxBatch, FileAccess fileAccess, Limits limits,
+                       Model.Mixed mixed) {
+    this.mixed = mixed;
     this.kernels = kernels;
     this.packageName = packageName;
     this.precision = precision;
@@ -71,11 +74,11 @@ public final class NnetCompiler {
 
   /** Vector API kernels when this JVM has the module, plain Java otherwise; the file's precision. */
   public static NnetCompiler defaults() {
-    return new NnetCompiler(Kernels.AUTO, EmitOptions.DEFAULT_PACKAGE, null, 0, null, Limits.NONE);
+    return new NnetCompiler(Kernels.AUTO, EmitOptions.DEFAULT_PACKAGE, null, 0, null, Limits.NONE, null);
   }
 
   public NnetCompiler kernels(Kernels k) {
-    return new NnetCompiler(k, packageName, precision, maxBatch, fileAccess, limits);
+    return new NnetCompiler(k, packageName, precision, maxBatch, fileAccess, limits, mixed);
   }
 
   public NnetCompiler packageName(String pkg) {
@@ -83,17 +86,31 @@ public final class NnetCompiler {
       throw new dev.nnet.runtime.NnetException("'" + pkg + "' is not a Java package name" + (pkg.matches("[\\w.]+") ? " (a part of it is a Java keyword)" : ""),
           "e.g. com.example.models");
     }
-    return new NnetCompiler(kernels, pkg, precision, maxBatch, fileAccess, limits);
+    return new NnetCompiler(kernels, pkg, precision, maxBatch, fileAccess, limits, mixed);
   }
 
   /** Overrides the file's precision (gradient checks compile any model in float64). */
   public NnetCompiler precision(Precision p) {
-    return new NnetCompiler(kernels, packageName, p, maxBatch, fileAccess, limits);
+    return new NnetCompiler(kernels, packageName, p, maxBatch, fileAccess, limits, p == Precision.FLOAT64 ? Model.Mixed.NONE : mixed);
+  }
+
+  /**
+   * Overrides the file's precision with its written form: float32, float64, mixed(bf16) or mixed(fp16)
+   * (the CLI's --precision).
+   */
+  public NnetCompiler precision(String text) {
+    return switch (text) {
+      case "float32" -> new NnetCompiler(kernels, packageName, Precision.FLOAT32, maxBatch, fileAccess, limits, Model.Mixed.NONE);
+      case "float64" -> new NnetCompiler(kernels, packageName, Precision.FLOAT64, maxBatch, fileAccess, limits, Model.Mixed.NONE);
+      case "mixed(bf16)" -> new NnetCompiler(kernels, packageName, Precision.FLOAT32, maxBatch, fileAccess, limits, Model.Mixed.BF16);
+      case "mixed(fp16)" -> new NnetCompiler(kernels, packageName, Precision.FLOAT32, maxBatch, fileAccess, limits, Model.Mixed.FP16);
+      default -> throw new IllegalArgumentException("unknown precision '" + text + "': float32, float64, mixed(bf16) or mixed(fp16)");
+    };
   }
 
   /** Compiles with at most {@code n} rows per batch (gradient checks: fewer rows, fewer ReLU kinks crossed). */
   public NnetCompiler maxBatch(int n) {
-    return new NnetCompiler(kernels, packageName, precision, n, fileAccess, limits);
+    return new NnetCompiler(kernels, packageName, precision, n, fileAccess, limits, mixed);
   }
 
   /** The .nnet text may name files under {@code root} only (after resolving {@code ..} and links); see {@link FileAccess}. */
@@ -107,12 +124,12 @@ public final class NnetCompiler {
   }
 
   public NnetCompiler fileAccess(FileAccess access) {
-    return new NnetCompiler(kernels, packageName, precision, maxBatch, access, limits);
+    return new NnetCompiler(kernels, packageName, precision, maxBatch, access, limits, mixed);
   }
 
   /** Refuses, at check, text beyond these limits (see {@link Limits#untrusted()}). */
   public NnetCompiler limits(Limits l) {
-    return new NnetCompiler(kernels, packageName, precision, maxBatch, fileAccess, l);
+    return new NnetCompiler(kernels, packageName, precision, maxBatch, fileAccess, l, mixed);
   }
 
   /** The file access for {@code source}: the one set, else its folder and absolute paths for a file, nothing for text. */
@@ -132,7 +149,8 @@ public final class NnetCompiler {
     checkLimits(m);
     Precision p = precision != null ? precision : m.precision();
     int batch = maxBatch > 0 ? Math.min(maxBatch, m.batchSize()) : m.batchSize();
-    return m.withPrecision(p).withBatchSize(batch);
+    Model out = m.withPrecision(p).withBatchSize(batch);
+    return mixed == null ? out : out.withMixed(mixed);
   }
 
   /** The limits on layers, parameters and activations, positioned at the layer where a total crosses its limit. */
@@ -175,6 +193,11 @@ public final class NnetCompiler {
           "Vector API kernels were asked for but this JVM lacks jdk.incubator.vector; start it with --add-modules jdk.incubator.vector"));
       case AUTO -> VectorSupport.lanes(m.precision()).orElse(0);
     };
+    if (lanes == 0 && m.mixed() != Model.Mixed.NONE) {
+      m = m.withoutMixed().withWarning(dev.nnet.syntax.Diagnostic.warning(source, new dev.nnet.syntax.Span(1, 1, 1),
+          "precision " + m.precisionText() + " needs the Vector API kernels: this plain-Java trainer computes in float32 throughout",
+          "start the JVM with --add-modules jdk.incubator.vector (the nnet launcher does)"));
+    }
     return new Generated(m, layout, NetworkEmitter.emit(m, layout, new EmitOptions(packageName, lanes)), lanes);
   }
 

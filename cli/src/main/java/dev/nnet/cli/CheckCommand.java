@@ -107,7 +107,8 @@ final class CheckCommand implements Callable<Integer> {
     List<String> frozen = m.layers().stream().filter(Op::frozen).map(Op::name).toList();
     if (!frozen.isEmpty()) out.printf("  frozen      %s%n", String.join(", ", frozen));
     for (TrainingPlan.Unfreeze u : p.unfreezes()) out.printf("  unfreeze    %s at epoch %d (frozen before it; their Adam steps count from it)%n", String.join(", ", u.layers()), u.epoch());
-    out.printf("  precision   %s%n", m.precision().keyword());
+    out.printf("  precision   %s%n", m.mixed() == Model.Mixed.NONE ? m.precision().keyword()
+        : m.precisionText() + ": float32 master weights and arithmetic, 16-bit operands in the products" + (m.mixed() == Model.Mixed.FP16 ? ", dynamic loss scaling" : ""));
     out.printf("  kernels     %s%n", VectorSupport.lanes(m.precision()).map(l -> "Vector API, " + l + " lanes")
         .orElse("plain Java (start the JVM with --add-modules jdk.incubator.vector for Vector API kernels)"));
     out.flush();

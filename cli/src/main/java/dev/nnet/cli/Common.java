@@ -20,6 +20,10 @@ class Common {
   @Option(names = "--kernels", paramLabel = "KIND", description = "auto (default: Vector API when the JVM has it), vector or plain")
   NnetCompiler.Kernels kernels = NnetCompiler.Kernels.AUTO;
 
+  @Option(names = "--precision", paramLabel = "P",
+      description = "override the file's precision: float32, float64, mixed(bf16) or mixed(fp16) (16-bit operands in the products, float32 master weights; fp16 scales the loss)")
+  String precision;
+
   @Option(names = "--stacktrace", description = "on an error, also print the Java stack trace (for bug reports)")
   boolean stacktrace;
 
@@ -42,6 +46,13 @@ class Common {
 
   NnetCompiler compiler() {
     NnetCompiler c = NnetCompiler.defaults().kernels(kernels);
+    if (precision != null) {
+      try {
+        c = c.precision(precision);
+      } catch (IllegalArgumentException e) {
+        throw new NnetException(e.getMessage(), "e.g.  --precision mixed(bf16)");
+      }
+    }
     return fileRoot == null ? c : c.fileRoot(fileRoot);
   }
 

@@ -28,11 +28,19 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--inference", description = "write instead <Model>Predictor: the forward pass only, in evaluation mode, needing nothing but the JDK; it loads a checkpoint")
   boolean inference;
 
+  @Option(names = "--weights-precision", paramLabel = "P",
+      description = "with --inference: the precision of the weights file the predictor reads, float32 (default: the checkpoint itself) or bf16 (half the bytes)")
+  String weightsPrecision = "float32";
+
+  @Option(names = "--weights", paramLabel = "CKPT",
+      description = "with --inference: also write CKPT's weights, without optimizer state, as <name>.<precision>.ckpt beside it for the predictor to load")
+  Path weights;
+
   @Spec
   CommandSpec spec;
 
   @Override
-  public Integer call() {
+  public Integer call() throws java.io.IOException {
     if (Files.exists(output) && !Files.isDirectory(output)) {
       throw new NnetException(output + " is a file; -o takes the folder of the source tree (the package's folders go below it)",
           "e.g. -o src/main/java");
@@ -40,13 +48,29 @@ final class GenerateCommand implements Callable<Integer> {
     NnetCompiler.Generated g = common.compiler().packageName(packageName).generate(common.source());
     for (var w : g.model().warnings()) spec.commandLine().getErr().print(w.format());
     PrintWriter out = spec.commandLine().getOut();
-    JavaFile file = inference ? dev.nnet.emit.PredictorEmitter.emit(g.model(), g.layout(), packageName) : g.file();
+    if (!weightsPrecision.equals("float32") && !weightsPrecision.equals("bf16")) {
+      throw new NnetException("unknown weights precision '" + weightsPrecision + "'", "write  --weights-precision bf16  (or float32)");
+    }
+    boolean bf16 = weightsPrecision.equals("bf16");
+    if ((bf16 || weights != null) && !inference) {
+      throw new NnetException("--weights-precision and --weights are for the predictor", "add --inference");
+    }
+    JavaFile file = inference ? dev.nnet.emit.PredictorEmitter.emit(g.model(), g.layout(), packageName, bf16) : g.file();
     Path target = output;
     for (String part : file.packageName.split("\\.")) if (!part.isEmpty()) target = target.resolve(part);
     target = target.resolve(file.typeSpec.name + ".java");
     AtomicFile.writeString(target, "the generated source", file.toString());
     if (inference) {
-      out.println("wrote " + target + " (" + packageName + "." + g.model().name() + "Predictor, inference only, JDK only)");
+      out.println("wrote " + target + " (" + packageName + "." + g.model().name() + "Predictor, inference only, JDK only"
+          + (bf16 ? ", reads bf16 weights" : "") + ")");
+      if (weights != null) {
+        NnetCompiler.Compiled c = common.compiler().compile(common.source());
+        dev.nnet.runtime.Trainer t = c.newTrainer().load(weights);
+        String base = weights.getFileName().toString().replaceFirst("\\.ckpt$", "");
+        Path to = weights.resolveSibling(base + "." + weightsPrecision + ".ckpt");
+        t.saveWeights(to, bf16);
+        out.printf(java.util.Locale.ROOT, "wrote %s (%,d bytes; %s: %,d bytes with its optimizer state)%n", to, Files.size(to), weights, Files.size(weights));
+      }
     } else {
       out.println("wrote " + target + " (" + g.className() + ", " + (g.lanes() > 0 ? "Vector API kernels, " + g.lanes() + " lanes" : "plain-Java kernels") + ")");
     }

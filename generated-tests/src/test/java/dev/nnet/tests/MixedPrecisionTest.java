@@ -245,6 +245,52 @@ class MixedPrecisionTest {
     assertTrue(net.lossScale() < 4096, "the scale came down to what fits: " + net.lossScale());
   }
 
+  /**
+   * A bf16 weights file holds half the bytes of a float32 one, and the predictor generated for it predicts what
+   * the float32 predictor does (the classes, on held-out rows; the scores within bf16's rounding).
+   */
+  @Test
+  void bf16WeightsFileAndPredictor(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    NnetCompiler.Compiled c = NnetCompiler.defaults().compile(SourceFile.of("mixed.nnet", NET.replace("PRECISION", "")));
+    dev.nnet.runtime.Trainer t = c.newTrainer().epochs(3);
+    t.fit(task(640, 4), null, null);
+    java.nio.file.Path f32 = dir.resolve("m.float32.ckpt"), bf16 = dir.resolve("m.bf16.ckpt");
+    t.saveWeights(f32, false);
+    t.saveWeights(bf16, true);
+    long arena = t.network().parameters().size();
+    assertEquals(2 * arena + "float32".length() - "bf16".length(), java.nio.file.Files.size(f32) - java.nio.file.Files.size(bf16),
+        "two bytes fewer per parameter (and a shorter precision keyword)");
+    var g = c.generated();
+    Class<?> plain = dev.nnet.compile.JaninoCompiler.compile("p.MixedPredictor", dev.nnet.emit.PredictorEmitter.emit(g.model(), g.layout(), "p").toString()).type();
+    Class<?> half = dev.nnet.compile.JaninoCompiler.compile("q.MixedPredictor", dev.nnet.emit.PredictorEmitter.emit(g.model(), g.layout(), "q", true).toString()).type();
+    Object p32 = plain.getMethod("load", java.io.InputStream.class).invoke(null, java.nio.file.Files.newInputStream(f32));
+    Object p16 = half.getMethod("load", java.io.InputStream.class).invoke(null, java.nio.file.Files.newInputStream(bf16));
+    Exception wrong = assertThrows(java.lang.reflect.InvocationTargetException.class,
+        () -> half.getMethod("load", java.io.InputStream.class).invoke(null, java.nio.file.Files.newInputStream(f32)));
+    assertTrue(wrong.getCause().getMessage().contains("not a bf16 weights file"), wrong.getCause().getMessage());
+    Dataset held = task(400, 99);
+    int agree = 0;
+    double worst = 0;
+    for (int i = 0; i < 400; i++) {
+      float[] x = java.util.Arrays.copyOfRange(held.features(), i * 128, (i + 1) * 128);
+      float[] a = (float[]) plain.getMethod("predict", float[].class).invoke(p32, (Object) x.clone());
+      float[] b = (float[]) half.getMethod("predict", float[].class).invoke(p16, (Object) x.clone());
+      if (argmax(a) == argmax(b)) agree++;
+      for (int k = 0; k < 3; k++) worst = Math.max(worst, Math.abs(a[k] - b[k]));
+    }
+    assertTrue(agree >= 396, agree + " of 400 held-out rows get the same class");
+    assertTrue(worst < 0.05, "probabilities within bf16's rounding: " + worst);
+    dev.nnet.runtime.Trainer again = c.newTrainer().load(bf16);
+    assertEquals((float) t.network().parameters().get(0), (float) again.network().parameters().get(0), Math.abs(t.network().parameters().get(0)) / 128,
+        "a bf16 weights file loads into the trainer too");
+  }
+
+  static int argmax(float[] v) {
+    int best = 0;
+    for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+    return best;
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"bf16", "fp16"})
   void aMixedStepAllocatesNothing(String format) {

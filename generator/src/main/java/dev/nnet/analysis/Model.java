@@ -38,6 +38,19 @@ public record Model(String name, SourceFile source, int[] inputShape, List<Op> l
     return mixed == Mixed.NONE ? precision.keyword() : "mixed(" + mixed.keyword + ")";
   }
 
+  /** The same model with one more warning. */
+  public Model withWarning(Diagnostic w) {
+    List<Diagnostic> all = new java.util.ArrayList<>(warnings);
+    all.add(w);
+    return new Model(name, source, inputShape, layers, loss, optimizer, batchSize, precision, plan, regularization, List.copyOf(all), origins, mixed);
+  }
+
+  /** The same model with its products' operands in {@code m} (float32 master weights). */
+  public Model withMixed(Mixed m) {
+    return new Model(name, source, inputShape, layers, loss, optimizer, batchSize, m == Mixed.NONE ? precision : Precision.FLOAT32, plan, regularization,
+        warnings, origins, m);
+  }
+
   /** The same model without 16-bit products (the plain path, and float64 gradient checks). */
   public Model withoutMixed() {
     return new Model(name, source, inputShape, layers, loss, optimizer, batchSize, precision, plan, regularization, warnings, origins, Mixed.NONE);

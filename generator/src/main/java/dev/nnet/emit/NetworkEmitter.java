@@ -291,7 +291,8 @@ public final class NetworkEmitter {
             model.source().name(), dims, model.inputSize(), model.outputSize(), ctx.batch(), PRECISION, model.precision().name(),
             TASK, loss.task())
         .indent().add("$T.asList(tensorTable()),\n", java.util.Arrays.class)
-        .add("$L, $S, $S,\n", model.parameterCount(), ctx.vector() ? "vector:" + ctx.lanes() : "plain", ctx.layout().signature())
+        .add("$L, $S, $S,\n", model.parameterCount(), ctx.vector() ? "vector:" + ctx.lanes() + (ctx.half() ? " " + ctx.mixed().keyword : "") : "plain",
+            ctx.layout().signature())
         .add("new $T($L, $LL, $L, $L, $S, $L,\n", PLAN, plan.epochs(), plan.seed(), plan.shuffle(), plan.learningRate(), plan.optimizer(), data)
         .add("$L, $L, $L$L),\n", schedule(plan), stopping(plan), plan.checkpointEvery(), transfers(plan))
         .add("$T.layers(layerTable()))", NETWORK_SPEC)

@@ -57,6 +57,15 @@ public final class PredictorEmitter {
   }
 
   public static JavaFile emit(Model model, Layout layout, String pkg) {
+    return emit(model, layout, pkg, false);
+  }
+
+  /**
+   * The predictor, reading its parameters from a bf16 weights file ({@code bf16Weights}: written by
+   * {@code nnet generate --inference --weights-precision bf16 --weights CKPT}), half the bytes of float32's,
+   * each widened to the float it is the top half of; it computes in float32.
+   */
+  public static JavaFile emit(Model model, Layout layout, String pkg, boolean bf16Weights) {
     Model one = model.withBatchSize(1);
     EmitContext ctx = new EmitContext(one, layout, 0, true);
     List<LayerEmitter> layers = new ArrayList<>();
@@ -96,7 +105,8 @@ public final class PredictorEmitter {
 
     MethodSpec.Builder read = MethodSpec.methodBuilder("load").addModifiers(Modifier.PUBLIC, Modifier.STATIC).returns(ClassName.bestGuess(name))
         .addParameter(InputStream.class, "checkpoint").addException(IOException.class)
-        .addJavadoc("Reads the parameters from a checkpoint written by {@code nnet train} (or {@code Trainer.save}).\n")
+        .addJavadoc(bf16Weights ? "Reads the parameters from a bf16 weights file (nnet generate --inference --weights-precision bf16 --weights CKPT).\n"
+            : "Reads the parameters from a checkpoint written by {@code nnet train} (or {@code Trainer.save}).\n")
         .addStatement("byte[] all = checkpoint.readAllBytes()")
         .beginControlFlow("if (all.length < 16)").addStatement("throw new $T($S)", IOException.class, "not an nnet checkpoint: too short").endControlFlow()
         .addStatement("$T crc = new $T()", CRC32.class, CRC32.class)
@@ -107,14 +117,17 @@ public final class PredictorEmitter {
         .beginControlFlow("if (!SIGNATURE.equals(in.readUTF()))")
         .addStatement("throw new $T($S + model + $S)", IOException.class, "the checkpoint was written by model '", "' with another parameter layout")
         .endControlFlow()
-        .beginControlFlow("if (!$S.equals(in.readUTF()))", model.precision().keyword())
-        .addStatement("throw new $T($S)", IOException.class, "the checkpoint's precision is not " + model.precision().keyword())
+        .beginControlFlow("if (!$S.equals(in.readUTF()))", bf16Weights ? "bf16" : model.precision().keyword())
+        .addStatement("throw new $T($S)", IOException.class, bf16Weights
+            ? "not a bf16 weights file (nnet generate --inference --weights-precision bf16 --weights CKPT writes one)"
+            : "the checkpoint's precision is not " + model.precision().keyword())
         .endControlFlow()
         .addStatement("$L p = new $L()", name, name)
         .beginControlFlow("if (in.readInt() != $L)", layout.arenaSize())
         .addStatement("throw new $T($S)", IOException.class, "the checkpoint holds another number of parameters")
         .endControlFlow()
-        .addStatement("for (int i = 0; i < $L; i++) p.params[i] = in.$L()", layout.arenaSize(), ctx.f32() ? "readFloat" : "readDouble")
+        .addStatement("for (int i = 0; i < $L; i++) p.params[i] = $L", layout.arenaSize(),
+            bf16Weights ? "Float.intBitsToFloat(in.readShort() << 16)" : ctx.f32() ? "in.readFloat()" : "in.readDouble()")
         .beginControlFlow("if ((($T) new $T(new $T(all, all.length - 8, 8))).readLong() != crc.getValue())", DataInputStream.class, DataInputStream.class, ByteArrayInputStream.class)
         .addStatement("throw new $T($S)", IOException.class, "the checkpoint is corrupt (checksum mismatch)")
         .endControlFlow();

@@ -49,6 +49,31 @@ public final class Checkpoint {
   private Checkpoint() {}
 
   public static void save(Network net, Position position, Path path) {
+    write(net, position, path, net.spec().precision().keyword(), true);
+  }
+
+  /** The keyword of a weights file whose parameters are bf16: the top half of each float, rounded to nearest even. */
+  public static final String BF16 = "bf16";
+
+  /**
+   * A weights-only checkpoint for inference: the parameters (in the trainer's precision, or bf16 for half the
+   * bytes), the preprocessing statistics and class names, no optimizer state or best weights. Loads like a
+   * checkpoint (the optimizer starts afresh) and into {@code <Model>Predictor} (generated with
+   * {@code --weights-precision bf16} for the bf16 form).
+   */
+  public static void saveWeights(Network net, Position position, Path path, boolean bf16) {
+    Position lean = new Position(position.epochsDone(), position.stepsDone(), position.shuffleState(), position.scheduleState(),
+        position.stopperState(), new double[0], position.augmentState(), position.preprocessState(), position.classNames());
+    write(net, lean, path, bf16 ? BF16 : net.spec().precision().keyword(), false);
+  }
+
+  /** f as bf16 bits, rounded to nearest even (a NaN stays NaN or becomes an infinity: never finite). */
+  public static short bf16(float f) {
+    int x = Float.floatToRawIntBits(f), a = x & 0x7fffffff;
+    return (short) (Math.min((a + 0x7fff + ((a >>> 16) & 1)) >>> 16, 0x7fc0) | ((x >>> 16) & 0x8000));
+  }
+
+  private static void write(Network net, Position position, Path path, String keyword, boolean withOptimizer) {
     NetworkSpec spec = net.spec();
     Path dir = path.toAbsolutePath().getParent();
     Path tmp = null;
@@ -61,9 +86,16 @@ public final class Checkpoint {
         out.writeLong(MAGIC);
         out.writeUTF(spec.modelName());
         out.writeUTF(spec.signature());
-        out.writeUTF(spec.precision().keyword());
-        writeArena(out, net.parameters(), spec.precision());
-        writeArena(out, net.optimizerState(), spec.precision());
+        out.writeUTF(keyword);
+        if (keyword.equals(BF16)) {
+          Arena a = net.parameters();
+          out.writeInt(a.size());
+          for (int i = 0; i < a.size(); i++) out.writeShort(bf16((float) a.get(i)));
+        } else {
+          writeArena(out, net.parameters(), spec.precision());
+        }
+        if (withOptimizer) writeArena(out, net.optimizerState(), spec.precision());
+        else out.writeInt(0);
         out.writeInt(net.optimizerSteps());
         out.writeLong(net.noiseState());
         out.writeInt(position.epochsDone());
@@ -145,14 +177,15 @@ public final class Checkpoint {
       String model = in.readUTF();
       String signature = in.readUTF();
       String precision = in.readUTF();
-      if (!signature.equals(spec.signature()) || !precision.equals(spec.precision().keyword())) {
+      boolean bf16 = precision.equals(BF16) && spec.precision() == Precision.FLOAT32;
+      if (!signature.equals(spec.signature()) || !(bf16 || precision.equals(spec.precision().keyword()))) {
         throw new NnetException(path + " was written by model '" + model + "' (" + precision + ", layout " + signature
             + ") and does not fit '" + spec.modelName() + "' (" + spec.precision().keyword() + ", layout " + spec.signature() + ")",
             "a checkpoint loads only into the network that wrote it: same layers, sizes and precision");
       }
       Precision p = spec.precision();
-      double[] params = readArena(in, net.parameters().size(), p, path, "parameters");
-      double[] opt = readArena(in, net.optimizerState().size(), p, path, "optimizer state");
+      double[] params = bf16 ? readBf16(in, net.parameters().size(), path) : readArena(in, net.parameters().size(), p, path, "parameters");
+      double[] opt = readOptimizerState(in, net.optimizerState().size(), p, path);
       int optSteps = in.readInt();
       long noise = in.readLong();
       Position pos = new Position(in.readInt(), in.readLong(), in.readLong(), readDoubles(in, path), readDoubles(in, path), readDoubles(in, path),
@@ -313,11 +346,14 @@ public final class Checkpoint {
       if (magic != MAGIC) throw new NnetException(path + " is not an nnet checkpoint", "give the file written by 'nnet train'");
       in.readUTF();
       in.readUTF();
-      Precision p = in.readUTF().equals(Precision.FLOAT64.keyword()) ? Precision.FLOAT64 : Precision.FLOAT32;
+      String keyword = in.readUTF();
+      Precision p = keyword.equals(Precision.FLOAT64.keyword()) ? Precision.FLOAT64 : Precision.FLOAT32;
       int size = in.readInt();
       if (size < 0 || size > 1 << 28) throw new NnetException(path + " is corrupt (bad length)", "use an earlier checkpoint or train again");
       double[] params = new double[size];
-      for (int i = 0; i < size; i++) params[i] = p == Precision.FLOAT32 ? in.readFloat() : in.readDouble();
+      for (int i = 0; i < size; i++) {
+        params[i] = keyword.equals(BF16) ? Float.intBitsToFloat(in.readShort() << 16) : p == Precision.FLOAT32 ? in.readFloat() : in.readDouble();
+      }
       int opt = in.readInt();
       if (opt < 0 || opt > 1 << 28) throw new NnetException(path + " is corrupt (bad length)", "use an earlier checkpoint or train again");
       in.skipNBytes((long) opt * (p == Precision.FLOAT32 ? 4 : 8));
@@ -353,6 +389,24 @@ public final class Checkpoint {
     } catch (IOException e) {
       throw unreadable(path, e, "train the base model first: nnet train base.nnet  writes one");
     }
+  }
+
+  /** The optimizer state, or zeros when the file is weights only (it holds none). */
+  private static double[] readOptimizerState(DataInputStream in, int expected, Precision p, Path path) throws IOException {
+    int n = in.readInt();
+    if (n == 0) return new double[expected];
+    if (n != expected) throw new NnetException(path + ": optimizer state holds " + n + " values, expected " + expected, "the checkpoint is corrupt or from another model");
+    double[] v = new double[n];
+    for (int i = 0; i < n; i++) v[i] = p == Precision.FLOAT32 ? in.readFloat() : in.readDouble();
+    return v;
+  }
+
+  private static double[] readBf16(DataInputStream in, int expected, Path path) throws IOException {
+    int n = in.readInt();
+    if (n != expected) throw new NnetException(path + ": parameters hold " + n + " values, expected " + expected, "the checkpoint is corrupt or from another model");
+    double[] v = new double[n];
+    for (int i = 0; i < n; i++) v[i] = Float.intBitsToFloat(in.readShort() << 16);
+    return v;
   }
 
   private static double[] readArena(DataInputStream in, int expected, Precision p, Path path, String what) throws IOException {

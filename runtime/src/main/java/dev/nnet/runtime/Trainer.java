@@ -490,6 +490,11 @@ public final class Trainer {
     Checkpoint.save(net, position, path);
   }
 
+  /** Writes the weights only, for inference (see {@link Checkpoint#saveWeights}): in bf16 with {@code bf16}, half the bytes. */
+  public void saveWeights(Path path, boolean bf16) {
+    Checkpoint.saveWeights(net, position, path, bf16);
+  }
+
   /** Loads weights, optimizer state and training position; a later {@link #fit} resumes from there. */
   public Trainer load(Path path) {
     position = Checkpoint.load(net, path);
