@@ -14,7 +14,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The fine-tuning trainer generated at build time: loads the base weights, keeps the frozen ones, unfreezes on time. */
+/** The fine-tuning trainer generated at build time: loads the base weights, keeps the frozen ones, unfreezes on time, in bf16. */
 class BarsFinetuneTest {
 
   static double[] tensor(Trainer t, String name) {
@@ -41,6 +41,7 @@ class BarsFinetuneTest {
     Map<String, Npz.Array> file = Npz.read(base);
 
     Trainer trainer = new Trainer(new BarsFinetune()).dataDirectory(dir);
+    assertTrue(trainer.spec().kernels().endsWith(" bf16"), "generated with bf16 products: " + trainer.spec().kernels());
     double[][] conv2AfterEpoch = new double[5][];
     trainer.listener(new dev.nnet.runtime.TrainingListener() {
       @Override
