@@ -56,7 +56,7 @@ final class BenchCommand implements Callable<Integer> {
     for (Op op : c.model().layers()) macs += op.multiplyAdds();
     if (!output.json) {
       err.printf("benchmarking %s: batch %d, %s, %s kernels, %d thread%s; data: %s%n", ns.modelName(), ns.batchSize(),
-          ns.precision().keyword(), ns.kernels(), net.threads(), net.threads() == 1 ? "" : "s", source);
+          ns.kernels().contains(" ") ? "mixed(" + ns.kernels().substring(ns.kernels().indexOf(' ') + 1) + ")" : ns.precision().keyword(), ns.kernels(), net.threads(), net.threads() == 1 ? "" : "s", source);
       err.flush();
     }
     // start-up as a user meets it: JVM start, .nnet compile, data loaded, first training step done
@@ -66,13 +66,15 @@ final class BenchCommand implements Callable<Integer> {
     Benchmark.Result r = Benchmark.run(net, data, (float) ns.plan().data().scale(), macs, warmup, seconds);
     if (output.json) {
       out.printf(Locale.ROOT, "{\"model\":\"%s\",\"kernels\":\"%s\",\"threads\":%d,\"batch\":%d,\"synthetic\":%s,\"train_samples_per_s\":%.1f,\"infer_samples_per_s\":%.1f,"
-              + "\"gflops\":%.2f,\"infer_gflops\":%.2f,\"alloc_bytes_per_step\":%d,\"compile_ms\":%d,\"first_step_ms\":%d}%n",
+              + "\"gflops\":%.2f,\"infer_gflops\":%.2f,\"alloc_bytes_per_step\":%d,\"trainer_bytes\":%d,\"compile_ms\":%d,\"first_step_ms\":%d}%n",
           ns.modelName(), ns.kernels(), net.threads(), ns.batchSize(), source.startsWith("synthetic"), r.trainSamplesPerSecond(), r.inferSamplesPerSecond(),
-          r.trainGflops(), r.inferGflops(), r.allocatedBytesPerStep(), c.compileMillis(), firstStepMs);
+          r.trainGflops(), r.inferGflops(), r.allocatedBytesPerStep(), Benchmark.footprint(net), c.compileMillis(), firstStepMs);
     } else {
       out.printf(Locale.ROOT, "train_samples_per_s   %,12.0f   (%.1f GFLOP/s)%n", r.trainSamplesPerSecond(), r.trainGflops());
       out.printf(Locale.ROOT, "infer_samples_per_s   %,12.0f   (%.1f GFLOP/s)%n", r.inferSamplesPerSecond(), r.inferGflops());
       out.printf(Locale.ROOT, "alloc_bytes_per_step  %12d%n", r.allocatedBytesPerStep());
+      out.printf(Locale.ROOT, "trainer_bytes         %,12d   (parameters, gradients, optimizer state, activations and the products' copies)%n",
+          Benchmark.footprint(net));
       out.printf(Locale.ROOT, "compile_ms            %12d   (.nnet text to a loaded class, this JVM's first compile)%n", c.compileMillis());
       out.printf(Locale.ROOT, "first_step_ms         %12d   (JVM start to the end of the first training step, data loading included)%n", firstStepMs);
     }

@@ -18,6 +18,39 @@ public final class Benchmark {
   public record Result(double trainSamplesPerSecond, double inferSamplesPerSecond, double trainGflops, double inferGflops,
                        long allocatedBytesPerStep, long forwardMacsPerSample, long trainSteps, long inferBatches) {}
 
+  /**
+   * The bytes of the arrays a trainer holds (parameters, gradients, optimizer state, activations, their
+   * gradients, and the copies its products read): what a step's passes range over. Array headers left out.
+   */
+  public static long footprint(Network net) {
+    long bytes = 0;
+    for (Class<?> c = net.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+      for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+        if (java.lang.reflect.Modifier.isStatic(f.getModifiers()) || !f.getType().isArray()) continue;
+        try {
+          f.setAccessible(true);
+          bytes += arrayBytes(f.get(net));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+          // a field this JVM will not show: left out
+        }
+      }
+    }
+    return bytes;
+  }
+
+  private static long arrayBytes(Object a) {
+    if (a == null) return 0;
+    Class<?> t = a.getClass().getComponentType();
+    int n = java.lang.reflect.Array.getLength(a);
+    if (!t.isPrimitive()) {
+      long sum = 0;
+      for (int i = 0; i < n; i++) sum += arrayBytes(java.lang.reflect.Array.get(a, i));
+      return sum;
+    }
+    int width = t == double.class || t == long.class ? 8 : t == float.class || t == int.class ? 4 : t == short.class || t == char.class ? 2 : 1;
+    return (long) n * width;
+  }
+
   public static Result run(Network net, Dataset data, float scale, long forwardMacsPerSample, double warmupSeconds, double seconds) {
     NetworkSpec spec = net.spec();
     int b = spec.batchSize();
