@@ -26,16 +26,7 @@ class BarsFinetuneTest {
 
   @Test
   void fineTunesFromTheBaseWeights(@TempDir Path dir) throws Exception {
-    Random r = new Random(2);
-    StringBuilder csv = new StringBuilder();
-    for (int i = 0; i < 64; i++) csv.append('p').append(i).append(',');
-    csv.append("label\n");
-    for (int n = 0; n < 320; n++) {
-      int label = n % 2;
-      for (float v : BarsNetTest.picture(r, label)) csv.append(v).append(',');
-      csv.append(label).append('\n');
-    }
-    Files.writeString(dir.resolve("bars.csv"), csv);
+    BarsNetTest.writeBars(dir, new Random(2), 320);
     Path base = Path.of("src/main/nnet/com/example/bars/bars-base.npz");
     Files.copy(base, dir.resolve("bars-base.npz"));
     Map<String, Npz.Array> file = Npz.read(base);

@@ -24,18 +24,23 @@ class BarsNetTest {
     return p;
   }
 
-  @Test
-  void trainsAndPredicts(@TempDir Path dir) throws Exception {
-    Random r = new Random(1);
+  /** Writes {@code rows} pictures as dir/bars.csv (64 pixel columns, then the label), alternating the classes. */
+  static void writeBars(Path dir, Random r, int rows) throws java.io.IOException {
     StringBuilder csv = new StringBuilder();
     for (int i = 0; i < 64; i++) csv.append('p').append(i).append(',');
     csv.append("label\n");
-    for (int n = 0; n < 400; n++) {
+    for (int n = 0; n < rows; n++) {
       int label = n % 2;
       for (float v : picture(r, label)) csv.append(v).append(',');
       csv.append(label).append('\n');
     }
     Files.writeString(dir.resolve("bars.csv"), csv);
+  }
+
+  @Test
+  void trainsAndPredicts(@TempDir Path dir) throws Exception {
+    Random r = new Random(1);
+    writeBars(dir, r, 400);
 
     Trainer trainer = new Trainer(new BarsNet()).dataDirectory(dir);
     DataLoader.Splits data = DataLoader.load(trainer.spec(), dir);
