@@ -124,7 +124,7 @@ abstract class ConvBase extends LayerEmitter {
     HalfEmitter h = half();
     String to = h == null ? patches : patchesHalf();
     if (h != null && img.cStride() == 1 && ch >= ctx.lanes()) mb.addStatement(h.encode(in, "src", to, "dst", Integer.toString(ch)));
-    else if (h != null) mb.addStatement("for (int ci = 0; ci < $L; ci++) $L[dst + ci] = $L($L[src + $L])", ch, to, h.scalarEncoder(), in, Gemm.times("ci", img.cStride()));
+    else if (h != null) mb.addStatement("for (int ci = 0; ci < $L; ci++) $L", ch, h.encodeOne(to + "[dst + ci]", in + "[src + " + Gemm.times("ci", img.cStride()) + "]"));
     else if (ch == 1) mb.addStatement("$L[dst] = $L[src]", patches, in);
     else if (img.cStride() == 1) mb.addStatement("System.arraycopy($L, src, $L, dst, $L)", in, patches, ch);
     else mb.addStatement("for (int ci = 0; ci < $L; ci++) $L[dst + ci] = $L[src + ci * $L]", ch, patches, in, img.cStride());

@@ -217,7 +217,7 @@ final class ConvEmitter extends ConvBase {
         .beginControlFlow("for (int t = 0; t < $L; t++)", taps)
         .addStatement("$T v = $L", half == null ? ctx.elem() : com.squareup.javapoet.TypeName.SHORT,
             half == null ? "params[" + w.constant() + " + (o * " + ch + " + ci) * " + taps + " + t]"
-                : half.scalarEncoder() + "(params[" + w.constant() + " + (o * " + ch + " + ci) * " + taps + " + t])")
+                : half.weightEncoder() + "(params[" + w.constant() + " + (o * " + ch + " + ci) * " + taps + " + t])")
         .addStatement("$L[(t * $L + ci) * $L + o] = v", kernel, ch, f);
     if (kernelT != null) mb.addStatement("$L[o * $L + t * $L + ci] = v", kernelT, depth, ch);
     mb.endControlFlow().endControlFlow().endControlFlow();

@@ -292,11 +292,11 @@ final class DenseEmitter extends LayerEmitter {
       mb.addStatement("for (int i = 0; i < $L; i++) System.arraycopy(params, $L + i * $L, $L[i], 0, $L)", in, w.constant(), outN, weightRows, outN);
     }
     if (splitRefresh()) mb.addParameter(int.class, "part").addParameter(int.class, "parts");
-    if (half != null && !splitRefresh()) mb.addStatement(half.encode("params", w.constant(), weightHalf(), "0", Integer.toString(in * outN)));
+    if (half != null && !splitRefresh()) mb.addStatement(half.encodeWeights("params", w.constant(), weightHalf(), "0", Integer.toString(in * outN)));
     if (half != null && splitRefresh()) {
       mb.addComment("this part's rows of W, in $L", ctx.mixed().keyword)
           .addStatement("int r0 = $L * part / parts, r1 = $L * (part + 1) / parts", in, in)
-          .addStatement(half.encode("params", w.constant() + " + r0 * " + outN, weightHalf(), "r0 * " + outN, "(r1 - r0) * " + outN));
+          .addStatement(half.encodeWeights("params", w.constant() + " + r0 * " + outN, weightHalf(), "r0 * " + outN, "(r1 - r0) * " + outN));
     }
     if (transposed != null) {
       String store = ctx.vector() ? transposed + "[o * " + in + " + i]" : transposed + "[o][i]";
@@ -313,7 +313,7 @@ final class DenseEmitter extends LayerEmitter {
           .addStatement("int o1 = Math.min(o0 + $L, $L)", block, outN)
           .beginControlFlow("for (int i = i0; i < i1; i++)")
           .addStatement("int src = $L + i * $L", w.constant(), outN)
-          .addStatement("for (int o = o0; o < o1; o++) $L = $L", store, half == null ? "params[src + o]" : half.scalarEncoder() + "(params[src + o])")
+          .addStatement("for (int o = o0; o < o1; o++) $L = $L", store, half == null ? "params[src + o]" : half.weightEncoder() + "(params[src + o])")
           .endControlFlow()
           .endControlFlow()
           .endControlFlow();

@@ -22,6 +22,7 @@ final class HalfEmitter {
   private static final ClassName SHORT_VECTOR = ClassName.get("jdk.incubator.vector", "ShortVector");
   private static final ClassName INT_VECTOR = ClassName.get("jdk.incubator.vector", "IntVector");
   private static final ClassName OPS = ClassName.get("jdk.incubator.vector", "VectorOperators");
+  private static final ClassName NNET_EXCEPTION = ClassName.get("dev.nnet.runtime", "NnetException");
 
   private final EmitContext ctx;
   private final Model.Mixed format;
@@ -42,12 +43,13 @@ final class HalfEmitter {
 
   /** The statement encoding {@code n} floats of {@code src} from {@code from} into {@code dst} from {@code to}. */
   String encode(String src, String from, String dst, String to, String n) {
-    return "to" + (format == Model.Mixed.BF16 ? "Bf16" : "Fp16") + "(" + src + ", " + from + ", " + dst + ", " + to + ", " + n + ")";
+    String call = "to" + (format == Model.Mixed.BF16 ? "Bf16" : "Fp16") + "(" + src + ", " + from + ", " + dst + ", " + to + ", " + n + ")";
+    return format == Model.Mixed.BF16 ? call : "if (" + call + ") " + OVERFLOW + " = true";
   }
 
-  /** The static method encoding one float: bf16Bits or fp16Bits. */
-  String scalarEncoder() {
-    return format == Model.Mixed.BF16 ? "bf16Bits" : "fp16Bits";
+  /** The static method encoding one weight: bf16Bits, or fp16Weight (which refuses one beyond fp16's range). */
+  String weightEncoder() {
+    return format == Model.Mixed.BF16 ? "bf16Bits" : "fp16Weight";
   }
 
   void declare(TypeSpec.Builder cls) {
@@ -78,7 +80,7 @@ final class HalfEmitter {
           .addJavadoc("f as bf16, rounded to nearest even; as toBf16 does it (a NaN stays NaN or becomes an infinity, never finite).\n")
           .addStatement("int x = Float.floatToRawIntBits(f), a = x & 0x7fffffff")
           .addStatement("return (short) (Math.min((a + 0x7fff + ((a >>> 16) & 1)) >>> 16, 0x7fc0) | ((x >>> 16) & 0x8000))").build());
-      out.add(encoder("toBf16", "bf16Bits", List.of(
+      out.add(encoder("toBf16", "bf16Bits", false, List.of(
           CodeStatement.of("$T x = $T.fromArray(S, src, from + i).reinterpretAsInts()", INT_VECTOR, V),
           CodeStatement.of("$T a = x.and(0x7fffffff)", INT_VECTOR),
           CodeStatement.of("$T rounded = a.add(a.lanewise($T.LSHR, 16).and(1)).add(0x7fff).lanewise($T.LSHR, 16).min(0x7fc0)", INT_VECTOR, OPS, OPS),
@@ -86,22 +88,24 @@ final class HalfEmitter {
     } else {
       out.add(MethodSpec.methodBuilder(FP16_VECTOR).addModifiers(Modifier.PRIVATE, Modifier.STATIC).returns(V)
           .addParameter(short[].class, "h").addParameter(int.class, "i")
-          .addJavadoc("$L fp16 values from h[i] as floats: the magnitude's bits moved into a float's place and scaled by\n"
-              + "2^112 (which also makes subnormals right), infinities and NaN kept, the sign put back.\n", lanes)
-          .addStatement("$T x = ($T) $T.fromArray(HALF, h, i).convertShape($T.S2I, INTS, 0)", INT_VECTOR, INT_VECTOR, SHORT_VECTOR, OPS)
-          .addStatement("$T mag = x.and(0x7fff).lanewise($T.LSHL, 13)", INT_VECTOR, OPS)
-          .addStatement("$T f = mag.reinterpretAsFloats().mul(TWO_112).reinterpretAsInts()", INT_VECTOR)
-          .addComment("all ones where the exponent is all ones (infinity, NaN): a comparison as a sign, since blends with")
-          .addComment("masks are not compiled to vector code on JDK 17 (they allocated in every call)")
-          .addStatement("$T special = mag.sub(0x0f800000).lanewise($T.ASHR, 31).not()", INT_VECTOR, OPS)
-          .addStatement("f = f.lanewise($T.XOR, f.lanewise($T.XOR, mag.or(0x7f800000)).and(special))", OPS, OPS)
-          .addStatement("return f.or(x.and(0x8000).lanewise($T.LSHL, 16)).reinterpretAsFloats()", OPS).build());
+          .addJavadoc("$L finite fp16 values from h[i] as floats: sign, exponent and mantissa moved into a float's places and\n"
+              + "scaled by 2^112, which also makes subnormals right. (The trainer never decodes an infinity or NaN: encoding one\n"
+              + "flags the step, which is then skipped.)\n", lanes)
+          .addStatement("return (($T) $T.fromArray(HALF, h, i).convertShape($T.S2I, INTS, 0)).lanewise($T.LSHL, 13).and(0x8fffe000)"
+              + ".reinterpretAsFloats().mul(TWO_112)", INT_VECTOR, SHORT_VECTOR, OPS, OPS).build());
       out.add(MethodSpec.methodBuilder("fp16ToFloat").addModifiers(Modifier.PRIVATE, Modifier.STATIC).returns(float.class)
           .addParameter(short.class, "h")
-          .addJavadoc("One fp16 value as a float, as $L does it.\n", FP16_VECTOR)
-          .addStatement("int mag = (h & 0x7fff) << 13")
-          .addStatement("float f = mag >= 0x0f800000 ? Float.intBitsToFloat(mag | 0x7f800000) : Float.intBitsToFloat(mag) * TWO_112")
-          .addStatement("return (h & 0x8000) != 0 ? -f : f").build());
+          .addJavadoc("One finite fp16 value as a float, as $L does it (the short's sign extension supplies the sign bit).\n", FP16_VECTOR)
+          .addStatement("return Float.intBitsToFloat((h << 13) & 0x8fffe000) * TWO_112").build());
+      out.add(MethodSpec.methodBuilder("fp16Weight").addModifiers(Modifier.PRIVATE, Modifier.STATIC).returns(short.class)
+          .addParameter(float.class, "f")
+          .addJavadoc("A weight as fp16; one beyond its range cannot be copied, and says so.\n")
+          .addStatement("short h = fp16Bits(f)")
+          .beginControlFlow("if ((h & 0x7c00) == 0x7c00)")
+          .addStatement("throw new $T($S + f + $S, $S)", NNET_EXCEPTION, "a weight (", ") is beyond fp16's range (65,504) or not a number",
+              "train in precision mixed(bf16), whose range is float32's")
+          .endControlFlow()
+          .addStatement("return h").build());
       out.add(MethodSpec.methodBuilder("fp16Bits").addModifiers(Modifier.PRIVATE, Modifier.STATIC).returns(short.class)
           .addParameter(float.class, "f")
           .addJavadoc("f as fp16, rounded to nearest even: beyond 65504 infinity, below 2^-14 subnormal (F. Giesen's method).\n")
@@ -111,7 +115,7 @@ final class HalfEmitter {
           .addStatement("else if (a < 0x38800000) o = Float.floatToRawIntBits(Float.intBitsToFloat(a) + 0.5f) - 0x3f000000")
           .addStatement("else o = (a + 0xc8000fff + ((a >>> 13) & 1)) >>> 13")
           .addStatement("return (short) (o | sign)").build());
-      out.add(encoder("toFp16", "fp16Bits", List.of(
+      out.add(encoder("toFp16", "fp16Bits", true, List.of(
           CodeStatement.of("$T a = $T.fromArray(S, src, from + i).reinterpretAsInts().and(0x7fffffff)", INT_VECTOR, V),
           CodeStatement.of("$T sign = $T.fromArray(S, src, from + i).reinterpretAsInts().lanewise($T.LSHR, 16).and(0x8000)", INT_VECTOR, V, OPS),
           CodeStatement.of("$T normal = a.add(0xc8000fff).add(a.lanewise($T.LSHR, 13).and(1)).lanewise($T.LSHR, 13)", INT_VECTOR, OPS, OPS),
@@ -122,6 +126,7 @@ final class HalfEmitter {
           CodeStatement.of("$T isBig = a.sub(0x47800000).lanewise($T.ASHR, 31).not()", INT_VECTOR, OPS),
           CodeStatement.of("$T o = normal.lanewise($T.XOR, normal.lanewise($T.XOR, small).and(isSmall))", INT_VECTOR, OPS, OPS),
           CodeStatement.of("o = o.lanewise($T.XOR, o.lanewise($T.XOR, big).and(isBig))", OPS, OPS),
+          CodeStatement.of("over = over.or(isBig)"),
           CodeStatement.of("(($T) o.or(sign).convertShape($T.I2S, HALF, 0)).intoArray(dst, to + i)", SHORT_VECTOR, OPS))));
     }
     return out;
@@ -134,17 +139,46 @@ final class HalfEmitter {
     }
   }
 
-  /** toBf16/toFp16(src, from, dst, to, n): whole vectors by {@code body}, the rest one by one with {@code scalar}. */
-  private MethodSpec encoder(String name, String scalar, List<CodeStatement> body) {
+  /**
+   * toBf16/toFp16(src, from, dst, to, n): whole vectors by {@code body}, the rest one by one with {@code scalar}.
+   * With {@code flags} (fp16) it returns whether any value was beyond the format's range or not a number.
+   */
+  private MethodSpec encoder(String name, String scalar, boolean flags, List<CodeStatement> body) {
     int lanes = ctx.lanes();
     MethodSpec.Builder mb = MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE, Modifier.STATIC)
         .addParameter(float[].class, "src").addParameter(int.class, "from").addParameter(short[].class, "dst").addParameter(int.class, "to")
         .addParameter(int.class, "n")
         .addJavadoc("Encodes src[from..from+n) into dst[to..to+n), rounding to nearest even: $L lanes at a time, then one by one.\n", lanes)
-        .addStatement("int i = 0")
-        .beginControlFlow("for (; i <= n - $L; i += $L)", lanes, lanes);
+        .addStatement("int i = 0");
+    if (flags) {
+      mb.returns(boolean.class).addJavadoc("Returns whether any value overflowed (beyond 65,504, or not a number).\n")
+          .addStatement("$T over = $T.zero(INTS)", INT_VECTOR, INT_VECTOR);
+    }
+    mb.beginControlFlow("for (; i <= n - $L; i += $L)", lanes, lanes);
     for (CodeStatement st : body) mb.addStatement(st.format(), st.args());
-    return mb.endControlFlow()
-        .addStatement("for (; i < n; i++) dst[to + i] = $L(src[from + i])", scalar).build();
+    mb.endControlFlow();
+    if (!flags) return mb.addStatement("for (; i < n; i++) dst[to + i] = $L(src[from + i])", scalar).build();
+    return mb.addStatement("boolean any = over.reduceLanes($T.OR) != 0", OPS)
+        .beginControlFlow("for (; i < n; i++)")
+        .addStatement("short h = $L(src[from + i])", scalar)
+        .addStatement("dst[to + i] = h")
+        .addStatement("any |= (h & 0x7c00) == 0x7c00")
+        .endControlFlow()
+        .addStatement("return any").build();
+  }
+
+  /** The field that records an fp16 overflow in this step's encodings: the step is then skipped, as for a non-finite gradient. */
+  static final String OVERFLOW = "fp16Overflow";
+
+  /** The statement encoding one value into {@code target} (an array element), an fp16 overflow recorded. */
+  String encodeOne(String target, String value) {
+    if (format == Model.Mixed.BF16) return target + " = bf16Bits(" + value + ")";
+    return "if (((" + target + " = fp16Bits(" + value + ")) & 0x7c00) == 0x7c00) " + OVERFLOW + " = true";
+  }
+
+  /** The statement encoding weights: an fp16 weight beyond range stops training with an explanation. */
+  String encodeWeights(String src, String from, String dst, String to, String n) {
+    if (format == Model.Mixed.BF16) return encode(src, from, dst, to, n);
+    return "if (toFp16(" + src + ", " + from + ", " + dst + ", " + to + ", " + n + ")) fp16Weight(Float.NaN)";
   }
 }

@@ -128,6 +128,8 @@ public final class NetworkEmitter {
       cls.addField(FieldSpec.builder(float.class, "lossScale", Modifier.PRIVATE).addJavadoc("fp16's dynamic loss scale.\n").initializer("65536f").build());
       cls.addField(FieldSpec.builder(int.class, "cleanSteps", Modifier.PRIVATE).addJavadoc("Steps since the scale last changed.\n").build());
       cls.addField(FieldSpec.builder(long.class, "skippedSteps", Modifier.PRIVATE).addJavadoc("Steps skipped for an overflow.\n").build());
+      cls.addField(FieldSpec.builder(boolean.class, HalfEmitter.OVERFLOW, Modifier.PRIVATE)
+          .addJavadoc("Whether this step encoded a value beyond fp16's range (or not a number): its gradient cannot be trusted.\n").build());
     }
     // in the order a reader walks it: the steps and their drivers; each layer's forward and backward side
     // by side, in network order; the loss; then the plumbing (initialization, staging, accessors); the
@@ -471,12 +473,13 @@ public final class NetworkEmitter {
     String lossCall = loss.methodName();
     int b = ctx.batch();
     MethodSpec.Builder train = MethodSpec.methodBuilder("trainStep").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(double.class)
-        .addParameter(double.class, "lr")
-        .addStatement("forward(true)")
-        .addStatement("double loss = $L($L, true) / $L", lossCall, b, b);
-    MethodSpec.Builder gradients = MethodSpec.methodBuilder("computeGradients").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(double.class)
-        .addStatement("forward(true)")
-        .addStatement("double loss = $L($L, true) / $L", lossCall, b, b);
+        .addParameter(double.class, "lr");
+    MethodSpec.Builder gradients = MethodSpec.methodBuilder("computeGradients").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(double.class);
+    for (MethodSpec.Builder mb : List.of(train, gradients)) {
+      // the flag of this step's fp16 encodings: set only where a value overflows (threads only ever set it), cleared here
+      if (scaled()) mb.addStatement("$L = false", HalfEmitter.OVERFLOW);
+      mb.addStatement("forward(true)").addStatement("double loss = $L($L, true) / $L", lossCall, b, b);
+    }
     if (scaled()) {
       train.addStatement("scaleLossGradient()").addStatement("backward()").addStatement("if (unscaleGradients()) update(lr)");
       gradients.addStatement("scaleLossGradient()").addStatement("backward()").addStatement("unscaleGradients()");
@@ -519,8 +522,10 @@ public final class NetworkEmitter {
             .addStatement("grads[i] = g")
             .addStatement("check += g - g")
             .endControlFlow()
-            .addComment("g − g is 0 for every finite g and NaN for an infinity or NaN, so check is 0 exactly when all are finite")
-            .beginControlFlow("if (check != 0 || check != check)")
+            .addComment("g − g is 0 for every finite g and NaN for an infinity or NaN, so check is 0 exactly when all are finite;")
+            .addComment("an operand that overflowed fp16 was flagged when it was encoded (it is never decoded as a number)")
+            .addStatement("boolean overflow = $L", HalfEmitter.OVERFLOW)
+            .beginControlFlow("if (check != 0 || check != check || overflow)")
             .addStatement("lossScale *= 0.5f")
             .addStatement("cleanSteps = 0")
             .addStatement("skippedSteps++")
