@@ -283,7 +283,10 @@ final class DenseEmitter extends LayerEmitter {
     return ctx.threaded() && d.inputSize() * d.outputSize() >= Tasks.MIN_ELEMENTS;
   }
 
-  /** Refreshes the copies of W the products read: Wᵀ (flat or rows) and, on the plain path, W's rows. */
+  /**
+   * Refreshes the copies of W the products read: Wᵀ (flat or rows) and, on the plain path, W's rows; in mixed
+   * precision W in 16 bits, whose transpose is then a copy of shorts.
+   */
   private MethodSpec refreshCopies() {
     int in = d.inputSize(), outN = d.outputSize(), block = 16, blocks = (in + block - 1) / block;
     MethodSpec.Builder mb = MethodSpec.methodBuilder(d.name() + "RefreshCopies").addModifiers(Modifier.PRIVATE)
@@ -294,8 +297,9 @@ final class DenseEmitter extends LayerEmitter {
     if (splitRefresh()) mb.addParameter(int.class, "part").addParameter(int.class, "parts");
     if (half != null && !splitRefresh()) mb.addStatement(half.encodeWeights("params", w.constant(), weightHalf(), "0", Integer.toString(in * outN)));
     if (half != null && splitRefresh()) {
+      // the rows whose blocks this part transposes below, so it reads only what it encoded
       mb.addComment("this part's rows of W, in $L", ctx.mixed().keyword)
-          .addStatement("int r0 = $L * part / parts, r1 = $L * (part + 1) / parts", in, in)
+          .addStatement("int r0 = $L * part / parts * $L, r1 = Math.min($L * (part + 1) / parts * $L, $L)", blocks, block, blocks, block, in)
           .addStatement(half.encodeWeights("params", w.constant() + " + r0 * " + outN, weightHalf(), "r0 * " + outN, "(r1 - r0) * " + outN));
     }
     if (transposed != null) {
@@ -312,8 +316,8 @@ final class DenseEmitter extends LayerEmitter {
           .beginControlFlow("for (int o0 = 0; o0 < $L; o0 += $L)", outN, block)
           .addStatement("int o1 = Math.min(o0 + $L, $L)", block, outN)
           .beginControlFlow("for (int i = i0; i < i1; i++)")
-          .addStatement("int src = $L + i * $L", w.constant(), outN)
-          .addStatement("for (int o = o0; o < o1; o++) $L = $L", store, half == null ? "params[src + o]" : half.weightEncoder() + "(params[src + o])")
+          .addStatement("int src = $L", half == null ? w.constant() + " + i * " + outN : "i * " + outN)
+          .addStatement("for (int o = o0; o < o1; o++) $L = $L[src + o]", store, half == null ? "params" : weightHalf())
           .endControlFlow()
           .endControlFlow()
           .endControlFlow();
