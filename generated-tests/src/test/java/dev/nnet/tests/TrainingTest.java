@@ -94,7 +94,7 @@ class TrainingTest {
   }
 
   static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> allocationCases() {
-    return java.util.stream.Stream.of("relu-dropout-ce", "residual", "layernorm-prelu", "softmax-maxout", "losses")
+    return java.util.stream.Stream.of("relu-dropout-ce", "residual", "layernorm-prelu", "softmax-maxout", "losses", "unfreeze")
         .flatMap(s -> java.util.stream.Stream.of(NnetCompiler.Kernels.VECTOR, NnetCompiler.Kernels.PLAIN)
             .map(k -> org.junit.jupiter.params.provider.Arguments.of(s, k)));
   }
@@ -106,6 +106,8 @@ class TrainingTest {
     NnetCompiler.Compiled c = NnetCompiler.defaults().kernels(kernels).compile(Samples.read(Samples.sample("gradcheck/" + sample + ".nnet")));
     Network net = c.newNetwork();
     net.initialize(1);
+    // unfreeze.nnet: one phase on (its layers gated in), one off (its layers still frozen), and layers frozen throughout
+    if (!net.spec().plan().unfreezes().isEmpty()) net.setLearning(1, true, 0);
     Dataset d = randomSet(net.spec(), 60, 1);
     int[] order = Dataset.identity(d.rows());
     int batch = net.spec().batchSize(), steps = d.rows() / batch;
