@@ -156,13 +156,20 @@ class MixedPrecisionTest {
 
   // ------------------------------------------------------------------------------ gradients and training
 
+  /** The network in float32 and in mixed({@code format}), initialized alike (their layouts are the same). */
+  static Network[] twins(String format, long seed) {
+    Network full = network(""), mixed = network("mixed(" + format + ")");
+    full.initialize(seed);
+    mixed.initialize(seed);
+    return new Network[] {full, mixed};
+  }
+
   /** The same parameters and batch: gradients within what 16-bit operands allow of float32's. */
   @ParameterizedTest
   @ValueSource(strings = {"bf16", "fp16"})
   void gradientsFollowFloat32(String format) {
-    Network full = network(""), mixed = network("mixed(" + format + ")");
-    full.initialize(5);
-    mixed.initialize(5);
+    Network[] twins = twins(format, 5);
+    Network full = twins[0], mixed = twins[1];
     Dataset d = task(16, 1);
     int[] order = Dataset.identity(16);
     full.stage(d, order, 0, 16, 1f);
@@ -191,9 +198,8 @@ class MixedPrecisionTest {
   @ParameterizedTest
   @ValueSource(strings = {"bf16", "fp16"})
   void trainingLossesStayCloseToFloat32(String format) {
-    Network full = network(""), mixed = network("mixed(" + format + ")");
-    full.initialize(2);
-    mixed.initialize(2);
+    Network[] twins = twins(format, 2);
+    Network full = twins[0], mixed = twins[1];
     Dataset d = task(320, 2);
     int[] order = Dataset.identity(320);
     double sumFull = 0, sumMixed = 0, firstFull = 0;
