@@ -56,7 +56,7 @@ final class BenchCommand implements Callable<Integer> {
     for (Op op : c.model().layers()) macs += op.multiplyAdds();
     if (!output.json) {
       err.printf("benchmarking %s: batch %d, %s, %s kernels, %d thread%s; data: %s%n", ns.modelName(), ns.batchSize(),
-          ns.kernels().contains(" ") ? "mixed(" + ns.kernels().substring(ns.kernels().indexOf(' ') + 1) + ")" : ns.precision().keyword(), ns.kernels(), net.threads(), net.threads() == 1 ? "" : "s", source);
+          ns.mixed().isEmpty() ? ns.precision().keyword() : "mixed(" + ns.mixed() + ")", ns.kernels(), net.threads(), net.threads() == 1 ? "" : "s", source);
       err.flush();
     }
     // start-up as a user meets it: JVM start, .nnet compile, data loaded, first training step done

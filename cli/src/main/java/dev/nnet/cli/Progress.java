@@ -34,8 +34,8 @@ final class Progress implements TrainingListener {
     if (json == null) {
       human.printf(Locale.ROOT, "training %s: %,d parameters, %d epochs of %d steps (batch %d, %,d samples), %s%n",
           spec.modelName(), spec.parameterCount(), epochs, stepsPerEpoch, spec.batchSize(), trainRows,
-          spec.kernels().startsWith("vector") ? "Vector API kernels" + (spec.kernels().contains("16") && spec.kernels().contains(" ")
-              ? ", mixed precision (" + spec.kernels().substring(spec.kernels().indexOf(' ') + 1) + " products)" : "") : "plain-Java kernels");
+          spec.kernels().startsWith("vector") ? "Vector API kernels" + (spec.mixed().isEmpty() ? "" : ", mixed precision (" + spec.mixed() + " products)")
+              : "plain-Java kernels");
       human.flush();
     }
   }

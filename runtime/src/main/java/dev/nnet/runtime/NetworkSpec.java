@@ -15,6 +15,12 @@ public record NetworkSpec(String modelName, String sourceName, int[] inputShape,
                           int batchSize, Precision precision, Task task, List<ParamTensor> tensors,
                           int parameterCount, String kernels, String signature, TrainingPlan plan, List<Layer> layers) {
 
+  /** The 16-bit format of a mixed-precision trainer's products ("bf16", "fp16"), from its kernels ("vector:16 bf16"); "" otherwise. */
+  public String mixed() {
+    int space = kernels.indexOf(' ');
+    return space < 0 ? "" : kernels.substring(space + 1);
+  }
+
   /**
    * One layer, in forward order.
    *
