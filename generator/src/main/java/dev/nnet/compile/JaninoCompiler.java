@@ -9,7 +9,10 @@ import org.codehaus.janino.util.ClassFile;
 
 /**
  * Compiles generated source in memory with Janino. Compiled classes are cached by source text, so
- * compiling the same .nnet twice in one JVM costs nothing the second time.
+ * compiling the same .nnet twice in one JVM costs nothing the second time; and, when the system property
+ * {@value #CACHE_PROPERTY} names a folder (the CLI sets it), on disk too, keyed by a SHA-256 of the
+ * source, Janino's version and the Java version: a later run of an unchanged file loads the class files
+ * instead of compiling them again.
  */
 public final class JaninoCompiler {
   private JaninoCompiler() {}
@@ -22,25 +25,65 @@ public final class JaninoCompiler {
 
   private static final Map<String, Compiled> CACHE = new ConcurrentHashMap<>();
 
+  /** The system property naming the folder of the on-disk class cache; unset (or empty): no disk cache. */
+  public static final String CACHE_PROPERTY = "nnet.classCache";
+
   public static Compiled compile(String className, String source) {
     Compiled cached = CACHE.get(source);
     if (cached != null) return cached;
+    ClassCache disk = ClassCache.fromProperty();
+    if (disk != null) {
+      Map<String, byte[]> classes = disk.read(source);
+      if (classes != null) {
+        try {
+          Compiled c = load(className, classes);
+          CACHE.put(source, c);
+          return c;
+        } catch (ClassNotFoundException | LinkageError e) {
+          disk.forget(source); // a damaged entry: compile again, and replace it
+        }
+      }
+    }
+    Compiled c = cook(className, source, disk);
+    CACHE.put(source, c);
+    return c;
+  }
+
+  /** Defines the classes of one compilation from their bytes, in a loader of their own. */
+  private static Compiled load(String className, Map<String, byte[]> classes) throws ClassNotFoundException {
+    ClassLoader loader = new ClassLoader(JaninoCompiler.class.getClassLoader()) {
+      @Override
+      protected Class<?> findClass(String name) throws ClassNotFoundException {
+        byte[] b = classes.get(name);
+        if (b == null) throw new ClassNotFoundException(name);
+        return defineClass(name, b, 0, b.length);
+      }
+    };
+    Class<?> type = loader.loadClass(className);
+    return measured(type, classes.values());
+  }
+
+  private static Compiled measured(Class<?> type, Iterable<byte[]> classFiles) {
+    Map<String, Integer> sizes = new LinkedHashMap<>();
+    int constants = 0;
+    for (byte[] bytes : classFiles) {
+      sizes.putAll(BytecodeSizes.of(bytes));
+      constants = Math.max(constants, ((bytes[8] & 0xff) << 8 | (bytes[9] & 0xff)) - 1); // constant_pool_count is one more
+    }
+    return new Compiled(type, sizes, constants);
+  }
+
+  private static Compiled cook(String className, String source, ClassCache disk) {
     SimpleCompiler compiler = new SimpleCompiler();
     compiler.setParentClassLoader(JaninoCompiler.class.getClassLoader());
     compiler.setDebuggingInformation(true, true, false);
     try {
       compiler.cook(source);
       Class<?> type = compiler.getClassLoader().loadClass(className);
-      Map<String, Integer> sizes = new LinkedHashMap<>();
-      int constants = 0;
-      for (ClassFile cf : compiler.getClassFiles()) {
-        byte[] bytes = cf.toByteArray();
-        sizes.putAll(BytecodeSizes.of(bytes));
-        constants = Math.max(constants, ((bytes[8] & 0xff) << 8 | (bytes[9] & 0xff)) - 1); // constant_pool_count is one more
-      }
-      Compiled c = new Compiled(type, sizes, constants);
-      CACHE.put(source, c);
-      return c;
+      Map<String, byte[]> classes = new LinkedHashMap<>();
+      for (ClassFile cf : compiler.getClassFiles()) classes.put(cf.getThisClassName(), cf.toByteArray());
+      if (disk != null) disk.write(source, classes);
+      return measured(type, classes.values());
     } catch (CompileException e) {
       throw new GeneratedCodeException(e.getMessage(), source, e);
     } catch (LinkageError e) { // e.g. a ClassFormatError: Janino accepted what the JVM refuses to define
