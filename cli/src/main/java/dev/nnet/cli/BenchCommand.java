@@ -26,6 +26,13 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--warmup", paramLabel = "S", description = "seconds of warm-up, discarded (default: ${DEFAULT-VALUE})")
   double warmup = 6;
 
+  @Option(names = "--latency", description = "measure instead the JDK-only predictor (nnet generate --inference) on one sample at a time: "
+      + "p50 and p99 latency over --calls calls, after as many warm-up calls, and the bytes each call allocates")
+  boolean latency;
+
+  @Option(names = "--calls", paramLabel = "N", description = "calls timed by --latency (default: ${DEFAULT-VALUE})")
+  int calls = 100_000;
+
   @Mixin
   JsonOption output;
 
@@ -52,6 +59,7 @@ final class BenchCommand implements Callable<Integer> {
       data = Dataset.random(ns, rows, ns.inputSize(), new Rng(1));
       source = "synthetic: the file's data is not available (" + e.getMessage() + ")";
     }
+    if (latency) return latency(c, data, source, out, err);
     long macs = 0;
     for (Op op : c.model().layers()) macs += op.multiplyAdds();
     if (!output.json) {
@@ -80,5 +88,72 @@ final class BenchCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  /**
+   * The predictor's one-sample latency: a model trained one step (so its checkpoint holds the fitted
+   * preprocessing, as a trained model's does), its predictor generated and loaded, then {@link #calls} timed
+   * calls on rows of the data after as many untimed ones.
+   */
+  private Integer latency(NnetCompiler.Compiled c, Dataset data, String source, PrintWriter out, PrintWriter err) {
+    Options.atLeastOne(spec, "--calls", calls);
+    NetworkSpec ns = c.newNetwork().spec();
+    Trainer t = c.newTrainer().maxSteps(1);
+    // (a few of its rows stand in for validation data, which a file's early stopping or plateau schedule may ask for)
+    t.fit(data, data.select("validation", Dataset.identity(Math.min(data.rows(), 256))), null);
+    try {
+      java.nio.file.Path ckpt = java.nio.file.Files.createTempFile("nnet-latency", ".ckpt");
+      byte[] bytes;
+      try {
+        t.save(ckpt);
+        bytes = java.nio.file.Files.readAllBytes(ckpt);
+      } finally {
+        java.nio.file.Files.deleteIfExists(ckpt);
+      }
+      var g = c.generated();
+      String name = "dev.nnet.latency." + g.model().name() + "Predictor";
+      Class<?> type = dev.nnet.compile.JaninoCompiler.compile(name, dev.nnet.emit.PredictorEmitter.emit(g.model(), g.layout(), "dev.nnet.latency").toString()).type();
+      Object predictor = type.getMethod("load", java.io.InputStream.class).invoke(null, new java.io.ByteArrayInputStream(bytes));
+      java.lang.invoke.MethodHandle predict = java.lang.invoke.MethodHandles.publicLookup()
+          .findVirtual(type, "predict", java.lang.invoke.MethodType.methodType(void.class, float[].class, float[].class))
+          .asType(java.lang.invoke.MethodType.methodType(void.class, Object.class, float[].class, float[].class));
+      int width = data.featureSize(), rows = Math.min(data.rows(), 1024);
+      float[][] inputs = new float[rows][];
+      for (int i = 0; i < rows; i++) inputs[i] = java.util.Arrays.copyOfRange(data.features(), i * width, (i + 1) * width);
+      float[] dst = new float[ns.outputSize()];
+      if (!output.json) {
+        err.printf("latency of %sPredictor (JDK only, one sample a call): %,d calls after %,d warm-up calls; data: %s%n", g.model().name(), calls, calls, source);
+        err.flush();
+      }
+      for (int i = 0; i < calls; i++) predict.invokeExact(predictor, inputs[i % rows], dst);
+      long[] nanos = new long[calls];
+      var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+      long allocated = threads.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < calls; i++) {
+        long t0 = System.nanoTime();
+        predict.invokeExact(predictor, inputs[i % rows], dst);
+        nanos[i] = System.nanoTime() - t0;
+      }
+      allocated = threads.getCurrentThreadAllocatedBytes() - allocated;
+      java.util.Arrays.sort(nanos);
+      double p50 = nanos[calls / 2] / 1e3, p99 = nanos[(int) Math.min(calls - 1, (long) calls * 99 / 100)] / 1e3;
+      double total = 0;
+      for (long n : nanos) total += n;
+      double perSecond = calls / (total * 1e-9);
+      if (output.json) {
+        out.printf(Locale.ROOT, "{\"model\":\"%s\",\"predictor_p50_us\":%.2f,\"predictor_p99_us\":%.2f,\"predictor_calls_per_s\":%.1f,\"alloc_bytes_per_call\":%d,\"calls\":%d}%n",
+            ns.modelName(), p50, p99, perSecond, allocated / calls, calls);
+      } else {
+        out.printf(Locale.ROOT, "predictor_p50_us      %12.2f%n", p50);
+        out.printf(Locale.ROOT, "predictor_p99_us      %12.2f%n", p99);
+        out.printf(Locale.ROOT, "predictor_calls_per_s %,12.0f   (one sample a call, on this thread)%n", perSecond);
+        out.printf(Locale.ROOT, "alloc_bytes_per_call  %12d%n", allocated / calls);
+      }
+      out.flush();
+      return 0;
+    } catch (Throwable e) {
+      if (e instanceof RuntimeException r) throw r;
+      throw new IllegalStateException("the latency measurement failed: " + e, e);
+    }
   }
 }

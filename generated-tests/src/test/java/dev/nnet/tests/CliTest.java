@@ -137,6 +137,16 @@ class CliTest {
   }
 
   @Test
+  void benchLatencyTimesThePredictorOneSampleACall() {
+    Run r = nnet("bench", Samples.sample("tabular.nnet").toString(), "--latency", "--calls", "2000", "--json");
+    assertEquals(0, r.code, r.err);
+    assertTrue(r.out.strip().matches("\\{\"model\":\"Tabular\",\"predictor_p50_us\":[0-9.]+,\"predictor_p99_us\":[0-9.]+,"
+        + "\"predictor_calls_per_s\":[0-9.]+,\"alloc_bytes_per_call\":\\d+,\"calls\":2000}"), r.out);
+    Run bad = nnet("bench", Samples.sample("tabular.nnet").toString(), "--latency", "--calls", "0");
+    assertEquals(2, bad.code, bad.err);
+  }
+
+  @Test
   void benchReportsItsFiguresAndSaysWhenDataIsSynthetic() {
     Run r = nnet("bench", Samples.sample("tabular.nnet").toString(), "--warmup", "0.3", "--seconds", "0.3", "--threads", "2", "--json");
     assertEquals(0, r.code, r.err);

@@ -160,12 +160,16 @@ public final class PredictorEmitter {
     }
     cls.addMethod(refresh.build());
 
-    MethodSpec.Builder predict = MethodSpec.methodBuilder("predict").addModifiers(Modifier.PUBLIC).returns(float[].class)
-        .addParameter(float[].class, "features")
-        .addJavadoc("The output for one sample of raw features (scaled by $L as the .nnet file says): $L.\n", one.plan().data().scale(),
-            loss.classification() ? "class probabilities" : "the predicted values")
+    MethodSpec.Builder predict = MethodSpec.methodBuilder("predict").addModifiers(Modifier.PUBLIC)
+        .addParameter(float[].class, "features").addParameter(float[].class, "dst")
+        .addJavadoc("The output for one sample of raw features (scaled by $L as the .nnet file says), $L, into dst[0..$L):\n"
+            + "allocates nothing. Not for two threads at once: it computes in this predictor's buffers.\n", one.plan().data().scale(),
+            loss.classification() ? "the class probabilities" : "the predicted values", one.outputSize())
         .beginControlFlow("if (features.length != $L)", one.rawInputSize())
         .addStatement("throw new $T($S + features.length)", IllegalArgumentException.class, "expected " + one.rawInputSize() + " features, got ")
+        .endControlFlow()
+        .beginControlFlow("if (dst.length < $L)", one.outputSize())
+        .addStatement("throw new $T($S + dst.length)", IllegalArgumentException.class, "dst holds fewer than " + one.outputSize() + " outputs: ")
         .endControlFlow();
     if (pre.active()) {
       pre.apply(predict, ctx);
@@ -187,8 +191,13 @@ public final class PredictorEmitter {
       }
     }
     cls.addMethods(Split.into(predict, "layers", false, List.of(), calls));
-    predict.addStatement("float[] dst = new float[$L]", one.outputSize()).addStatement("int row = 0").addCode(loss.outputStatements()).addStatement("return dst");
+    predict.addStatement("int row = 0").addCode(loss.outputStatements());
     cls.addMethod(predict.build());
+    cls.addMethod(MethodSpec.methodBuilder("predict").addModifiers(Modifier.PUBLIC).returns(float[].class).addParameter(float[].class, "features")
+        .addJavadoc("The output for one sample of raw features, in a new array of $L.\n", one.outputSize())
+        .addStatement("float[] dst = new float[$L]", one.outputSize())
+        .addStatement("predict(features, dst)")
+        .addStatement("return dst").build());
     for (LayerEmitter l : layers) {
       cls.addMethods(l.forward());
       cls.addMethods(l.support());
