@@ -30,6 +30,10 @@ final class BenchCommand implements Callable<Integer> {
       + "p50 and p99 latency over --calls calls, after as many warm-up calls, and the bytes each call allocates")
   boolean latency;
 
+  @Option(names = "--online", description = "measure instead online training from application code: Trainer.trainBatch on one batch at a time "
+      + "(samples/s over --seconds after --warmup), and its overhead per call over the generated step alone")
+  boolean online;
+
   @Option(names = "--calls", paramLabel = "N", description = "calls timed by --latency (default: ${DEFAULT-VALUE})")
   int calls = 100_000;
 
@@ -60,6 +64,7 @@ final class BenchCommand implements Callable<Integer> {
       source = "synthetic: the file's data is not available (" + e.getMessage() + ")";
     }
     if (latency) return latency(c, data, source, out, err);
+    if (online) return online(c, data, source, out, err);
     long macs = 0;
     for (Op op : c.model().layers()) macs += op.multiplyAdds();
     if (!output.json) {
@@ -155,5 +160,81 @@ final class BenchCommand implements Callable<Integer> {
       if (e instanceof RuntimeException r) throw r;
       throw new IllegalStateException("the latency measurement failed: " + e, e);
     }
+  }
+
+  /**
+   * Online training as an application does it: a {@link Trainer} handed one batch at a time
+   * ({@link Trainer#trainBatch}), against the generated step alone on the same rows (staging and step, as the
+   * training figure measures), so the difference is what the API costs per call.
+   */
+  private Integer online(NnetCompiler.Compiled c, Dataset data, String source, PrintWriter out, PrintWriter err) {
+    NetworkSpec ns = c.newNetwork().spec();
+    if (ns.task() != NetworkSpec.Task.CLASSIFICATION) throw new NnetException("--online measures classifiers (Trainer.trainBatch takes class labels)", null);
+    Trainer t = c.newTrainer();
+    if (!ns.plan().data().preprocess().kind().equals("none")) t.maxSteps(1).fit(data, data.select("validation", Dataset.identity(Math.min(data.rows(), 256))), null);
+    // every row of the data set in turn (a few hundred batches over and over would be memorized), within 64 MB
+    int b = ns.batchSize(), raw = data.featureSize(), batches = Math.max(1, Math.min(data.rows() / b, (16 << 20) / (b * raw)));
+    float[][][] x = new float[batches][b][];
+    int[][] y = new int[batches][b];
+    for (int k = 0; k < batches; k++) {
+      for (int r = 0; r < b; r++) {
+        int row = k * b + r;
+        x[k][r] = java.util.Arrays.copyOfRange(data.features(), row * raw, (row + 1) * raw);
+        y[k][r] = data.labels()[row];
+      }
+    }
+    if (!output.json) {
+      err.printf("online training of %s: Trainer.trainBatch, %d rows a call; data: %s%n", ns.modelName(), b, source);
+      err.flush();
+    }
+    // the two alternate in chunks of 100 calls, timed apart, so both meet the same state of the JIT and of the
+    // weights (a network that has memorized its rows computes on subnormal numbers, which is slower)
+    Network net = t.network();
+    int[] order = Dataset.identity(data.rows());
+    float scale = (float) ns.plan().data().scale();
+    double lr = ns.plan().learningRate();
+    boolean plain = ns.plan().data().preprocess().kind().equals("none");
+    long apiNanos = 0, stepNanos = 0, apiCalls = 0, stepCalls = 0, k = 0;
+    long measureFrom = System.nanoTime() + (long) (warmup * 1e9), end = measureFrom + (long) (seconds * 1e9);
+    while (true) {
+      long t0 = System.nanoTime();
+      if (t0 >= end) break;
+      boolean measured = t0 >= measureFrom;
+      for (int i = 0; i < 100; i++, k++) t.trainBatch(x[(int) (k % batches)], y[(int) (k % batches)]);
+      long t1 = System.nanoTime();
+      if (measured) {
+        apiNanos += t1 - t0;
+        apiCalls += 100;
+      }
+      if (!plain) continue;
+      for (int i = 0; i < 100; i++, k++) {
+        net.stage(data, order, (int) (k % batches) * b, b, scale);
+        net.trainStep(lr);
+      }
+      if (measured) {
+        stepNanos += System.nanoTime() - t1;
+        stepCalls += 100;
+      }
+    }
+    double apiRate = apiCalls / (apiNanos * 1e-9), stepRate = plain ? stepCalls / (stepNanos * 1e-9) : Double.NaN;
+    var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    for (int i = 0; i < 1000; i++) t.trainBatch(x[i % batches], y[i % batches]);
+    long allocated = (threads.getCurrentThreadAllocatedBytes() - before) / 1000;
+    double overheadNs = Double.isNaN(stepRate) ? Double.NaN : 1e9 / apiRate - 1e9 / stepRate;
+    if (output.json) {
+      out.printf(Locale.ROOT, "{\"model\":\"%s\",\"batch\":%d,\"online_samples_per_s\":%.1f,\"step_samples_per_s\":%s,\"overhead_ns_per_call\":%s,\"alloc_bytes_per_call\":%d}%n",
+          ns.modelName(), b, apiRate * b, Double.isNaN(stepRate) ? "null" : String.format(Locale.ROOT, "%.1f", stepRate * b),
+          Double.isNaN(overheadNs) ? "null" : String.format(Locale.ROOT, "%.0f", overheadNs), allocated);
+    } else {
+      out.printf(Locale.ROOT, "online_samples_per_s  %,12.0f   (Trainer.trainBatch, %d rows a call)%n", apiRate * b, b);
+      if (!Double.isNaN(stepRate)) {
+        out.printf(Locale.ROOT, "step_samples_per_s    %,12.0f   (the generated step alone, same rows)%n", stepRate * b);
+        out.printf(Locale.ROOT, "overhead_ns_per_call  %12.0f   (copying the rows in, checks)%n", overheadNs);
+      }
+      out.printf(Locale.ROOT, "alloc_bytes_per_call  %12d%n", allocated);
+    }
+    out.flush();
+    return 0;
   }
 }

@@ -147,6 +147,14 @@ class CliTest {
   }
 
   @Test
+  void benchOnlineMeasuresTrainBatchAgainstTheStep() {
+    Run r = nnet("bench", Samples.sample("tabular.nnet").toString(), "--online", "--warmup", "0.3", "--seconds", "0.3", "--json");
+    assertEquals(0, r.code, r.err);
+    assertTrue(r.out.strip().matches("\\{\"model\":\"Tabular\",\"batch\":8,\"online_samples_per_s\":[0-9.]+,\"step_samples_per_s\":[0-9.]+,"
+        + "\"overhead_ns_per_call\":-?\\d+,\"alloc_bytes_per_call\":\\d+}"), r.out);
+  }
+
+  @Test
   void benchReportsItsFiguresAndSaysWhenDataIsSynthetic() {
     Run r = nnet("bench", Samples.sample("tabular.nnet").toString(), "--warmup", "0.3", "--seconds", "0.3", "--threads", "2", "--json");
     assertEquals(0, r.code, r.err);

@@ -150,4 +150,31 @@ class TrainingLoopTest {
     assertEquals(0.01 + (0.2 - 0.01) * 3 / 7, logged.get(3)[4], 1e-15);
     assertEquals(0.2, logged.get(7)[4], 1e-15, "then the plateau stage at the full rate");
   }
+
+  /** Online training from application code: trainBatch is the generated step on those rows, and refuses a wrong batch. */
+  @org.junit.jupiter.api.Test
+  void trainBatchIsOneStepOnTheRowsItIsGiven() {
+    dev.nnet.NnetCompiler.Compiled c = dev.nnet.NnetCompiler.defaults().compile(Samples.read(Samples.sample("tabular.nnet")));
+    dev.nnet.runtime.Trainer online = c.newTrainer();
+    dev.nnet.runtime.Network direct = c.newNetwork();
+    direct.initialize(online.spec().plan().seed());
+    java.util.Random r = new java.util.Random(4);
+    float[] all = new float[8 * 16];
+    int[] labels = new int[8];
+    float[][] rows = new float[8][16];
+    for (int i = 0; i < 8; i++) {
+      labels[i] = r.nextInt(2);
+      for (int j = 0; j < 16; j++) all[i * 16 + j] = rows[i][j] = (float) r.nextGaussian();
+    }
+    dev.nnet.runtime.Dataset d = dev.nnet.runtime.Dataset.classification("rows", 16, all, labels, 2);
+    for (int step = 0; step < 3; step++) {
+      double a = online.trainBatch(rows, labels);
+      direct.stage(d, dev.nnet.runtime.Dataset.identity(8), 0, 8, 1f);
+      double b = direct.trainStep(online.spec().plan().learningRate());
+      assertEquals(b, a, "step " + step + "'s loss");
+    }
+    for (int i = 0; i < direct.parameters().size(); i++) assertEquals(direct.parameters().get(i), online.network().parameters().get(i));
+    assertThrows(IllegalArgumentException.class, () -> online.trainBatch(new float[7][16], new int[7]));
+    assertThrows(IllegalArgumentException.class, () -> online.trainBatch(new float[8][15], new int[8]));
+  }
 }

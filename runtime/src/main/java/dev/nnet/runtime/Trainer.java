@@ -490,6 +490,45 @@ public final class Trainer {
     Checkpoint.save(net, position, path);
   }
 
+  // online training: one batch from application code, in buffers kept between calls
+  private Dataset online;
+  private int[] onlineOrder;
+
+  /**
+   * One optimizer step on one batch that application code hands over (online learning): row i's raw features
+   * (as the data files hold them; scaled and preprocessed as {@link #fit} does, with the statistics of an earlier
+   * fit or checkpoint) and its class. As many rows as the file's batch size; the file's base learning rate (a
+   * schedule counts epochs of a data set, which this has none of). Returns the batch's mean loss. Allocates
+   * nothing after the first call.
+   */
+  public double trainBatch(float[][] features, int[] labels) {
+    int b = spec.batchSize(), raw = 1;
+    for (int d : spec.inputShape()) raw *= d;
+    if (spec.task() != NetworkSpec.Task.CLASSIFICATION) {
+      throw new IllegalArgumentException("trainBatch(features, labels) trains a classifier; " + spec.modelName() + " predicts values");
+    }
+    if (features.length != b || labels.length != b) {
+      throw new IllegalArgumentException("a batch of " + b + " rows, as the file's batch size says; got " + features.length + " rows and " + labels.length + " labels");
+    }
+    if (preprocessor == null && !spec.plan().data().preprocess().kind().equals("none")) {
+      throw new NnetException("the file preprocesses its inputs (" + spec.plan().data().preprocess().kind() + ") but no statistics are fitted yet",
+          "fit on a data set first, or load a checkpoint of a trained model");
+    }
+    if (online == null) {
+      online = Dataset.classification("online", raw, new float[b * raw], new int[b], spec.outputSize());
+      onlineOrder = Dataset.identity(b);
+    }
+    for (int r = 0; r < b; r++) {
+      if (features[r].length != raw) throw new IllegalArgumentException("row " + r + " has " + features[r].length + " features, expected " + raw);
+      System.arraycopy(features[r], 0, online.features(), r * raw, raw);
+      online.labels()[r] = labels[r];
+    }
+    stage(online, onlineOrder, 0, b, true);
+    double loss = net.trainStep(spec.plan().learningRate());
+    if (!Double.isFinite(loss)) throw nonFinite(net.optimizerSteps(), 0, loss);
+    return loss;
+  }
+
   /** Writes the weights only, for inference (see {@link Checkpoint#saveWeights}): in bf16 with {@code bf16}, half the bytes. */
   public void saveWeights(Path path, boolean bf16) {
     Checkpoint.saveWeights(net, position, path, bf16);
