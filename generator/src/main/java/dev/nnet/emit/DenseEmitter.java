@@ -229,7 +229,8 @@ final class DenseEmitter extends LayerEmitter {
 
   @Override
   String forwardCall() {
-    if (half != null) return half.encode(this.in, "0", inHalf(), "0", Integer.toString(ctx.batch() * d.inputSize())) + "; " + halfForward().call(ctx);
+    // two statements: the input in 16 bits, then the product that reads it
+    if (half != null) return half.encode(this.in, "0", inHalf(), "0", Integer.toString(ctx.batch() * d.inputSize())) + ";\n" + halfForward().call(ctx);
     return dotForward() ? d.name() + "Forward()" : forwardProduct().call(ctx);
   }
 

@@ -554,7 +554,11 @@ public final class NetworkEmitter {
     for (LayerEmitter l : layers) {
       if (forwardRuns.containsKey(l)) steps.add(CodeBlock.builder().addStatement(ctx.tasks().call(forwardInTask.get(l))).build());
       else if (forwardInTask.containsKey(l)) steps.add(CodeBlock.builder().add("// $L: run by $L's parts, on their columns\n", l.op().name(), forwardInTask.get(l)).build());
-      else steps.add(CodeBlock.builder().addStatement(l.forwardCall()).build());
+      else {
+        CodeBlock.Builder call = CodeBlock.builder();
+        for (String statement : l.forwardCall().split(";\n")) call.addStatement(statement); // a layer's call may be two statements
+        steps.add(call.build());
+      }
     }
     List<MethodSpec> methods = new ArrayList<>(Split.into(mb, "forward", false, List.of(), steps));
     methods.add(0, mb.build());
