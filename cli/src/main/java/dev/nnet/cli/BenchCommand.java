@@ -117,7 +117,9 @@ final class BenchCommand implements Callable<Integer> {
       }
       var g = c.generated();
       String name = "dev.nnet.latency." + g.model().name() + "Predictor";
-      Class<?> type = dev.nnet.compile.JaninoCompiler.compile(name, dev.nnet.emit.PredictorEmitter.emit(g.model(), g.layout(), "dev.nnet.latency").toString()).type();
+      int lanes = common.kernels == NnetCompiler.Kernels.VECTOR ? g.lanes() : 0; // the predictor is plain Java unless asked
+      Class<?> type = dev.nnet.compile.JaninoCompiler.compile(name,
+          dev.nnet.emit.PredictorEmitter.emit(g.model(), g.layout(), "dev.nnet.latency", false, lanes).toString()).type();
       Object predictor = type.getMethod("load", java.io.InputStream.class).invoke(null, new java.io.ByteArrayInputStream(bytes));
       java.lang.invoke.MethodHandle predict = java.lang.invoke.MethodHandles.publicLookup()
           .findVirtual(type, "predict", java.lang.invoke.MethodType.methodType(void.class, float[].class, float[].class))
@@ -127,7 +129,8 @@ final class BenchCommand implements Callable<Integer> {
       for (int i = 0; i < rows; i++) inputs[i] = java.util.Arrays.copyOfRange(data.features(), i * width, (i + 1) * width);
       float[] dst = new float[ns.outputSize()];
       if (!output.json) {
-        err.printf("latency of %sPredictor (JDK only, one sample a call): %,d calls after %,d warm-up calls; data: %s%n", g.model().name(), calls, calls, source);
+        err.printf("latency of %sPredictor (%s, one sample a call): %,d calls after %,d warm-up calls; data: %s%n", g.model().name(),
+            lanes > 0 ? "Vector API kernels" : "JDK only, plain Java", calls, calls, source);
         err.flush();
       }
       for (int i = 0; i < calls; i++) predict.invokeExact(predictor, inputs[i % rows], dst);

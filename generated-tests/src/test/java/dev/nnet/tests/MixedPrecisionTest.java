@@ -259,7 +259,8 @@ class MixedPrecisionTest {
 
   /**
    * A bf16 weights file holds half the bytes of a float32 one, and the predictor generated for it predicts what
-   * the float32 predictor does (the classes, on held-out rows; the scores within bf16's rounding).
+   * the float32 predictor does (the classes, on held-out rows; the scores within bf16's rounding). The Vector API
+   * predictor (convolution, batchnorm folded, dense) agrees with the plain one.
    */
   @Test
   void bf16WeightsFileAndPredictor(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
@@ -280,6 +281,10 @@ class MixedPrecisionTest {
     Exception wrong = assertThrows(java.lang.reflect.InvocationTargetException.class,
         () -> half.getMethod("load", java.io.InputStream.class).invoke(null, java.nio.file.Files.newInputStream(f32)));
     assertTrue(wrong.getCause().getMessage().contains("not a bf16 weights file"), wrong.getCause().getMessage());
+    int lanes = dev.nnet.compile.VectorSupport.lanes(dev.nnet.runtime.Precision.FLOAT32).orElseThrow();
+    Class<?> vector = dev.nnet.compile.JaninoCompiler.compile("v.MixedPredictor",
+        dev.nnet.emit.PredictorEmitter.emit(g.model(), g.layout(), "v", false, lanes).toString()).type();
+    Object pv = vector.getMethod("load", java.io.InputStream.class).invoke(null, java.nio.file.Files.newInputStream(f32));
     Dataset held = task(400, 99);
     int agree = 0;
     double worst = 0;
@@ -288,6 +293,8 @@ class MixedPrecisionTest {
       float[] a = (float[]) plain.getMethod("predict", float[].class).invoke(p32, (Object) x.clone());
       float[] b = (float[]) half.getMethod("predict", float[].class).invoke(p16, (Object) x.clone());
       if (argmax(a) == argmax(b)) agree++;
+      float[] v = (float[]) vector.getMethod("predict", float[].class).invoke(pv, (Object) x.clone());
+      assertArrayEquals(a, v, 1e-5f, "the Vector API predictor computes what the plain one does (row " + i + ")");
       for (int k = 0; k < 3; k++) worst = Math.max(worst, Math.abs(a[k] - b[k]));
     }
     assertTrue(agree >= 396, agree + " of 400 held-out rows get the same class");

@@ -39,14 +39,14 @@ final class BatchNormEmitter extends LayerEmitter {
 
   @Override
   void declare(TypeSpec.Builder cls) {
-    if (ctx.inference()) return;
     int n = bn.channels();
-    if (bn.frozen()) {
+    if (ctx.inference() || bn.frozen()) {
+      if (!bn.frozen() && !vectorChannels()) return; // the plain evaluation computes the scale as it goes
       cls.addField(FieldSpec.builder(ctx.array(), invStd, Modifier.PRIVATE, Modifier.FINAL)
-          .addJavadoc("γ/√(v + ε) of the running statistics, per feature: the frozen layer's scale, for backward.\n")
+          .addJavadoc("γ/√(v + ε) of the running statistics, per feature: the evaluation scale (a frozen layer's backward reads it too).\n")
           .initializer("new $T[$L]", ctx.elem(), n).build());
       if (vectorChannels()) {
-        cls.addField(FieldSpec.builder(ctx.array(), mean, Modifier.PRIVATE, Modifier.FINAL).addJavadoc("β − μ·γ/√(v + ε): the frozen layer's shift, per feature.\n")
+        cls.addField(FieldSpec.builder(ctx.array(), mean, Modifier.PRIVATE, Modifier.FINAL).addJavadoc("β − μ·γ/√(v + ε): the evaluation shift, per feature.\n")
             .initializer("new $T[$L]", ctx.elem(), n).build());
       }
       return;

@@ -66,8 +66,16 @@ public final class PredictorEmitter {
    * each widened to the float it is the top half of; it computes in float32.
    */
   public static JavaFile emit(Model model, Layout layout, String pkg, boolean bf16Weights) {
+    return emit(model, layout, pkg, bf16Weights, 0);
+  }
+
+  /**
+   * The predictor with Vector API kernels of {@code lanes} lanes ({@code nnet generate --inference --kernels vector}):
+   * faster on convolutions, and then run with {@code --add-modules jdk.incubator.vector}; 0 for plain Java.
+   */
+  public static JavaFile emit(Model model, Layout layout, String pkg, boolean bf16Weights, int lanes) {
     Model one = model.withBatchSize(1);
-    EmitContext ctx = new EmitContext(one, layout, 0, true);
+    EmitContext ctx = new EmitContext(one, layout, lanes, true);
     List<LayerEmitter> layers = new ArrayList<>();
     String in = "input";
     for (Op op : one.layers()) {
@@ -90,6 +98,10 @@ public final class PredictorEmitter {
             .addJavadoc("The parameter layout this class reads; a checkpoint must have been written by the same layout.\n")
             .initializer("$S", layout.signature()).build())
         .addJavadoc("<p>$L", NetworkEmitter.layoutTable(layout))
+        .addFields(ctx.vector() ? List.of(FieldSpec.builder(com.squareup.javapoet.ParameterizedTypeName.get(EmitContext.SPECIES,
+            ClassName.get(ctx.f32() ? Float.class : Double.class)), "S", Modifier.STATIC, Modifier.FINAL)
+            .addJavadoc("The vector shape the kernels were generated for: $L lanes.\n", ctx.lanes())
+            .initializer("$T.SPECIES_PREFERRED", ctx.vectorClass()).build()) : List.of())
         .addField(FieldSpec.builder(int.class, "INPUTS", Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
             .addJavadoc("Raw features per sample, as {@link #predict} takes them.\n").initializer("$L", one.rawInputSize()).build())
         .addField(FieldSpec.builder(int.class, "OUTPUTS", Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL).initializer("$L", one.outputSize()).build())
