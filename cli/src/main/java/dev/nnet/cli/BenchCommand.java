@@ -96,6 +96,17 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   /**
+   * A trainer after one step on {@code data}: its preprocessing is fitted, as a trained model's checkpoint holds it.
+   * A few of the rows stand in for validation data, which a file's early stopping or plateau schedule may ask for.
+   */
+  private Trainer trainedOneStep(NnetCompiler.Compiled c, Dataset data) {
+    Trainer t = c.newTrainer().maxSteps(1);
+    threads.applyTo(t.network());
+    t.fit(data, data.select("validation", Dataset.identity(Math.min(data.rows(), 256))), null);
+    return t;
+  }
+
+  /**
    * The predictor's one-sample latency: a model trained one step (so its checkpoint holds the fitted
    * preprocessing, as a trained model's does), its predictor generated and loaded, then {@link #calls} timed
    * calls on rows of the data after as many untimed ones.
@@ -103,9 +114,7 @@ final class BenchCommand implements Callable<Integer> {
   private Integer latency(NnetCompiler.Compiled c, Dataset data, String source, PrintWriter out, PrintWriter err) {
     Options.atLeastOne(spec, "--calls", calls);
     NetworkSpec ns = c.newNetwork().spec();
-    Trainer t = c.newTrainer().maxSteps(1);
-    // (a few of its rows stand in for validation data, which a file's early stopping or plateau schedule may ask for)
-    t.fit(data, data.select("validation", Dataset.identity(Math.min(data.rows(), 256))), null);
+    Trainer t = trainedOneStep(c, data);
     try {
       java.nio.file.Path ckpt = java.nio.file.Files.createTempFile("nnet-latency", ".ckpt");
       byte[] bytes;
@@ -173,8 +182,9 @@ final class BenchCommand implements Callable<Integer> {
   private Integer online(NnetCompiler.Compiled c, Dataset data, String source, PrintWriter out, PrintWriter err) {
     NetworkSpec ns = c.newNetwork().spec();
     if (ns.task() != NetworkSpec.Task.CLASSIFICATION) throw new NnetException("--online measures classifiers (Trainer.trainBatch takes class labels)", null);
-    Trainer t = c.newTrainer();
-    if (!ns.plan().data().preprocess().kind().equals("none")) t.maxSteps(1).fit(data, data.select("validation", Dataset.identity(Math.min(data.rows(), 256))), null);
+    boolean plain = ns.plan().data().preprocess().kind().equals("none");
+    Trainer t = plain ? c.newTrainer() : trainedOneStep(c, data); // trainBatch needs the fitted preprocessing
+    threads.applyTo(t.network());
     // every row of the data set in turn (a few hundred batches over and over would be memorized), within 64 MB
     int b = ns.batchSize(), raw = data.featureSize(), batches = Math.max(1, Math.min(data.rows() / b, (16 << 20) / (b * raw)));
     float[][][] x = new float[batches][b][];
@@ -196,7 +206,6 @@ final class BenchCommand implements Callable<Integer> {
     int[] order = Dataset.identity(data.rows());
     float scale = (float) ns.plan().data().scale();
     double lr = ns.plan().learningRate();
-    boolean plain = ns.plan().data().preprocess().kind().equals("none");
     long apiNanos = 0, stepNanos = 0, apiCalls = 0, stepCalls = 0, k = 0;
     long measureFrom = System.nanoTime() + (long) (warmup * 1e9), end = measureFrom + (long) (seconds * 1e9);
     while (true) {
