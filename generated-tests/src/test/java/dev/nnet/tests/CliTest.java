@@ -136,6 +136,27 @@ class CliTest {
     assertFalse(r.err.contains("at dev.nnet"), "no stack trace: " + r.err);
   }
 
+  /** --precision on the command line; the bf16 weights file and its predictor from nnet generate. */
+  @Test
+  void precisionOverrideAndBf16Weights() throws Exception {
+    Run check = nnet("check", iris(), "--precision", "mixed(bf16)");
+    assertEquals(0, check.code, check.err);
+    assertTrue(check.out.contains("precision   mixed(bf16): float32 master weights"), check.out);
+    assertEquals(1, nnet("check", iris(), "--precision", "half").code, "an unknown precision is refused");
+    Path ckpt = dir.resolve("iris.ckpt");
+    Run train = nnet("train", iris(), "--precision", "mixed(fp16)", "--epochs", "2", "--out", ckpt.toString());
+    assertEquals(0, train.code, train.err);
+    Run gen = nnet("generate", iris(), "--inference", "--weights-precision", "bf16", "--weights", ckpt.toString(), "-o", dir.resolve("src").toString());
+    assertEquals(0, gen.code, gen.err);
+    Path bf16 = dir.resolve("iris.bf16.ckpt");
+    assertTrue(java.nio.file.Files.size(bf16) < java.nio.file.Files.size(ckpt) / 2, "weights only, two bytes each");
+    assertTrue(gen.out.contains("reads bf16 weights"), gen.out);
+    String src = java.nio.file.Files.readString(dir.resolve("src/dev/nnet/generated/IrisPredictor.java"));
+    assertTrue(src.contains("Float.intBitsToFloat(in.readShort() << 16)"), "the predictor widens bf16 weights");
+    Run eval = nnet("eval", iris(), "--weights", bf16.toString());
+    assertEquals(0, eval.code, "a trainer loads the bf16 weights file: " + eval.err);
+  }
+
   @Test
   void benchLatencyTimesThePredictorOneSampleACall() {
     Run r = nnet("bench", Samples.sample("tabular.nnet").toString(), "--latency", "--calls", "2000", "--json");
