@@ -567,6 +567,16 @@ public final class Trainer {
   }
 
   /**
+   * What {@link #exportWeights} writes, in memory: every tensor by its PyTorch name and in PyTorch's layout, and
+   * the fitted preprocessing statistics as {@code nnet.preprocess.*} arrays (when the file preprocesses).
+   */
+  public Map<String, Npz.Array> stateDict() {
+    Map<String, Npz.Array> all = new java.util.LinkedHashMap<>(StateDict.export(net));
+    if (preprocessor != null) all.putAll(preprocessor.toArrays());
+    return all;
+  }
+
+  /**
    * Loads a checkpoint, or a .npz state_dict when the name ends in .npz, to evaluate or predict with: a
    * file that preprocesses needs the statistics fitted in training, so a .npz without them is refused.
    */
