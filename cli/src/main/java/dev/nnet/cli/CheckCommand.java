@@ -85,6 +85,7 @@ final class CheckCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "  stopping    %s%n", es == null ? "none (all epochs)"
         : "early_stopping(monitor: " + es.monitor() + ", patience: " + es.patience() + ", min_delta: " + num(es.minDelta())
             + ", restore_best: " + es.restoreBest() + ")");
+    if (p.report() != null) out.printf("  report      %s (written by nnet train)%n", p.report());
     TrainingPlan.Data d = p.data();
     StringBuilder data = new StringBuilder();
     if (!d.directory().isEmpty()) data.append("dir \"").append(d.directory()).append("\", ");

@@ -46,6 +46,11 @@ final class TrainCommand implements Callable<Integer> {
   @Mixin
   JsonOption output;
 
+  @Option(names = "--report", paramLabel = "HTML",
+      description = "write a training report to this HTML file: curves, per-layer statistics, the test result; rewritten after every epoch "
+          + "(open it in a browser: it reloads itself while training runs). Overrides the training block's  report \"...\".")
+  Path report;
+
   int logEvery;
 
   @Option(names = "--log-every", paramLabel = "N", description = "with --json, also print every N-th step (default: 0, none)")
@@ -67,6 +72,36 @@ final class TrainCommand implements Callable<Integer> {
     this.steps = (long) Options.atLeastOne(spec, "--steps", n);
   }
 
+  private Progress progress;
+  private dev.nnet.report.ReportRecorder recorder;
+
+  /**
+   * Trains with a report recorder beside the progress: the page is rewritten after every epoch, then once more
+   * with the test split's confusion matrix and wrong images; a failure is written into it before it propagates.
+   * The run's history also goes into every checkpoint, so {@code nnet report CKPT} can draw the page again.
+   */
+  private TrainingReport fitWithReport(NnetCompiler.Compiled c, Trainer trainer, Path html, Path checkpoint, Progress progress) {
+    dev.nnet.runtime.DataLoader.Splits splits = trainer.data();
+    dev.nnet.report.RunHistory h = ReportCommand.describe(c, trainer, splits, String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+    recorder = new dev.nnet.report.ReportRecorder(h, ReportCommand.plateau(c), html);
+    trainer.listener(dev.nnet.runtime.TrainingListener.both(progress, recorder)).history(h::toBytes);
+    recorder.write();
+    try {
+      TrainingReport r = trainer.fit(splits.train(), splits.validation(), splits.test());
+      if (r.test() != null && splits.test() != null && splits.test().labels() != null && trainer.spec().task() == dev.nnet.runtime.NetworkSpec.Task.CLASSIFICATION) {
+        float[][] rows = new float[splits.test().rows()][];
+        int n = splits.test().featureSize();
+        for (int i = 0; i < rows.length; i++) rows[i] = java.util.Arrays.copyOfRange(splits.test().features(), i * n, (i + 1) * n);
+        recorder.recordTest(splits.test(), trainer.predict(rows), ReportCommand.imageShape(c), r.test());
+      }
+      recorder.finish();
+      return r;
+    } catch (RuntimeException e) {
+      recorder.fail(e.getMessage());
+      throw e;
+    }
+  }
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
@@ -74,8 +109,8 @@ final class TrainCommand implements Callable<Integer> {
     NnetCompiler.Compiled c = common.compileReadingData(err);
     Path checkpoint = this.out != null ? this.out : common.defaultCheckpoint(src);
     if (!output.json) err.printf(Locale.ROOT, "compiled %s in %d ms%n", c.model().name(), c.compileMillis());
-    Trainer trainer = c.newTrainer().threads(threads.get()).checkpointTo(checkpoint).overwrite(overwrite)
-        .listener(new Progress(err, output.json ? out : null, System.console() != null, logEvery));
+    progress = new Progress(err, output.json ? out : null, System.console() != null, logEvery);
+    Trainer trainer = c.newTrainer().threads(threads.get()).checkpointTo(checkpoint).overwrite(overwrite).listener(progress);
     if (resume) trainer.load(checkpoint);
     if (initWeights != null) trainer.importWeights(initWeights);
     if (epochs != null) trainer.epochs(epochs);
@@ -92,8 +127,13 @@ final class TrainCommand implements Callable<Integer> {
       }
       trainer.checkpointTo(checkpoint);
     }
-    TrainingReport report = trainer.fit();
+    Path html = this.report != null ? this.report : c.model().plan().report() != null ? Path.of(c.model().plan().report()) : null;
+    TrainingReport report = html == null ? trainer.fit() : fitWithReport(c, trainer, html, checkpoint, progress);
     if (report.epochs().isEmpty() || report.epochs().get(report.epochs().size() - 1).steps() != report.steps()) trainer.save(checkpoint);
+    if (html != null) {
+      if (java.nio.file.Files.exists(checkpoint)) dev.nnet.runtime.Checkpoint.replaceHistory(checkpoint, recorder.history().toBytes());
+      if (!output.json) out.println("report: " + html);
+    }
     if (saveWeights != null) trainer.exportWeights(saveWeights);
     if (!output.json) {
       Metrics t = report.test();

@@ -166,7 +166,7 @@ public final class Analyzer extends Values {
 
     String className = name != null ? name : defaultName();
     TrainingPlan plan = new TrainingPlan(t.epochs(), t.seed(), t.shuffle(), t.optimizer().lr(), t.optimizer().describe(), d, t.schedule(),
-        t.stopping(), t.checkpointEvery(), List.copyOf(loads), List.copyOf(phases));
+        t.stopping(), t.checkpointEvery(), List.copyOf(loads), List.copyOf(phases)).withReport(t.report());
     return new Model(className, src, input, List.copyOf(layers), loss, t.optimizer(), t.batch(), precision, plan, t.regularization(), List.copyOf(warnings),
         Map.copyOf(networkChecks.origins), mixed);
   }

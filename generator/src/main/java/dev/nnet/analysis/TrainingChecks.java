@@ -16,7 +16,7 @@ import java.util.*;
  */
 final class TrainingChecks extends Values {
   static final List<String> TRAINING = List.of("batch", "epochs", "seed", "optimizer", "shuffle", "schedule",
-      "early_stopping", "checkpoint_every", "weight_decay", "l1", "clip_value", "clip_norm");
+      "early_stopping", "checkpoint_every", "weight_decay", "l1", "clip_value", "clip_norm", "report");
   static final List<String> TRAINING_LATER = List.of();
   static final List<String> SCHEDULES = List.of("constant", "step", "multistep", "exponential", "cosine", "cosine_restarts",
       "warmup", "plateau");
@@ -28,18 +28,19 @@ final class TrainingChecks extends Values {
 
   record Training(int batch, int epochs, long seed, boolean shuffle, Model.Optimizer optimizer,
                           List<TrainingPlan.Stage> schedule, TrainingPlan.EarlyStopping stopping, int checkpointEvery,
-                          Model.Regularization regularization) {}
+                          Model.Regularization regularization, String report) {}
 
   Training training(Ast.Block block) {
     int batch = 32, epochs = 10;
     long seed = 1;
     boolean shuffle = true;
     Model.Optimizer opt = Model.Optimizer.adam(1e-3, 0.9, 0.999, 1e-8, 0);
-    if (block == null) return new Training(batch, epochs, seed, shuffle, opt, List.of(), null, 1, Model.Regularization.NONE);
+    if (block == null) return new Training(batch, epochs, seed, shuffle, opt, List.of(), null, 1, Model.Regularization.NONE, null);
     double l2 = 0, l1 = 0, clipValue = 0, clipNorm = 0;
     Ast.Expr scheduleExpr = null;
     TrainingPlan.EarlyStopping stopping = null;
     int checkpointEvery = 1;
+    String report = null;
     Set<String> seen = new HashSet<>();
     for (Ast.Setting s : block.settings()) {
       if (!seen.add(s.key())) error(s.keySpan(), "'" + s.key() + "' is set twice", "keep one");
@@ -62,6 +63,7 @@ final class TrainingChecks extends Values {
         case "l1" -> l1 = nonNegative(single(s), "l1", "e.g.  l1 1e-5");
         case "clip_value" -> clipValue = nonNegative(single(s), "clip_value", "e.g.  clip_value 1.0");
         case "clip_norm" -> clipNorm = nonNegative(single(s), "clip_norm", "e.g.  clip_norm 5.0");
+        case "report" -> report = reportPath(single(s));
         default -> {
           if (TRAINING_LATER.contains(s.key())) later(s.keySpan(), "'" + s.key() + "'", "regularization and the training loop's options");
           else error(s.keySpan(), "unknown training setting '" + s.key() + "'", suggest(s.key(), TRAINING,
@@ -75,7 +77,22 @@ final class TrainingChecks extends Values {
       warning(block.span(), "weight_decay adds L2 to the gradient, and adamw decays the weights too",
           "with adamw, set its weight_decay only: the decoupled form is what AdamW is for");
     }
-    return new Training(batch, epochs, seed, shuffle, opt, schedule, stopping, checkpointEvery, new Model.Regularization(l2, l1, clipValue, clipNorm));
+    return new Training(batch, epochs, seed, shuffle, opt, schedule, stopping, checkpointEvery, new Model.Regularization(l2, l1, clipValue, clipNorm), report);
+  }
+
+  /** {@code report "run.html"}: a file name ending in .html, without control characters (it is written by nnet train). */
+  String reportPath(Ast.Expr e) {
+    if (e == null) return null;
+    if (!(e instanceof Ast.Str str)) {
+      error(e.span(), "report takes the HTML file to write, in quotes", "e.g.  report \"run.html\"");
+      return null;
+    }
+    String p = str.value();
+    if (!p.endsWith(".html") || p.length() < 6 || p.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
+      error(e.span(), "the report is an .html file, got \"" + p.replaceAll("\\p{Cntrl}", "?") + "\"", "e.g.  report \"run.html\"");
+      return null;
+    }
+    return p;
   }
 
   double nonNegative(Ast.Expr e, String what, String example) {

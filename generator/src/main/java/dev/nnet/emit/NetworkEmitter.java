@@ -296,7 +296,8 @@ public final class NetworkEmitter {
         .add("$L, $S, $S,\n", model.parameterCount(), ctx.vector() ? "vector:" + ctx.lanes() + (ctx.half() ? " " + ctx.mixed().keyword : "") : "plain",
             ctx.layout().signature())
         .add("new $T($L, $LL, $L, $L, $S, $L,\n", PLAN, plan.epochs(), plan.seed(), plan.shuffle(), plan.learningRate(), plan.optimizer(), data)
-        .add("$L, $L, $L$L),\n", schedule(plan), stopping(plan), plan.checkpointEvery(), transfers(plan))
+        .add("$L, $L, $L$L)$L,\n", schedule(plan), stopping(plan), plan.checkpointEvery(), transfers(plan),
+            plan.report() == null ? "" : CodeBlock.of(".withReport($S)", plan.report()))
         .add("$T.layers(layerTable()))", NETWORK_SPEC)
         .unindent().build();
   }

@@ -29,6 +29,12 @@ public final class Checkpoint {
   private static final long DIRECTORY = 0x4E4E455444495231L; // "NNETDIR1"
 
   /**
+   * Marks the run's history (what {@code nnet report CKPT} draws; opaque bytes here) after the directory:
+   * marker, length, bytes, length again, so it can be found from the end of the file and skipped from the front.
+   */
+  private static final long HISTORY = 0x4E4E455448495331L; // "NNETHIS1"
+
+  /**
    * Where training stood when the checkpoint was written: enough to resume bit-identically.
    *
    * @param scheduleState the schedule's own state (plateau); may be empty
@@ -49,7 +55,12 @@ public final class Checkpoint {
   private Checkpoint() {}
 
   public static void save(Network net, Position position, Path path) {
-    write(net, position, path, net.spec().precision().keyword(), true);
+    save(net, position, path, null);
+  }
+
+  /** {@link #save}, with the run's history (may be null) stored beside the weights. */
+  public static void save(Network net, Position position, Path path, byte[] history) {
+    write(net, position, path, net.spec().precision().keyword(), true, history);
   }
 
   /** The keyword of a weights file whose parameters are bf16: the top half of each float, rounded to nearest even. */
@@ -64,7 +75,7 @@ public final class Checkpoint {
   public static void saveWeights(Network net, Position position, Path path, boolean bf16) {
     Position lean = new Position(position.epochsDone(), position.stepsDone(), position.shuffleState(), position.scheduleState(),
         position.stopperState(), new double[0], position.augmentState(), position.preprocessState(), position.classNames());
-    write(net, lean, path, bf16 ? BF16 : net.spec().precision().keyword(), false);
+    write(net, lean, path, bf16 ? BF16 : net.spec().precision().keyword(), false, null);
   }
 
   /** f as bf16 bits, rounded to nearest even (a NaN stays NaN or becomes an infinity: never finite). */
@@ -73,7 +84,7 @@ public final class Checkpoint {
     return (short) (Math.min((a + 0x7fff + ((a >>> 16) & 1)) >>> 16, 0x7fc0) | ((x >>> 16) & 0x8000));
   }
 
-  private static void write(Network net, Position position, Path path, String keyword, boolean withOptimizer) {
+  private static void write(Network net, Position position, Path path, String keyword, boolean withOptimizer, byte[] history) {
     NetworkSpec spec = net.spec();
     Path dir = path.toAbsolutePath().getParent();
     Path tmp = null;
@@ -117,6 +128,7 @@ public final class Checkpoint {
           out.writeInt(t.shape().length);
           for (int d : t.shape()) out.writeInt(d);
         }
+        if (history != null) writeHistory(out, history);
         out.flush();
         out.writeLong(crc.getValue());
       }
@@ -194,6 +206,11 @@ public final class Checkpoint {
       long stored = in.readLong();
       if (stored == DIRECTORY) {
         readDirectory(in, path);
+        expected = crc.getValue();
+        stored = in.readLong();
+      }
+      if (stored == HISTORY) {
+        skipHistory(in, path);
         expected = crc.getValue();
         stored = in.readLong();
       }
@@ -373,7 +390,13 @@ public final class Checkpoint {
       }
       List<Entry> entries = readDirectory(in, path);
       long expected = crc.getValue();
-      if (in.readLong() != expected) throw new NnetException(path + " is corrupt (checksum mismatch)", "use an earlier checkpoint or train again");
+      long stored = in.readLong();
+      if (stored == HISTORY) {
+        skipHistory(in, path);
+        expected = crc.getValue();
+        stored = in.readLong();
+      }
+      if (stored != expected) throw new NnetException(path + " is corrupt (checksum mismatch)", "use an earlier checkpoint or train again");
       java.util.Map<String, Npz.Array> out = new java.util.LinkedHashMap<>();
       for (Entry e : entries) {
         int count = 1;
@@ -389,6 +412,75 @@ public final class Checkpoint {
     } catch (IOException e) {
       throw unreadable(path, e, "train the base model first: nnet train base.nnet  writes one");
     }
+  }
+
+  private static void writeHistory(DataOutputStream out, byte[] history) throws IOException {
+    out.writeLong(HISTORY);
+    out.writeInt(history.length);
+    out.write(history);
+    out.writeInt(history.length);
+  }
+
+  private static void skipHistory(DataInputStream in, Path path) throws IOException {
+    int n = in.readInt();
+    if (n < 0) throw new NnetException(path + " is corrupt (bad history length)", "use an earlier checkpoint or train again");
+    in.skipNBytes(n);
+    if (in.readInt() != n) throw new NnetException(path + " is corrupt (bad history length)", "use an earlier checkpoint or train again");
+  }
+
+  /** Where a checkpoint's history section starts (its marker) and how long its bytes are; start -1 when it has none. */
+  private record HistorySpan(int start, int length) {}
+
+  /** The whole file, its checksum verified. */
+  private static byte[] verified(Path path) {
+    byte[] all;
+    try {
+      all = Files.readAllBytes(path);
+    } catch (IOException e) {
+      throw unreadable(path, e, "train first: nnet train FILE  writes one");
+    }
+    if (all.length < 16 || java.nio.ByteBuffer.wrap(all).getLong() != MAGIC) {
+      throw new NnetException(path + " is not a checkpoint this nnet reads", "give the file written by 'nnet train'");
+    }
+    CRC32 crc = new CRC32();
+    crc.update(all, 0, all.length - 8);
+    if (crc.getValue() != java.nio.ByteBuffer.wrap(all, all.length - 8, 8).getLong()) {
+      throw new NnetException(path + " is corrupt (checksum mismatch)", "use an earlier checkpoint or train again");
+    }
+    return all;
+  }
+
+  private static HistorySpan historySpan(byte[] all) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(all);
+    int end = all.length - 8; // the checksum
+    if (end < 24) return new HistorySpan(-1, 0);
+    int n = b.getInt(end - 4);
+    long start = (long) end - 4 - n - 4 - 8;
+    if (n < 0 || start < 8 || b.getLong((int) start) != HISTORY || b.getInt((int) start + 8) != n) return new HistorySpan(-1, 0);
+    return new HistorySpan((int) start, n);
+  }
+
+  /** The run's history a checkpoint holds (see {@link Trainer#history}), or null when it holds none. */
+  public static byte[] history(Path path) {
+    byte[] all = verified(path);
+    HistorySpan h = historySpan(all);
+    return h.start() < 0 ? null : java.util.Arrays.copyOfRange(all, h.start() + 12, h.start() + 12 + h.length());
+  }
+
+  /** Replaces the history a checkpoint holds (weights and everything else unchanged), atomically. */
+  public static void replaceHistory(Path path, byte[] history) {
+    byte[] all = verified(path);
+    HistorySpan h = historySpan(all);
+    int keep = h.start() >= 0 ? h.start() : all.length - 8;
+    AtomicFile.write(path, "checkpoint", tmp -> {
+      CRC32 crc = new CRC32();
+      try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new CheckedOutputStream(Files.newOutputStream(tmp), crc), 1 << 16))) {
+        out.write(all, 0, keep);
+        writeHistory(out, history);
+        out.flush();
+        out.writeLong(crc.getValue());
+      }
+    });
   }
 
   /** The optimizer state, or zeros when the file is weights only (it holds none). */

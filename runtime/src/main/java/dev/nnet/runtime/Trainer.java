@@ -208,7 +208,10 @@ public final class Trainer {
         lr = schedule.rate(step);
         stage(train, order, s * batch, batch, true);
         double loss = net.trainStep(lr);
-        if (!Double.isFinite(loss)) throw nonFinite(step, epoch, loss);
+        if (!Double.isFinite(loss)) {
+          listener.onNonFinite(epoch, step, loss, net.firstNonFinite());
+          throw nonFinite(step, epoch, loss);
+        }
         lossSum += loss;
         correct += net.correct(batch);
         done++;
@@ -238,6 +241,7 @@ public final class Trainer {
       position = new Checkpoint.Position(epoch, step, shuffle.state(), schedule.state(),
           stopper == null ? new double[0] : stopper.state(), stopper == null ? new double[0] : stopper.best, augmentRng.state(),
           preprocessor == null ? new double[0] : preprocessor.state(), train.classNames() != null ? train.classNames() : position.classNames());
+      if (listener.wantsLayerStats()) listener.onLayerStats(epoch, measureLayers(validation != null ? validation : train));
       listener.onEpoch(r);
       boolean last = epoch == epochs || stoppedEarly || step >= maxSteps;
       if (checkpointPath != null && (last || epoch % Math.max(1, plan.checkpointEvery()) == 0)) save(checkpointPath);
@@ -367,6 +371,27 @@ public final class Trainer {
     return out;
   }
 
+  /**
+   * Every layer's statistics on the first batch of {@code data} (forward in training mode, and backward), leaving
+   * everything as it was: the running statistics batchnorm updates and the dropout generator are put back, so a
+   * run that measures trains bit-identically to one that does not.
+   */
+  private List<Diagnosis.LayerStats> measureLayers(Dataset data) {
+    int b = spec.batchSize();
+    if (data.rows() < b) return List.of();
+    Arena p = net.parameters();
+    double[] saved = new double[p.size()];
+    for (int i = 0; i < saved.length; i++) saved[i] = p.get(i);
+    long noise = net.noiseState();
+    stage(data, IDENTITY.length >= data.rows() ? IDENTITY : Dataset.identity(data.rows()), 0, b, false);
+    net.computeGradients();
+    List<Diagnosis.LayerStats> stats = Diagnosis.measure(net);
+    for (int i = 0; i < saved.length; i++) p.set(i, saved[i]);
+    net.setNoiseState(noise);
+    net.parametersChanged();
+    return stats;
+  }
+
   private TrainingException nonFinite(long step, int epoch, double loss) {
     String layer = net.firstNonFinite();
     String where = layer == null ? "" : "; the first layer with non-finite values is '" + layer + "'";
@@ -487,7 +512,18 @@ public final class Trainer {
   private static final int[] IDENTITY = Dataset.identity(1 << 16);
 
   public void save(Path path) {
-    Checkpoint.save(net, position, path);
+    Checkpoint.save(net, position, path, history == null ? null : history.get());
+  }
+
+  private java.util.function.Supplier<byte[]> history;
+
+  /**
+   * What each checkpoint should also hold of the run (a report's record of it, for {@code nnet report CKPT}):
+   * asked for at every save; null for nothing.
+   */
+  public Trainer history(java.util.function.Supplier<byte[]> h) {
+    this.history = h;
+    return this;
   }
 
   // online training: one batch from application code, in buffers kept between calls

@@ -9,7 +9,21 @@ import java.util.Map;
  */
 public record TrainingPlan(int epochs, long seed, boolean shuffle, double learningRate, String optimizer,
                            Data data, List<Stage> schedule, EarlyStopping earlyStopping, int checkpointEvery, List<Transfer> transfers,
-                           List<Unfreeze> unfreezes) {
+                           List<Unfreeze> unfreezes, String report) {
+
+  public TrainingPlan(int epochs, long seed, boolean shuffle, double learningRate, String optimizer,
+                      Data data, List<Stage> schedule, EarlyStopping earlyStopping, int checkpointEvery, List<Transfer> transfers,
+                      List<Unfreeze> unfreezes) {
+    this(epochs, seed, shuffle, learningRate, optimizer, data, schedule, earlyStopping, checkpointEvery, transfers, unfreezes, null);
+  }
+
+  /**
+   * The same plan with {@code report "run.html"}: where {@code nnet train} writes its HTML training report
+   * (relative to the working directory, as the checkpoint). Null for none. Only the command line acts on it.
+   */
+  public TrainingPlan withReport(String path) {
+    return new TrainingPlan(epochs, seed, shuffle, learningRate, optimizer, data, schedule, earlyStopping, checkpointEvery, transfers, unfreezes, path);
+  }
 
   public TrainingPlan(int epochs, long seed, boolean shuffle, double learningRate, String optimizer,
                       Data data, List<Stage> schedule, EarlyStopping earlyStopping, int checkpointEvery) {
