@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
         "  nnet predict samples/iris.nnet --weights iris.ckpt --input flowers.csv",
         "  nnet export samples/iris.nnet --weights iris.ckpt -o iris.onnx   for ONNX Runtime",
         "  nnet train samples/fashion-mlp.nnet --report run.html       ...and watch run.html in a browser",
+        "  nnet search samples/iris-search.nnet                        hyperparameter search; writes iris-search.best.nnet",
         "  nnet schedule samples/fashion-cosine.nnet --plot lr.png      the learning rate, drawn",
         "  nnet diagnose samples/depth-uniform.nnet                    vanishing signal, layer by layer",
         "  nnet gradcheck samples/gradcheck/residual.nnet              gradients against finite differences",
@@ -31,7 +32,7 @@ import picocli.CommandLine.Command;
         ""},
     footer = {"", "Exit codes: 0 success, 1 an error in the file, the data or a checkpoint, 2 a bad command line, 3 an internal error.",
         "The language: docs/language.md."},
-    subcommands = {CheckCommand.class, FmtCommand.class, GenerateCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, ExportCommand.class, ReportCommand.class, BenchCommand.class, ScheduleCommand.class, GradcheckCommand.class, DiagnoseCommand.class,
+    subcommands = {CheckCommand.class, FmtCommand.class, GenerateCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, ExportCommand.class, ReportCommand.class, SearchCommand.class, BenchCommand.class, ScheduleCommand.class, GradcheckCommand.class, DiagnoseCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -117,7 +117,7 @@ public final class Analyzer extends Values {
             mixed = mixed(s);
             precision = mixed == Model.Mixed.NONE ? precision(s) : Precision.FLOAT32;
           }
-          case "search" -> later(s.keySpan(), "hyperparameter search", "hyperparameter search");
+          case "search" -> { } // read by SearchSpec (below): a plain training ignores it
           case "freeze" -> freezes.add(s);
           case "unfreeze" -> error(s.span(), "unfreeze needs the epoch from which the layers learn", "e.g.  unfreeze " + (s.values().isEmpty() ? "hidden" : Printer.expr(s.values().get(0))) + " at epoch 3");
           case "batch", "epochs", "optimizer", "seed" -> error(s.keySpan(), "'" + s.key() + "' belongs in the training block",
@@ -164,6 +164,9 @@ public final class Analyzer extends Values {
     List<TrainingPlan.Transfer> loads = transferChecks.transfers(transfers, layers);
     failOnErrors();
 
+    searchChecks(written, d);
+    failOnErrors();
+
     String className = name != null ? name : defaultName();
     TrainingPlan plan = new TrainingPlan(t.epochs(), t.seed(), t.shuffle(), t.optimizer().lr(), t.optimizer().describe(), d, t.schedule(),
         t.stopping(), t.checkpointEvery(), List.copyOf(loads), List.copyOf(phases)).withReport(t.report());
@@ -171,6 +174,27 @@ public final class Analyzer extends Values {
         Map.copyOf(networkChecks.origins), mixed);
   }
 
+
+  /**
+   * The search's own mistakes (domains, strategy), a searched let that nothing uses, and a search measured on
+   * validation data that the data block does not set aside. Whether each domain fits its use is checked by
+   * {@code nnet search}, which analyzes the file with the domain's extremes written in.
+   */
+  private void searchChecks(Ast.File file, TrainingPlan.Data d) {
+    SearchSpec spec = SearchSpec.read(file, src, errors);
+    if (!spec.searches()) return;
+    String code = src.text().replaceAll("#[^\n]*", "");
+    for (SearchSpec.Param p : spec.params()) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?<![\\w.])" + java.util.regex.Pattern.quote(p.name()) + "(?![\\w])").matcher(code);
+      int uses = 0;
+      while (m.find()) uses++;
+      if (uses < 2) error(p.nameSpan(), "'" + p.name() + "' is searched but nothing uses it", "use it in the file (dense(" + p.name() + "), lr: " + p.name() + "), or remove the let");
+    }
+    if (spec.strategy().metric().startsWith("val_") && d.validation() <= 0 && d.folds() <= 0) {
+      error(spec.line() != null ? spec.line() : spec.params().get(0).domainSpan(), "the search is measured on " + spec.strategy().metric()
+          + " but the data block sets no validation data aside", "add  validation 0.1  to the data block (the test split stays untouched by the search)");
+    }
+  }
 
   private String defaultName() {
     StringBuilder sb = new StringBuilder();
@@ -258,7 +282,7 @@ public final class Analyzer extends Values {
   }
 
   private void let(Ast.Let let) {
-    if (let.search().isPresent()) later(let.search().get().span(), "search domains on 'let'", "hyperparameter search");
+    // a searched let trains with its own value; SearchSpec reads the domain
     Double v = number(let.value());
     if (lets.containsKey(let.name())) error(let.nameSpan(), "'" + let.name() + "' is already defined", "give each 'let' its own name");
     if (v != null) lets.put(let.name(), v);

@@ -71,7 +71,7 @@ public final class Expansion {
     List<Ast.Item> all = mergeImportedBlocks(e.imports(file, access, new ArrayDeque<>()));
     for (Ast.Item item : all) {
       if (item instanceof Ast.BlockDef def) e.define(def);
-      if (item instanceof Ast.Let let && let.search().isEmpty()) e.lets.put(let.name(), let.value());
+      if (item instanceof Ast.Let let) e.lets.put(let.name(), let.value()); // a searched one with the file's value
     }
     List<Ast.Item> items = new ArrayList<>();
     for (Ast.Item item : all) {

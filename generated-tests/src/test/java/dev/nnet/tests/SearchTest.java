@@ -1,0 +1,113 @@
+package dev.nnet.tests;
+
+import static dev.nnet.tests.CliTest.nnet;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** nnet search: deterministic trials on any number of threads, resume, the best file, and positioned mistakes. */
+class SearchTest {
+  @TempDir
+  Path dir;
+
+  Path copy(String text) throws Exception {
+    Files.createDirectories(dir.resolve("data"));
+    Files.copy(Samples.sample("data/iris.csv"), dir.resolve("data/iris.csv"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Path f = dir.resolve("iris-search.nnet");
+    Files.writeString(f, text);
+    return f;
+  }
+
+  String sample() throws Exception {
+    return Files.readString(Samples.sample("iris-search.nnet"));
+  }
+
+  /** The jsonl's lines without their timings: what must not depend on threads or interruptions. */
+  List<String> trials(Path f) throws Exception {
+    List<String> out = new ArrayList<>();
+    for (String l : Files.readAllLines(f.resolveSibling("iris-search.search.jsonl"))) out.add(l.replaceAll(",\"seconds\".*", ""));
+    out.sort(null);
+    return out;
+  }
+
+  @Test
+  void sameTrialsOnOneOrTwoThreadsAndAfterAResume() throws Exception {
+    Path f = copy(sample());
+    CliTest.Run two = nnet("search", f.toString(), "--trials", "6", "--parallel", "2");
+    assertEquals(0, two.code(), two.err());
+    assertTrue(two.out().contains("best: trial "), two.out());
+    List<String> a = trials(f);
+    assertEquals(6, a.size());
+    assertEquals(0, nnet("search", f.toString(), "--trials", "6", "--parallel", "1").code());
+    assertEquals(a, trials(f), "the same trials, values and metrics on one thread");
+
+    // interrupted after three trials, the last line cut short: --resume runs only the other three
+    Path jsonl = f.resolveSibling("iris-search.search.jsonl");
+    List<String> lines = Files.readAllLines(jsonl);
+    Files.writeString(jsonl, String.join("\n", lines.subList(0, 3)) + "\n" + lines.get(3).substring(0, 20));
+    CliTest.Run resumed = nnet("search", f.toString(), "--trials", "6", "--resume", "--json");
+    assertEquals(0, resumed.code(), resumed.err());
+    assertEquals(3, resumed.out().strip().split("\n").length, "three trials ran: " + resumed.out());
+    List<String> after = new ArrayList<>();
+    for (String l : Files.readAllLines(jsonl)) if (l.startsWith("{\"trial\"") && l.endsWith("}")) after.add(l.replaceAll(",\"seconds\".*", ""));
+    after.sort(null);
+    assertEquals(a, after, "the resumed search has the same six trials");
+
+    // the best file trains as is, without search
+    Path best = f.resolveSibling("iris-search.best.nnet");
+    String text = Files.readString(best);
+    assertTrue(!text.matches("(?s).*(search (random|grid|loguniform|uniform|choice)|\nsearch ).*") && text.contains("let lr     = 0.0784014\n"), text);
+    assertEquals(0, nnet("check", best.toString()).code());
+    assertEquals(0, nnet("train", best.toString(), "--epochs", "2", "-o", dir.resolve("b.ckpt").toString()).code());
+    assertTrue(Files.size(f.resolveSibling("iris-search.search.png")) > 5000, "the plot is drawn");
+  }
+
+  @Test
+  void gridTriesEveryCombination() throws Exception {
+    Path f = copy(sample().replace("let width  = 16   search choice(4, 8, 16, 32)", "let width  = 16")
+        .replace("let p_drop = 0.1  search uniform(0.0, 0.5)", "let p_drop = 0.1  search uniform(0.0, 0.4)")
+        .replace("search random(trials: 12, metric: val_loss, seed: 1)", "search grid(points: 3)"));
+    CliTest.Run r = nnet("search", f.toString(), "--json");
+    assertEquals(0, r.code(), r.err());
+    List<String> t = trials(f);
+    assertEquals(9, t.size(), String.join("\n", t));
+    String all = String.join("\n", t);
+    for (String v : new String[] {"\"lr\":1.0E-4,", "\"lr\":0.00316227766017,", "\"lr\":0.1,", "\"p_drop\":0.0}", "\"p_drop\":0.2}", "\"p_drop\":0.4}"}) {
+      assertTrue(all.contains(v), v + " in\n" + all);
+    }
+  }
+
+  @Test
+  void plainTrainingUsesTheFilesValues() throws Exception {
+    Path f = copy(sample());
+    CliTest.Run check = nnet("check", f.toString());
+    assertEquals(0, check.code(), check.err());
+    assertTrue(check.out().contains("dense(16"), "width 16 as written: " + check.out());
+  }
+
+  @Test
+  void mistakesArePositioned() throws Exception {
+    String s = sample();
+    String[][] cases = {
+        {s.replace("loguniform(1e-4, 1e-1)", "loguniform(0, 1e-1)"), ":6:37: error: loguniform starts at 0: a log scale needs bounds above 0"},
+        {s.replace("choice(4, 8, 16, 32)", "uniform(4, 32)"), ":7:26: error: the domain of 'width' reaches 14.36, which the file refuses: the number of units must be a whole number"},
+        {s.replace("uniform(0.0, 0.5)", "uniform(0.0, 1.0)"), ":8:26: error: the domain of 'p_drop' reaches 1, which the file refuses: dropout probability"},
+        {s.replace("dropout(p_drop)", "dropout(0.1)"), ":8:5: error: 'p_drop' is searched but nothing uses it"},
+        {s.replace("  validation 0.3\n", ""), "error: the search is measured on val_loss but the data block sets no validation data aside"},
+        {s.replace("search random(", "search bayesian("), "error: unknown search strategy 'bayesian'"},
+        {s.replace("trials: 12", "trials: 0"), "error: 'trials' takes a whole number of at least 1"},
+    };
+    for (String[] c : cases) {
+      Path f = copy(c[0]);
+      CliTest.Run r = nnet("search", f.toString());
+      assertEquals(1, r.code(), c[1] + "\n" + r.out());
+      assertTrue(r.err().contains(c[1]), "expected " + c[1] + " in:\n" + r.err());
+    }
+  }
+}

@@ -1,0 +1,213 @@
+package dev.nnet.search;
+
+import dev.nnet.NnetCompiler;
+import dev.nnet.analysis.SearchSpec;
+import dev.nnet.runtime.CrossValidation;
+import dev.nnet.runtime.DataLoader;
+import dev.nnet.runtime.EpochResult;
+import dev.nnet.runtime.Metrics;
+import dev.nnet.runtime.NnetException;
+import dev.nnet.runtime.Rng;
+import dev.nnet.runtime.Trainer;
+import dev.nnet.runtime.TrainingReport;
+import dev.nnet.syntax.CompileException;
+import dev.nnet.syntax.Diagnostic;
+import dev.nnet.syntax.Parsing;
+import dev.nnet.syntax.SourceFile;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+
+/**
+ * Runs a file's hyperparameter search on this machine: each trial is the file with the trial's values written
+ * into its searched lets, compiled and trained on one thread, on the file's training data (validation split or
+ * folds); the test split is never touched. Trials are numbered from 1; trial t's values and its seed depend only
+ * on the search seed and t, so a rerun, a resumed run and a run on more threads give the same table.
+ */
+public final class Search {
+
+  /**
+   * One finished trial.
+   *
+   * @param metric the best epoch's validation metric (or the folds' mean); NaN when the trial failed
+   * @param error  why it failed (the file refused the values, or training diverged), or null
+   */
+  public record Trial(int number, Map<String, Double> values, double metric, int epochs, double seconds, long compileMillis, String error) {
+    public boolean ok() {
+      return error == null;
+    }
+  }
+
+  private final SourceFile source;
+  private final SearchSpec spec;
+  private final NnetCompiler compiler;
+
+  public Search(SourceFile source, NnetCompiler compiler) {
+    this.source = source;
+    this.compiler = compiler;
+    List<Diagnostic> errors = new ArrayList<>();
+    this.spec = SearchSpec.read(Parsing.parse(source), source, errors);
+    if (!errors.isEmpty()) throw new CompileException(errors);
+    compiler.check(source); // the file as written must be valid: its own values are the first trial's reference
+    if (spec.params().isEmpty()) {
+      throw new NnetException(source.name() + " searches nothing: no let has a search domain",
+          "write one, e.g.  let lr = 1e-3 search loguniform(1e-5, 1e-1)  and use lr in the file");
+    }
+    probeDomains();
+  }
+
+  public SearchSpec spec() {
+    return spec;
+  }
+
+  /**
+   * Analyzes the file with each domain's ends (and a value between, for continuous ones) written in, and
+   * refuses a domain the file would refuse, at the domain's position: a width of 12.5, a dropout of 1.
+   */
+  private void probeDomains() {
+    List<Diagnostic> errors = new ArrayList<>();
+    for (SearchSpec.Param p : spec.params()) {
+      for (double v : p.domain().probes()) {
+        try {
+          compiler.check(new SourceFile(source.name(), spec.rewrite(source, Map.of(p.name(), v), true), source.directory()));
+        } catch (CompileException e) {
+          Diagnostic first = e.diagnostics().get(0);
+          errors.add(Diagnostic.error(source, p.domainSpan(), "the domain of '" + p.name() + "' reaches " + SearchSpec.literal(v, p.domain().integer())
+              + ", which the file refuses: " + first.message(), first.hint() != null ? first.hint() : "narrow the domain"));
+          break;
+        }
+      }
+    }
+    if (!errors.isEmpty()) throw new CompileException(errors);
+  }
+
+  /** Every trial's values, in order: random draws, or the grid's points (every combination, the first parameter slowest). */
+  public List<Map<String, Double>> plan(int trialsOverride) {
+    List<Map<String, Double>> out = new ArrayList<>();
+    SearchSpec.Strategy st = spec.strategy();
+    if (st.kind().equals("grid")) {
+      List<Map<String, Double>> combos = new ArrayList<>();
+      combos.add(new LinkedHashMap<>());
+      for (SearchSpec.Param p : spec.params()) {
+        List<Map<String, Double>> next = new ArrayList<>();
+        for (Map<String, Double> c : combos) {
+          for (double v : p.domain().grid(st.points())) {
+            Map<String, Double> m = new LinkedHashMap<>(c);
+            m.put(p.name(), v);
+            next.add(m);
+          }
+        }
+        combos = next;
+      }
+      return trialsOverride > 0 ? combos.subList(0, Math.min(trialsOverride, combos.size())) : combos;
+    }
+    int n = trialsOverride > 0 ? trialsOverride : st.trials();
+    for (int t = 1; t <= n; t++) {
+      Rng r = new Rng(Rng.derive(st.seed(), 2L * t));
+      Map<String, Double> m = new LinkedHashMap<>();
+      for (SearchSpec.Param p : spec.params()) m.put(p.name(), p.domain().sample(r.nextDouble()));
+      out.add(m);
+    }
+    return out;
+  }
+
+  /**
+   * Runs the trials of {@link #plan} not in {@code done} (a resumed search's finished trials, by number) on
+   * {@code parallel} threads, telling {@code onTrial} of each as it finishes (one at a time). Returns every trial,
+   * {@code done} included, in order.
+   */
+  public List<Trial> run(List<Map<String, Double>> plan, Map<Integer, Trial> done, int parallel, Consumer<Trial> onTrial) {
+    DataLoader.Splits data = compiler.compile(source).data();
+    Trial[] results = new Trial[plan.size()];
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel), r -> {
+      Thread t = new Thread(r, "nnet-search");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (int i = 0; i < plan.size(); i++) {
+        int number = i + 1;
+        if (done.containsKey(number)) {
+          results[i] = done.get(number);
+          continue;
+        }
+        Map<String, Double> values = plan.get(i);
+        futures.add(pool.submit(() -> {
+          Trial t = trial(number, values, data);
+          results[number - 1] = t;
+          synchronized (this) {
+            onTrial.accept(t);
+          }
+        }));
+      }
+      for (Future<?> f : futures) f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new NnetException("the search was interrupted", "run it again with --resume: finished trials are kept");
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) throw re;
+      throw new IllegalStateException(e.getCause());
+    } finally {
+      pool.shutdownNow();
+    }
+    return List.of(results);
+  }
+
+  /** One trial: the file with these values, its own seed, one thread, no checkpoint, no test split. */
+  Trial trial(int number, Map<String, Double> values, DataLoader.Splits data) {
+    long start = System.nanoTime();
+    long compileMillis = 0;
+    try {
+      NnetCompiler.Compiled c = compiler.compile(new SourceFile(source.name(), spec.rewrite(source, values, true), source.directory()));
+      compileMillis = c.compileMillis();
+      long seed = Rng.derive(spec.strategy().seed(), 2L * number + 1);
+      Trainer trainer = c.newTrainer().threads(1).reinitialize(seed);
+      double metric;
+      int epochs;
+      boolean accuracy = spec.strategy().metric().endsWith("accuracy");
+      if (c.model().plan().data().folds() > 0) {
+        CrossValidation cv = trainer.crossValidate(data.train(), c.model().plan().data().folds());
+        double sum = 0;
+        for (Metrics m : cv.folds()) sum += accuracy ? m.accuracy() : m.loss();
+        metric = sum / cv.folds().size();
+        epochs = c.model().plan().epochs();
+      } else {
+        TrainingReport r = trainer.fit(data.train(), data.validation(), null);
+        metric = Double.NaN;
+        for (EpochResult e : r.epochs()) {
+          if (e.validation() == null) continue;
+          double v = accuracy ? e.validation().accuracy() : e.validation().loss();
+          if (Double.isNaN(metric) || (accuracy ? v > metric : v < metric)) metric = v;
+        }
+        epochs = r.epochs().size();
+      }
+      return new Trial(number, values, metric, epochs, (System.nanoTime() - start) * 1e-9, compileMillis, null);
+    } catch (CompileException e) {
+      return new Trial(number, values, Double.NaN, 0, (System.nanoTime() - start) * 1e-9, compileMillis, e.diagnostics().get(0).message());
+    } catch (NnetException e) {
+      return new Trial(number, values, Double.NaN, 0, (System.nanoTime() - start) * 1e-9, compileMillis, e.getMessage());
+    }
+  }
+
+  /** The best finished trial (the metric's direction from its name), or null. */
+  public Trial best(List<Trial> trials) {
+    Trial best = null;
+    boolean max = spec.strategy().maximize();
+    for (Trial t : trials) {
+      if (t == null || !t.ok() || Double.isNaN(t.metric())) continue;
+      if (best == null || (max ? t.metric() > best.metric() : t.metric() < best.metric())) best = t;
+    }
+    return best;
+  }
+
+  /** The file with {@code t}'s values written in and no search: FILE.best.nnet. */
+  public String bestFile(Trial t) {
+    return spec.rewrite(source, t.values(), true);
+  }
+}
