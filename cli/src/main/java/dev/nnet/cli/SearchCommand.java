@@ -162,12 +162,13 @@ final class SearchCommand implements Callable<Integer> {
         String[] p = kv.split(":");
         values.put(p[0].replace("\"", ""), Double.parseDouble(p[1]));
       }
-      if (number < 1 || number > plan.size() || !close(values, plan.get(number - 1))) {
+      if (number < 1 || number > plan.size() || plan.get(number - 1) != null && !close(values, plan.get(number - 1))) {
         throw new NnetException(jsonl + ":" + n + ": trial " + number + " does not match this search (another file, seed or strategy?)",
             "resume only the search that wrote it, or start afresh without --resume");
       }
       double value = m.group(3).equals("null") ? Double.NaN : Double.parseDouble(m.group(3));
-      done.put(number, new Search.Trial(number, plan.get(number - 1), value, Integer.parseInt(m.group(4)), Double.parseDouble(m.group(5)),
+      // (a TPE trial's values come from the file: they were suggested from the trials before it)
+      done.put(number, new Search.Trial(number, plan.get(number - 1) != null ? plan.get(number - 1) : values, value, Integer.parseInt(m.group(4)), Double.parseDouble(m.group(5)),
           Long.parseLong(m.group(6)), m.group(8)));
     }
     return done;

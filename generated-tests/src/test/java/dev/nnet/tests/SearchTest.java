@@ -69,6 +69,24 @@ class SearchTest {
   }
 
   @Test
+  void bayesianIsDeterministicForItsBatchSizeAndResumes() throws Exception {
+    Path f = copy(sample().replace("search random(trials: 12, metric: val_loss, seed: 1)", "search bayesian(trials: 10, startup: 4, metric: val_loss, seed: 2)"));
+    assertEquals(0, nnet("search", f.toString(), "--parallel", "2").code());
+    List<String> a = trials(f);
+    assertEquals(10, a.size());
+    assertEquals(0, nnet("search", f.toString(), "--parallel", "2").code());
+    assertEquals(a, trials(f), "TPE suggests the same values in batches of 2, and the trials train alike");
+    Path jsonl = f.resolveSibling("iris-search.search.jsonl");
+    List<String> lines = Files.readAllLines(jsonl);
+    lines.sort(java.util.Comparator.comparingInt(l -> Integer.parseInt(l.replaceAll("\\{\"trial\":(\\d+),.*", "$1"))));
+    Files.writeString(jsonl, String.join("\n", lines.subList(0, 6)) + "\n");
+    CliTest.Run resumed = nnet("search", f.toString(), "--parallel", "2", "--resume", "--json");
+    assertEquals(0, resumed.code(), resumed.err());
+    assertEquals(4, resumed.out().strip().split("\n").length, resumed.out());
+    assertEquals(a, trials(f), "resumed with the same batch size: the same ten trials");
+  }
+
+  @Test
   void gridTriesEveryCombination() throws Exception {
     Path f = copy(sample().replace("let width  = 16   search choice(4, 8, 16, 32)", "let width  = 16")
         .replace("let p_drop = 0.1  search uniform(0.0, 0.5)", "let p_drop = 0.1  search uniform(0.0, 0.4)")
@@ -100,7 +118,7 @@ class SearchTest {
         {s.replace("uniform(0.0, 0.5)", "uniform(0.0, 1.0)"), ":8:26: error: the domain of 'p_drop' reaches 1, which the file refuses: dropout probability"},
         {s.replace("dropout(p_drop)", "dropout(0.1)"), ":8:5: error: 'p_drop' is searched but nothing uses it"},
         {s.replace("  validation 0.3\n", ""), "error: the search is measured on val_loss but the data block sets no validation data aside"},
-        {s.replace("search random(", "search bayesian("), "error: unknown search strategy 'bayesian'"},
+        {s.replace("search random(", "search coarse_to_fine("), "error: unknown search strategy 'coarse_to_fine'"},
         {s.replace("trials: 12", "trials: 0"), "error: 'trials' takes a whole number of at least 1"},
     };
     for (String[] c : cases) {

@@ -86,7 +86,10 @@ public final class Search {
     if (!errors.isEmpty()) throw new CompileException(errors);
   }
 
-  /** Every trial's values, in order: random draws, or the grid's points (every combination, the first parameter slowest). */
+  /**
+   * Every trial's values, in order: random draws, or the grid's points (every combination, the first parameter
+   * slowest); for bayesian, random draws for the startup trials and null for those TPE will suggest.
+   */
   public List<Map<String, Double>> plan(int trialsOverride) {
     List<Map<String, Double>> out = new ArrayList<>();
     SearchSpec.Strategy st = spec.strategy();
@@ -108,10 +111,11 @@ public final class Search {
     }
     int n = trialsOverride > 0 ? trialsOverride : st.trials();
     for (int t = 1; t <= n; t++) {
-      Rng r = new Rng(Rng.derive(st.seed(), 2L * t));
-      Map<String, Double> m = new LinkedHashMap<>();
-      for (SearchSpec.Param p : spec.params()) m.put(p.name(), p.domain().sample(r.nextDouble()));
-      out.add(m);
+      if (st.kind().equals("bayesian") && t > st.startup()) {
+        out.add(null); // suggested by TPE when its batch starts
+        continue;
+      }
+      out.add(randomValues(t));
     }
     return out;
   }
@@ -129,24 +133,42 @@ public final class Search {
       t.setDaemon(true);
       return t;
     });
+    int k = Math.max(1, parallel);
+    // trials whose values are known run together; TPE's are suggested in batches of k, each from the trials
+    // numbered before its batch, so the same search on the same number of threads suggests the same values
     try {
-      List<Future<?>> futures = new ArrayList<>();
-      for (int i = 0; i < plan.size(); i++) {
-        int number = i + 1;
-        if (done.containsKey(number)) {
-          results[i] = done.get(number);
-          continue;
+      int from = 0;
+      while (from < plan.size()) {
+        int to = from;
+        if (plan.get(from) == null) to = Math.min(plan.size(), from + k);
+        else while (to < plan.size() && plan.get(to) != null) to++;
+        List<Tpe.Observation> history = new ArrayList<>();
+        boolean minimize = !spec.strategy().maximize();
+        for (int i = 0; i < from; i++) {
+          Trial t = results[i];
+          if (t != null && t.ok() && !Double.isNaN(t.metric())) history.add(new Tpe.Observation(t.values(), minimize ? t.metric() : -t.metric()));
         }
-        Map<String, Double> values = plan.get(i);
-        futures.add(pool.submit(() -> {
-          Trial t = trial(number, values, data);
-          results[number - 1] = t;
-          synchronized (this) {
-            onTrial.accept(t);
+        List<Future<?>> futures = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+          int number = i + 1;
+          if (done.containsKey(number)) {
+            results[i] = done.get(number);
+            continue;
           }
-        }));
+          Map<String, Double> values = plan.get(i) != null ? plan.get(i)
+              : history.isEmpty() ? randomValues(number) // every startup trial failed: keep exploring
+              : Tpe.suggest(spec.params(), history, new Rng(Rng.derive(spec.strategy().seed(), 2L * number)));
+          futures.add(pool.submit(() -> {
+            Trial t = trial(number, values, data);
+            results[number - 1] = t;
+            synchronized (this) {
+              onTrial.accept(t);
+            }
+          }));
+        }
+        for (Future<?> f : futures) f.get();
+        from = to;
       }
-      for (Future<?> f : futures) f.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new NnetException("the search was interrupted", "run it again with --resume: finished trials are kept");
@@ -157,6 +179,13 @@ public final class Search {
       pool.shutdownNow();
     }
     return List.of(results);
+  }
+
+  private Map<String, Double> randomValues(int number) {
+    Rng r = new Rng(Rng.derive(spec.strategy().seed(), 2L * number));
+    Map<String, Double> m = new LinkedHashMap<>();
+    for (SearchSpec.Param p : spec.params()) m.put(p.name(), p.domain().sample(r.nextDouble()));
+    return m;
   }
 
   /** One trial: the file with these values, its own seed, one thread, no checkpoint, no test split. */
