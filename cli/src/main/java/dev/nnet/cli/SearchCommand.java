@@ -132,7 +132,7 @@ final class SearchCommand implements Callable<Integer> {
     StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%5d", t.number()));
     for (String n : names) b.append(String.format(Locale.ROOT, "  %12.5g", t.values().get(n)));
     if (!t.ok()) return b.append("  failed: ").append(t.error()).toString();
-    return b.append(String.format(Locale.ROOT, "  %12.4f  %6d  %7.1fs", t.metric(), t.epochs(), t.seconds())).toString();
+    return b.append(String.format(Locale.ROOT, "  %12.4f  %6d  %7.1fs%s", t.metric(), t.epochs(), t.seconds(), t.pruned() ? "  pruned" : "")).toString();
   }
 
   static String json(Search.Trial t, String metric) {
@@ -141,11 +141,14 @@ final class SearchCommand implements Callable<Integer> {
     for (Map.Entry<String, Double> e : t.values().entrySet()) b.append(i++ > 0 ? "," : "").append('"').append(e.getKey()).append("\":").append(Progress.num(e.getValue()));
     b.append("},\"metric\":\"").append(metric).append("\",\"value\":").append(Progress.num(t.metric())).append(",\"epochs\":").append(t.epochs())
         .append(String.format(Locale.ROOT, ",\"seconds\":%.3f,\"compile_ms\":%d", t.seconds(), t.compileMillis()));
+    b.append(",\"pruned\":").append(t.pruned()).append(",\"curve\":[");
+    for (int e = 0; e < t.curve().length; e++) b.append(e > 0 ? "," : "").append(Progress.num(t.curve()[e]));
+    b.append(']');
     if (!t.ok()) b.append(",\"error\":\"").append(t.error().replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", " ")).append('"');
     return b.append('}').toString();
   }
 
-  private static final Pattern LINE = Pattern.compile("\\{\"trial\":(\\d+),\"values\":\\{([^}]*)\\},\"metric\":\"[a-z_]+\",\"value\":([^,]+),\"epochs\":(\\d+),\"seconds\":([0-9.]+),\"compile_ms\":(\\d+)(,\"error\":\"(.*)\")?\\}");
+  private static final Pattern LINE = Pattern.compile("\\{\"trial\":(\\d+),\"values\":\\{([^}]*)\\},\"metric\":\"[a-z_]+\",\"value\":([^,]+),\"epochs\":(\\d+),\"seconds\":([0-9.]+),\"compile_ms\":(\\d+),\"pruned\":(true|false),\"curve\":\\[([^\\]]*)\\](,\"error\":\"(.*)\")?\\}");
 
   /** The finished trials of an earlier run, each checked against this run's plan (same values), by number. */
   private static Map<Integer, Search.Trial> read(Path jsonl, List<Map<String, Double>> plan) throws IOException {
@@ -167,9 +170,12 @@ final class SearchCommand implements Callable<Integer> {
             "resume only the search that wrote it, or start afresh without --resume");
       }
       double value = m.group(3).equals("null") ? Double.NaN : Double.parseDouble(m.group(3));
+      String[] cells = m.group(8).isEmpty() ? new String[0] : m.group(8).split(",");
+      double[] curve = new double[cells.length];
+      for (int i = 0; i < cells.length; i++) curve[i] = cells[i].equals("null") ? Double.NaN : Double.parseDouble(cells[i]);
       // (a TPE trial's values come from the file: they were suggested from the trials before it)
       done.put(number, new Search.Trial(number, plan.get(number - 1) != null ? plan.get(number - 1) : values, value, Integer.parseInt(m.group(4)), Double.parseDouble(m.group(5)),
-          Long.parseLong(m.group(6)), m.group(8)));
+          Long.parseLong(m.group(6)), m.group(10), curve, Boolean.parseBoolean(m.group(7))));
     }
     return done;
   }

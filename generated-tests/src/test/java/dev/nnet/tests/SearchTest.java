@@ -87,6 +87,30 @@ class SearchTest {
   }
 
   @Test
+  void medianPruningStopsTrialsBehindTheMedianRepeatably() throws Exception {
+    Path f = copy(sample().replace("search random(trials: 12, metric: val_loss, seed: 1)", "search random(trials: 14, metric: val_loss, seed: 1, prune: median)"));
+    CliTest.Run r = nnet("search", f.toString(), "--parallel", "2");
+    assertEquals(0, r.code(), r.err());
+    List<String> a = trials(f);
+    int pruned = 0;
+    for (String l : Files.readAllLines(f.resolveSibling("iris-search.search.jsonl"))) {
+      if (!l.contains("\"pruned\":true")) continue;
+      pruned++;
+      int epochs = Integer.parseInt(l.replaceAll(".*\"epochs\":(\\d+).*", "$1"));
+      assertTrue(epochs < 30, "a pruned trial stopped early: " + l);
+      int trial = Integer.parseInt(l.replaceAll("\\{\"trial\":(\\d+),.*", "$1"));
+      assertTrue(trial > 6, "no trial is pruned before five have finished (batches of 2): " + l);
+    }
+    assertTrue(pruned > 0, "the slow learners are pruned:\n" + r.out());
+    assertTrue(r.out().contains("pruned"), r.out());
+    assertEquals(0, nnet("search", f.toString(), "--parallel", "2").code());
+    assertEquals(a, trials(f), "the same trials pruned at the same epochs");
+    Files.writeString(f.resolveSibling("iris-search.search.jsonl"), String.join("\n", Files.readAllLines(f.resolveSibling("iris-search.search.jsonl")).subList(0, 10)) + "\n");
+    assertEquals(0, nnet("search", f.toString(), "--parallel", "2", "--resume").code());
+    assertEquals(a, trials(f), "a resumed pruning search reads the finished trials' curves back");
+  }
+
+  @Test
   void gridTriesEveryCombination() throws Exception {
     Path f = copy(sample().replace("let width  = 16   search choice(4, 8, 16, 32)", "let width  = 16")
         .replace("let p_drop = 0.1  search uniform(0.0, 0.5)", "let p_drop = 0.1  search uniform(0.0, 0.4)")

@@ -82,7 +82,7 @@ public record SearchSpec(List<Param> params, Strategy strategy, Span line) {
    *
    * @param parallel trials at a time; 0: one per core
    */
-  public record Strategy(String kind, int trials, int points, String metric, int parallel, long seed, int startup) {
+  public record Strategy(String kind, int trials, int points, String metric, int parallel, long seed, int startup, boolean prune) {
     public boolean maximize() {
       return metric.endsWith("accuracy");
     }
@@ -90,7 +90,7 @@ public record SearchSpec(List<Param> params, Strategy strategy, Span line) {
 
   public static final List<String> STRATEGIES = List.of("random", "grid", "bayesian");
   public static final List<String> METRICS = List.of("val_loss", "val_accuracy");
-  public static final Strategy DEFAULT = new Strategy("random", 20, 5, "val_loss", 0, 1, 0);
+  public static final Strategy DEFAULT = new Strategy("random", 20, 5, "val_loss", 0, 1, 0, false);
 
   public boolean searches() {
     return !params.isEmpty() || line != null;
@@ -188,6 +188,7 @@ public record SearchSpec(List<Param> params, Strategy strategy, Span line) {
       return null;
     }
     int trials = DEFAULT.trials(), points = DEFAULT.points(), parallel = 0, startup = 0;
+    boolean prune = false;
     long seed = 1;
     String metric = DEFAULT.metric();
     if (e instanceof Ast.Call c) {
@@ -196,6 +197,11 @@ public record SearchSpec(List<Param> params, Strategy strategy, Span line) {
         if (name.equals("metric")) {
           if (a.value() instanceof Ast.Name m && METRICS.contains(m.name())) metric = m.name();
           else errors.add(Diagnostic.error(src, a.value().span(), "the metric is val_loss or val_accuracy", "minimized or maximized as its name says"));
+          continue;
+        }
+        if (name.equals("prune")) {
+          if (a.value() instanceof Ast.Name m && (m.name().equals("median") || m.name().equals("none"))) prune = m.name().equals("median");
+          else errors.add(Diagnostic.error(src, a.value().span(), "prune takes median or none", "median: stop a trial whose best so far is worse than the median of the finished trials' at the same epoch"));
           continue;
         }
         Double v = constant(a.value());
@@ -212,13 +218,13 @@ public record SearchSpec(List<Param> params, Strategy strategy, Span line) {
           case "parallel" -> parallel = v.intValue();
           case "seed" -> seed = v.longValue();
           case "startup" -> startup = v.intValue();
-          default -> errors.add(Diagnostic.error(src, a.span(), "unknown search option '" + name + "'", "the options are trials, points, metric, parallel, seed, startup"));
+          default -> errors.add(Diagnostic.error(src, a.span(), "unknown search option '" + name + "'", "the options are trials, points, metric, parallel, seed, startup, prune"));
         }
       }
     }
     // bayesian: random trials first, then TPE; a quarter of the budget (at least 5) explores, as Optuna's 10 of 40
     if (startup == 0) startup = Math.max(5, trials / 4);
-    return new Strategy(kind, trials, points, metric, parallel, seed, startup);
+    return new Strategy(kind, trials, points, metric, parallel, seed, startup, prune);
   }
 
   private static Double constant(Ast.Expr e) {

@@ -9,7 +9,6 @@ import dev.nnet.runtime.Metrics;
 import dev.nnet.runtime.NnetException;
 import dev.nnet.runtime.Rng;
 import dev.nnet.runtime.Trainer;
-import dev.nnet.runtime.TrainingReport;
 import dev.nnet.syntax.CompileException;
 import dev.nnet.syntax.Diagnostic;
 import dev.nnet.syntax.Parsing;
@@ -37,11 +36,26 @@ public final class Search {
    * @param metric the best epoch's validation metric (or the folds' mean); NaN when the trial failed
    * @param error  why it failed (the file refused the values, or training diverged), or null
    */
-  public record Trial(int number, Map<String, Double> values, double metric, int epochs, double seconds, long compileMillis, String error) {
+  public record Trial(int number, Map<String, Double> values, double metric, int epochs, double seconds, long compileMillis, String error,
+                      double[] curve, boolean pruned) {
+    public Trial(int number, Map<String, Double> values, double metric, int epochs, double seconds, long compileMillis, String error) {
+      this(number, values, metric, epochs, seconds, compileMillis, error, new double[0], false);
+    }
+
     public boolean ok() {
       return error == null;
     }
   }
+
+  /** Thrown from a trial's epoch listener when the median rule stops it. */
+  private static final class Pruned extends RuntimeException {
+    Pruned() {
+      super(null, null, false, false);
+    }
+  }
+
+  /** Trials finished before pruning may compare a trial with them (Optuna's MedianPruner waits for 5 too). */
+  static final int PRUNE_AFTER = 5;
 
   private final SourceFile source;
   private final SearchSpec spec;
@@ -139,9 +153,8 @@ public final class Search {
     try {
       int from = 0;
       while (from < plan.size()) {
-        int to = from;
-        if (plan.get(from) == null) to = Math.min(plan.size(), from + k);
-        else while (to < plan.size() && plan.get(to) != null) to++;
+        // batches of k: a TPE suggestion and the median rule see exactly the trials numbered before the batch
+        int to = Math.min(plan.size(), from + k);
         List<Tpe.Observation> history = new ArrayList<>();
         boolean minimize = !spec.strategy().maximize();
         for (int i = 0; i < from; i++) {
@@ -155,11 +168,13 @@ public final class Search {
             results[i] = done.get(number);
             continue;
           }
+          List<Trial> before = new ArrayList<>();
+          for (int j = 0; j < from; j++) if (results[j] != null && results[j].ok()) before.add(results[j]);
           Map<String, Double> values = plan.get(i) != null ? plan.get(i)
               : history.isEmpty() ? randomValues(number) // every startup trial failed: keep exploring
               : Tpe.suggest(spec.params(), history, new Rng(Rng.derive(spec.strategy().seed(), 2L * number)));
           futures.add(pool.submit(() -> {
-            Trial t = trial(number, values, data);
+            Trial t = trial(number, values, data, before);
             results[number - 1] = t;
             synchronized (this) {
               onTrial.accept(t);
@@ -181,6 +196,17 @@ public final class Search {
     return List.of(results);
   }
 
+  /** The median rule: {@code best} (after {@code epoch} epochs) is worse than the median of the others' best values at that epoch. */
+  static boolean worseThanMedian(double best, int epoch, List<Trial> before, boolean maximize) {
+    List<Double> at = new ArrayList<>();
+    for (Trial t : before) if (t.curve().length >= epoch) at.add(t.curve()[epoch - 1]);
+    if (at.size() < PRUNE_AFTER) return false;
+    java.util.Collections.sort(at);
+    int n = at.size();
+    double median = n % 2 == 1 ? at.get(n / 2) : (at.get(n / 2 - 1) + at.get(n / 2)) / 2;
+    return maximize ? best < median : best > median;
+  }
+
   private Map<String, Double> randomValues(int number) {
     Rng r = new Rng(Rng.derive(spec.strategy().seed(), 2L * number));
     Map<String, Double> m = new LinkedHashMap<>();
@@ -188,8 +214,12 @@ public final class Search {
     return m;
   }
 
-  /** One trial: the file with these values, its own seed, one thread, no checkpoint, no test split. */
-  Trial trial(int number, Map<String, Double> values, DataLoader.Splits data) {
+  /**
+   * One trial: the file with these values, its own seed, one thread, no checkpoint, no test split. With
+   * {@code prune: median}, after each epoch its best value so far is compared with the median of the best values
+   * at that epoch of the finished trials {@code before} (at least {@link #PRUNE_AFTER} of them): worse, and it stops.
+   */
+  Trial trial(int number, Map<String, Double> values, DataLoader.Splits data, List<Trial> before) {
     long start = System.nanoTime();
     long compileMillis = 0;
     try {
@@ -207,14 +237,28 @@ public final class Search {
         metric = sum / cv.folds().size();
         epochs = c.model().plan().epochs();
       } else {
-        TrainingReport r = trainer.fit(data.train(), data.validation(), null);
-        metric = Double.NaN;
-        for (EpochResult e : r.epochs()) {
-          if (e.validation() == null) continue;
-          double v = accuracy ? e.validation().accuracy() : e.validation().loss();
-          if (Double.isNaN(metric) || (accuracy ? v > metric : v < metric)) metric = v;
+        List<Double> curve = new ArrayList<>();
+        boolean prune = spec.strategy().prune() && before.size() >= PRUNE_AFTER;
+        trainer.listener(new dev.nnet.runtime.TrainingListener() {
+          @Override
+          public void onEpoch(EpochResult e) {
+            if (e.validation() == null) return;
+            double v = accuracy ? e.validation().accuracy() : e.validation().loss();
+            double best = curve.isEmpty() ? v : accuracy ? Math.max(v, curve.get(curve.size() - 1)) : Math.min(v, curve.get(curve.size() - 1));
+            curve.add(best);
+            if (prune && worseThanMedian(best, curve.size(), before, accuracy)) throw new Pruned();
+          }
+        });
+        boolean pruned = false;
+        try {
+          trainer.fit(data.train(), data.validation(), null);
+        } catch (Pruned p) {
+          pruned = true;
         }
-        epochs = r.epochs().size();
+        double[] c2 = new double[curve.size()];
+        for (int i = 0; i < c2.length; i++) c2[i] = curve.get(i);
+        return new Trial(number, values, c2.length == 0 ? Double.NaN : c2[c2.length - 1], c2.length, (System.nanoTime() - start) * 1e-9, compileMillis,
+            null, c2, pruned);
       }
       return new Trial(number, values, metric, epochs, (System.nanoTime() - start) * 1e-9, compileMillis, null);
     } catch (CompileException e) {
