@@ -111,6 +111,31 @@ class SearchTest {
   }
 
   @Test
+  void coarseToFineNarrowsEachRoundAroundTheBest() throws Exception {
+    Path f = copy(sample().replace("search random(trials: 12, metric: val_loss, seed: 1)", "search coarse_to_fine(trials: 12, rounds: 3, keep: 2, metric: val_loss, seed: 4)"));
+    CliTest.Run r = nnet("search", f.toString(), "--parallel", "2", "--json");
+    assertEquals(0, r.code(), r.err());
+    double[] lr = new double[13];
+    double[] loss = new double[13];
+    double[] width = new double[13];
+    for (String l : Files.readAllLines(f.resolveSibling("iris-search.search.jsonl"))) {
+      int t = Integer.parseInt(l.replaceAll("\\{\"trial\":(\\d+),.*", "$1"));
+      lr[t] = Double.parseDouble(l.replaceAll(".*\"lr\":([^,}]+).*", "$1"));
+      width[t] = Double.parseDouble(l.replaceAll(".*\"width\":([^,}]+).*", "$1"));
+      loss[t] = Double.parseDouble(l.replaceAll(".*\"value\":([^,}]+).*", "$1"));
+    }
+    // round 2 (trials 5-8) draws within the best two of round 1 (trials 1-4), widened by a quarter of their span on a log scale
+    java.util.List<Integer> order = new java.util.ArrayList<>(List.of(1, 2, 3, 4));
+    order.sort((x, y) -> Double.compare(loss[x], loss[y]));
+    double lo = Math.log(Math.min(lr[order.get(0)], lr[order.get(1)])), hi = Math.log(Math.max(lr[order.get(0)], lr[order.get(1)]));
+    double m = (hi - lo) / 4 + 1e-9;
+    for (int t = 5; t <= 8; t++) {
+      assertTrue(Math.log(lr[t]) >= lo - m && Math.log(lr[t]) <= hi + m, "trial " + t + "'s lr " + lr[t] + " lies in the narrowed range");
+      assertTrue(width[t] == width[order.get(0)] || width[t] == width[order.get(1)], "trial " + t + "'s width is one the best two used");
+    }
+  }
+
+  @Test
   void gridTriesEveryCombination() throws Exception {
     Path f = copy(sample().replace("let width  = 16   search choice(4, 8, 16, 32)", "let width  = 16")
         .replace("let p_drop = 0.1  search uniform(0.0, 0.5)", "let p_drop = 0.1  search uniform(0.0, 0.4)")
@@ -142,7 +167,8 @@ class SearchTest {
         {s.replace("uniform(0.0, 0.5)", "uniform(0.0, 1.0)"), ":8:26: error: the domain of 'p_drop' reaches 1, which the file refuses: dropout probability"},
         {s.replace("dropout(p_drop)", "dropout(0.1)"), ":8:5: error: 'p_drop' is searched but nothing uses it"},
         {s.replace("  validation 0.3\n", ""), "error: the search is measured on val_loss but the data block sets no validation data aside"},
-        {s.replace("search random(", "search coarse_to_fine("), "error: unknown search strategy 'coarse_to_fine'"},
+        {s.replace("search random(", "search annealing("), "error: unknown search strategy 'annealing'"},
+        {s.replace("search random(trials: 12", "search coarse_to_fine(rounds: 4, trials: 3"), "error: 4 rounds need at least as many trials, got 3"},
         {s.replace("trials: 12", "trials: 0"), "error: 'trials' takes a whole number of at least 1"},
     };
     for (String[] c : cases) {

@@ -82,15 +82,15 @@ public record SearchSpec(List<Param> params, Strategy strategy, Span line) {
    *
    * @param parallel trials at a time; 0: one per core
    */
-  public record Strategy(String kind, int trials, int points, String metric, int parallel, long seed, int startup, boolean prune) {
+  public record Strategy(String kind, int trials, int points, String metric, int parallel, long seed, int startup, boolean prune, int rounds, int keep) {
     public boolean maximize() {
       return metric.endsWith("accuracy");
     }
   }
 
-  public static final List<String> STRATEGIES = List.of("random", "grid", "bayesian");
+  public static final List<String> STRATEGIES = List.of("random", "grid", "bayesian", "coarse_to_fine");
   public static final List<String> METRICS = List.of("val_loss", "val_accuracy");
-  public static final Strategy DEFAULT = new Strategy("random", 20, 5, "val_loss", 0, 1, 0, false);
+  public static final Strategy DEFAULT = new Strategy("random", 20, 5, "val_loss", 0, 1, 0, false, 3, 5);
 
   public boolean searches() {
     return !params.isEmpty() || line != null;
@@ -184,10 +184,10 @@ public record SearchSpec(List<Param> params, Strategy strategy, Span line) {
     String kind = e instanceof Ast.Call c ? c.name() : ((Ast.Name) e).name();
     if (!STRATEGIES.contains(kind)) {
       errors.add(Diagnostic.error(src, e.span(), "unknown search strategy '" + kind + "'",
-          kind.equals("coarse_to_fine") ? kind + " is not built yet: random, grid and bayesian are" : "the strategies are " + String.join(", ", STRATEGIES)));
+          "the strategies are " + String.join(", ", STRATEGIES)));
       return null;
     }
-    int trials = DEFAULT.trials(), points = DEFAULT.points(), parallel = 0, startup = 0;
+    int trials = DEFAULT.trials(), points = DEFAULT.points(), parallel = 0, startup = 0, rounds = DEFAULT.rounds(), keep = DEFAULT.keep();
     boolean prune = false;
     long seed = 1;
     String metric = DEFAULT.metric();
@@ -218,13 +218,18 @@ public record SearchSpec(List<Param> params, Strategy strategy, Span line) {
           case "parallel" -> parallel = v.intValue();
           case "seed" -> seed = v.longValue();
           case "startup" -> startup = v.intValue();
-          default -> errors.add(Diagnostic.error(src, a.span(), "unknown search option '" + name + "'", "the options are trials, points, metric, parallel, seed, startup, prune"));
+          case "rounds" -> rounds = v.intValue();
+          case "keep" -> keep = v.intValue();
+          default -> errors.add(Diagnostic.error(src, a.span(), "unknown search option '" + name + "'", "the options are trials, points, metric, parallel, seed, startup, prune, rounds, keep"));
         }
       }
     }
     // bayesian: random trials first, then TPE; a quarter of the budget (at least 5) explores, as Optuna's 10 of 40
     if (startup == 0) startup = Math.max(5, trials / 4);
-    return new Strategy(kind, trials, points, metric, parallel, seed, startup, prune);
+    if (kind.equals("coarse_to_fine") && rounds > trials) {
+      errors.add(Diagnostic.error(src, e.span(), rounds + " rounds need at least as many trials, got " + trials, "e.g.  coarse_to_fine(trials: 30, rounds: 3, keep: 5)"));
+    }
+    return new Strategy(kind, trials, points, metric, parallel, seed, startup, prune, rounds, keep);
   }
 
   private static Double constant(Ast.Expr e) {

@@ -125,7 +125,7 @@ public final class Search {
     }
     int n = trialsOverride > 0 ? trialsOverride : st.trials();
     for (int t = 1; t <= n; t++) {
-      if (st.kind().equals("bayesian") && t > st.startup()) {
+      if (st.kind().equals("bayesian") && t > st.startup() || st.kind().equals("coarse_to_fine") && t > perRound(n)) {
         out.add(null); // suggested by TPE when its batch starts
         continue;
       }
@@ -155,9 +155,10 @@ public final class Search {
       while (from < plan.size()) {
         // batches of k: a TPE suggestion and the median rule see exactly the trials numbered before the batch
         int to = Math.min(plan.size(), from + k);
+        if (coarse()) to = Math.min(to, roundEnd(from, plan.size())); // a round's trials see only the earlier rounds
         List<Tpe.Observation> history = new ArrayList<>();
         boolean minimize = !spec.strategy().maximize();
-        for (int i = 0; i < from; i++) {
+        for (int i = 0, upTo = coarse() ? roundStart(from, plan.size()) : from; i < upTo; i++) {
           Trial t = results[i];
           if (t != null && t.ok() && !Double.isNaN(t.metric())) history.add(new Tpe.Observation(t.values(), minimize ? t.metric() : -t.metric()));
         }
@@ -170,9 +171,11 @@ public final class Search {
           }
           List<Trial> before = new ArrayList<>();
           for (int j = 0; j < from; j++) if (results[j] != null && results[j].ok()) before.add(results[j]);
+          Rng rng = new Rng(Rng.derive(spec.strategy().seed(), 2L * number));
           Map<String, Double> values = plan.get(i) != null ? plan.get(i)
-              : history.isEmpty() ? randomValues(number) // every startup trial failed: keep exploring
-              : Tpe.suggest(spec.params(), history, new Rng(Rng.derive(spec.strategy().seed(), 2L * number)));
+              : history.isEmpty() ? randomValues(number) // every earlier trial failed: keep exploring
+              : coarse() ? narrowed(history, rng)
+              : Tpe.suggest(spec.params(), history, rng);
           futures.add(pool.submit(() -> {
             Trial t = trial(number, values, data, before);
             results[number - 1] = t;
@@ -194,6 +197,63 @@ public final class Search {
       pool.shutdownNow();
     }
     return List.of(results);
+  }
+
+  private boolean coarse() {
+    return spec.strategy().kind().equals("coarse_to_fine");
+  }
+
+  /** Trials per round of coarse_to_fine: the budget shared equally, the last round taking what is left. */
+  private int perRound(int total) {
+    return Math.max(1, total / spec.strategy().rounds());
+  }
+
+  /** The first trial index (0-based) of the round holding index {@code i}. */
+  private int roundStart(int i, int total) {
+    return Math.min(i / perRound(total), spec.strategy().rounds() - 1) * perRound(total);
+  }
+
+  private int roundEnd(int i, int total) {
+    int start = roundStart(i, total);
+    return start / perRound(total) == spec.strategy().rounds() - 1 ? total : start + perRound(total);
+  }
+
+  /**
+   * A coarse_to_fine draw: each range narrowed to what the best {@code keep} trials of the earlier rounds span
+   * (on a log scale for log domains), widened by a quarter of that span on each side (a tenth of the domain when
+   * they agree), within the domain; a choice among the values those trials used. {@code history}: losses, smaller better.
+   */
+  private Map<String, Double> narrowed(List<Tpe.Observation> history, Rng rng) {
+    List<Tpe.Observation> sorted = new ArrayList<>(history);
+    sorted.sort((a, b) -> Double.compare(a.loss(), b.loss()));
+    List<Tpe.Observation> best = sorted.subList(0, Math.min(spec.strategy().keep(), sorted.size()));
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (SearchSpec.Param p : spec.params()) {
+      SearchSpec.Domain d = p.domain();
+      if (d.kind().equals("choice")) {
+        List<Double> used = new ArrayList<>();
+        for (Tpe.Observation o : best) if (!used.contains(o.values().get(p.name()))) used.add(o.values().get(p.name()));
+        used.sort(null);
+        out.put(p.name(), used.get(rng.nextInt(used.size())));
+        continue;
+      }
+      boolean log = d.log();
+      double dlo = log ? Math.log(d.lo()) : d.lo(), dhi = log ? Math.log(d.integer() ? d.hi() + 1 : d.hi()) : d.integer() ? d.hi() + 1 : d.hi();
+      double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+      for (Tpe.Observation o : best) {
+        double v = log ? Math.log(o.values().get(p.name())) : o.values().get(p.name());
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
+      double margin = hi > lo ? (hi - lo) / 4 : (dhi - dlo) / 10;
+      lo = Math.max(dlo, lo - margin);
+      hi = Math.min(dhi, hi + margin);
+      double x = lo + rng.nextDouble() * (hi - lo);
+      double v = log ? Math.exp(x) : x;
+      if (d.integer()) v = Math.floor(v);
+      out.put(p.name(), Math.min(d.hi(), Math.max(d.lo(), v)));
+    }
+    return out;
   }
 
   /** The median rule: {@code best} (after {@code epoch} epochs) is worse than the median of the others' best values at that epoch. */
