@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jfree.chart.ChartUtils;
@@ -57,6 +58,11 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = "--parallel", paramLabel = "K", description = "trials at a time, each on one thread (default: the file's 'parallel', else the number of cores)")
   int parallel;
 
+  @Option(names = "--spark", paramLabel = "MASTER",
+      description = "run the trials as Apache Spark tasks: local[K], spark://host:7077, yarn, k8s://..., or 'submit' for the master spark-submit gives. "
+          + "Needs the nnet-spark jar (spark/target/nnet-spark.jar, with Spark on the classpath, as spark-submit provides); the data must be readable by every executor at the file's path")
+  String sparkMaster;
+
   @Option(names = "--resume", description = "continue an interrupted search: the trials FILE.search.jsonl holds are kept, not run again")
   boolean resume;
 
@@ -87,6 +93,7 @@ final class SearchCommand implements Callable<Integer> {
       Files.delete(jsonl);
     }
     int k = parallel > 0 ? parallel : st.parallel() > 0 ? st.parallel() : Runtime.getRuntime().availableProcessors();
+    Search.Runner cluster = sparkMaster == null ? null : spark(sparkMaster, src.baseName()); // before any output: a missing Spark is said first
     List<String> names = new ArrayList<>();
     for (SearchSpec.Param p : search.spec().params()) names.add(p.name());
     if (!output.json) {
@@ -97,7 +104,7 @@ final class SearchCommand implements Callable<Integer> {
       out.println(h.append(String.format(Locale.ROOT, "  %12s  %6s  %8s", st.metric(), "epochs", "time")));
     }
     long started = System.nanoTime();
-    List<Search.Trial> all = search.run(plan, done, k, t -> {
+    Consumer<Search.Trial> report = t -> {
       String line = json(t, st.metric());
       try {
         Files.writeString(jsonl, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
@@ -107,7 +114,15 @@ final class SearchCommand implements Callable<Integer> {
       if (output.json) out.println(line);
       else out.println(row(t, names));
       out.flush();
-    });
+    };
+    List<Search.Trial> all;
+    if (cluster == null) {
+      all = search.run(plan, done, k, report);
+    } else {
+      try (Search.Runner r = cluster) {
+        all = search.run(plan, done, k, report, r);
+      }
+    }
     Search.Trial top = search.best(all);
     long compile = 0;
     for (Search.Trial t : all) compile += t.compileMillis();
@@ -120,6 +135,19 @@ final class SearchCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  /** The Spark runner of the nnet-spark jar, found by name: the core CLI does not carry Spark. */
+  private static Search.Runner spark(String master, String app) {
+    try {
+      return (Search.Runner) Class.forName("dev.nnet.spark.SparkRunner").getConstructor(String.class, String.class).newInstance(master, "nnet search " + app);
+    } catch (ClassNotFoundException | NoClassDefFoundError e) {
+      throw new NnetException("this nnet has no Spark runner (" + e.getMessage() + ")",
+          "use the nnet-spark jar with Spark on the classpath:  spark-submit --master MASTER spark/target/nnet-spark.jar search FILE --spark submit");
+    } catch (ReflectiveOperationException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new NnetException("Spark could not start (" + cause + ")", "check the master address and that Spark's version matches (3.5, Scala 2.13)");
+    }
   }
 
   private static String values(Map<String, Double> v, SearchSpec spec) {

@@ -151,6 +151,14 @@ class SearchTest {
   }
 
   @Test
+  void theCoreCliSaysWhereSparkIs() throws Exception {
+    Path f = copy(sample());
+    CliTest.Run r = nnet("search", f.toString(), "--spark", "local[2]", "--trials", "2");
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains("this nnet has no Spark runner") && r.err().contains("nnet-spark.jar"), r.err());
+  }
+
+  @Test
   void plainTrainingUsesTheFilesValues() throws Exception {
     Path f = copy(sample());
     CliTest.Run check = nnet("check", f.toString());

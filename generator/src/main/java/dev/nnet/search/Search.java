@@ -37,7 +37,7 @@ public final class Search {
    * @param error  why it failed (the file refused the values, or training diverged), or null
    */
   public record Trial(int number, Map<String, Double> values, double metric, int epochs, double seconds, long compileMillis, String error,
-                      double[] curve, boolean pruned) {
+                      double[] curve, boolean pruned) implements java.io.Serializable {
     public Trial(int number, Map<String, Double> values, double metric, int epochs, double seconds, long compileMillis, String error) {
       this(number, values, metric, epochs, seconds, compileMillis, error, new double[0], false);
     }
@@ -140,61 +140,125 @@ public final class Search {
    * {@code done} included, in order.
    */
   public List<Trial> run(List<Map<String, Double>> plan, Map<Integer, Trial> done, int parallel, Consumer<Trial> onTrial) {
-    DataLoader.Splits data = compiler.compile(source).data();
-    Trial[] results = new Trial[plan.size()];
-    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel), r -> {
-      Thread t = new Thread(r, "nnet-search");
-      t.setDaemon(true);
-      return t;
-    });
-    int k = Math.max(1, parallel);
-    // trials whose values are known run together; TPE's are suggested in batches of k, each from the trials
-    // numbered before its batch, so the same search on the same number of threads suggests the same values
-    try {
-      int from = 0;
-      while (from < plan.size()) {
-        // batches of k: a TPE suggestion and the median rule see exactly the trials numbered before the batch
-        int to = Math.min(plan.size(), from + k);
-        if (coarse()) to = Math.min(to, roundEnd(from, plan.size())); // a round's trials see only the earlier rounds
-        List<Tpe.Observation> history = new ArrayList<>();
-        boolean minimize = !spec.strategy().maximize();
-        for (int i = 0, upTo = coarse() ? roundStart(from, plan.size()) : from; i < upTo; i++) {
-          Trial t = results[i];
-          if (t != null && t.ok() && !Double.isNaN(t.metric())) history.add(new Tpe.Observation(t.values(), minimize ? t.metric() : -t.metric()));
-        }
-        List<Future<?>> futures = new ArrayList<>();
-        for (int i = from; i < to; i++) {
-          int number = i + 1;
-          if (done.containsKey(number)) {
-            results[i] = done.get(number);
-            continue;
+    try (Runner local = new LocalRunner(this, parallel)) {
+      return run(plan, done, parallel, onTrial, local);
+    }
+  }
+
+  /**
+   * What one trial needs wherever it runs: the file's text and folder, the trial's number and values, and the
+   * finished trials the median rule compares it with. Serializable, for a cluster's executors.
+   */
+  public record Request(String name, String text, String directory, int number, Map<String, Double> values, List<Trial> before)
+      implements java.io.Serializable {
+    /** Runs it here: the file compiled, its data read (from the same folder), one trial. */
+    public Trial run() {
+      SourceFile src = new SourceFile(name, text, directory == null ? null : java.nio.file.Path.of(directory));
+      Search s = new Search(src, NnetCompiler.defaults());
+      return s.trial(number, values, s.data(), before);
+    }
+  }
+
+  /** Runs a batch of trials, each on one thread: on this machine's threads, or as tasks of a cluster. */
+  public interface Runner extends AutoCloseable {
+    /** The trials of {@code batch}, in its order, each told to {@code onTrial} as it finishes (one at a time). */
+    List<Trial> run(List<Request> batch, Consumer<Trial> onTrial);
+
+    @Override
+    default void close() {}
+  }
+
+  private DataLoader.Splits data;
+
+  /** The file's training data, read once per search (per task on a cluster). */
+  synchronized DataLoader.Splits data() {
+    if (data == null) data = compiler.compile(source).data();
+    return data;
+  }
+
+  /** Trials on a pool of local threads, sharing the data read once. */
+  private static final class LocalRunner implements Runner {
+    private final Search search;
+    private final ExecutorService pool;
+
+    LocalRunner(Search search, int parallel) {
+      this.search = search;
+      this.pool = Executors.newFixedThreadPool(Math.max(1, parallel), r -> {
+        Thread t = new Thread(r, "nnet-search");
+        t.setDaemon(true);
+        return t;
+      });
+    }
+
+    @Override
+    public List<Trial> run(List<Request> batch, Consumer<Trial> onTrial) {
+      DataLoader.Splits data = search.data();
+      List<Future<Trial>> futures = new ArrayList<>();
+      for (Request r : batch) {
+        futures.add(pool.submit(() -> {
+          Trial t = search.trial(r.number(), r.values(), data, r.before());
+          synchronized (this) {
+            onTrial.accept(t);
           }
-          List<Trial> before = new ArrayList<>();
-          for (int j = 0; j < from; j++) if (results[j] != null && results[j].ok()) before.add(results[j]);
-          Rng rng = new Rng(Rng.derive(spec.strategy().seed(), 2L * number));
-          Map<String, Double> values = plan.get(i) != null ? plan.get(i)
-              : history.isEmpty() ? randomValues(number) // every earlier trial failed: keep exploring
-              : coarse() ? narrowed(history, rng)
-              : Tpe.suggest(spec.params(), history, rng);
-          futures.add(pool.submit(() -> {
-            Trial t = trial(number, values, data, before);
-            results[number - 1] = t;
-            synchronized (this) {
-              onTrial.accept(t);
-            }
-          }));
-        }
-        for (Future<?> f : futures) f.get();
-        from = to;
+          return t;
+        }));
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new NnetException("the search was interrupted", "run it again with --resume: finished trials are kept");
-    } catch (java.util.concurrent.ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) throw re;
-      throw new IllegalStateException(e.getCause());
-    } finally {
+      List<Trial> out = new ArrayList<>();
+      try {
+        for (Future<Trial> f : futures) out.add(f.get());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new NnetException("the search was interrupted", "run it again with --resume: finished trials are kept");
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (e.getCause() instanceof RuntimeException re) throw re;
+        throw new IllegalStateException(e.getCause());
+      }
+      return out;
+    }
+
+    @Override
+    public void close() {
       pool.shutdownNow();
+    }
+  }
+
+  /**
+   * The search with its trials run by {@code runner} in batches of {@code parallel}: a TPE suggestion, a
+   * coarse_to_fine round and the median rule see exactly the trials numbered before the batch, so the same
+   * search gives the same trials on threads or on a cluster, for the same batch size.
+   */
+  public List<Trial> run(List<Map<String, Double>> plan, Map<Integer, Trial> done, int parallel, Consumer<Trial> onTrial, Runner runner) {
+    Trial[] results = new Trial[plan.size()];
+    int k = Math.max(1, parallel);
+    int from = 0;
+    while (from < plan.size()) {
+      int to = Math.min(plan.size(), from + k);
+      if (coarse()) to = Math.min(to, roundEnd(from, plan.size())); // a round's trials see only the earlier rounds
+      List<Tpe.Observation> history = new ArrayList<>();
+      boolean minimize = !spec.strategy().maximize();
+      for (int i = 0, upTo = coarse() ? roundStart(from, plan.size()) : from; i < upTo; i++) {
+        Trial t = results[i];
+        if (t != null && t.ok() && !Double.isNaN(t.metric())) history.add(new Tpe.Observation(t.values(), minimize ? t.metric() : -t.metric()));
+      }
+      List<Trial> before = new ArrayList<>();
+      for (int j = 0; j < from; j++) if (results[j] != null && results[j].ok()) before.add(results[j]);
+      List<Request> batch = new ArrayList<>();
+      for (int i = from; i < to; i++) {
+        int number = i + 1;
+        if (done.containsKey(number)) {
+          results[i] = done.get(number);
+          continue;
+        }
+        Rng rng = new Rng(Rng.derive(spec.strategy().seed(), 2L * number));
+        Map<String, Double> values = plan.get(i) != null ? plan.get(i)
+            : history.isEmpty() ? randomValues(number) // every earlier trial failed: keep exploring
+            : coarse() ? narrowed(history, rng)
+            : Tpe.suggest(spec.params(), history, rng);
+        batch.add(new Request(source.name(), source.text(), source.directory() == null ? null : source.directory().toAbsolutePath().toString(),
+            number, new LinkedHashMap<>(values), before));
+      }
+      if (!batch.isEmpty()) for (Trial t : runner.run(batch, onTrial)) results[t.number() - 1] = t;
+      from = to;
     }
     return List.of(results);
   }
