@@ -32,13 +32,18 @@ class SparkSearchTest {
     return out;
   }
 
-  @Test
-  void sparkLocalGivesTheTrialsOfTwoThreads() throws Exception {
+  /** samples/iris-search.nnet's text, with the Iris data beside where the test writes its variants. */
+  String irisSearch() throws Exception {
     Path repo = Path.of(System.getProperty("nnet.repo", "..")).toAbsolutePath().normalize();
     Files.createDirectories(dir.resolve("data"));
-    Files.copy(repo.resolve("samples/data/iris.csv"), dir.resolve("data/iris.csv"));
+    Files.copy(repo.resolve("samples/data/iris.csv"), dir.resolve("data/iris.csv"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    return Files.readString(repo.resolve("samples/iris-search.nnet"));
+  }
+
+  @Test
+  void sparkLocalGivesTheTrialsOfTwoThreads() throws Exception {
     // TPE with pruning: the driver's suggestions and the median rule must see the same trials either way
-    String text = Files.readString(repo.resolve("samples/iris-search.nnet"))
+    String text = irisSearch()
         .replace("search random(trials: 12, metric: val_loss, seed: 1)", "search bayesian(trials: 8, startup: 4, metric: val_loss, seed: 3, prune: median)");
     Path f = dir.resolve("iris-search.nnet");
     Files.writeString(f, text);
@@ -54,11 +59,8 @@ class SparkSearchTest {
 
   @Test
   void aTrialTheFileRefusesIsReportedNotRetried() throws Exception {
-    Path repo = Path.of(System.getProperty("nnet.repo", "..")).toAbsolutePath().normalize();
-    Files.createDirectories(dir.resolve("data"));
-    Files.copy(repo.resolve("samples/data/iris.csv"), dir.resolve("data/iris.csv"));
     // a learning rate that makes every trial diverge: each comes back failed, with the reason
-    String text = Files.readString(repo.resolve("samples/iris-search.nnet"))
+    String text = irisSearch()
         .replace("loguniform(1e-4, 1e-1)", "loguniform(1e25, 1e30)").replace("adam(lr: lr)", "sgd(lr: lr)")
         .replace("search random(trials: 12,", "search random(trials: 2,").replace("-> tanh", "-> relu");
     Path f = dir.resolve("diverge.nnet");
