@@ -80,7 +80,8 @@ final class SearchCommand implements Callable<Integer> {
     SearchSpec.Strategy st = search.spec().strategy();
     String base = common.file.getFileName().toString().replaceFirst("\\.nnet$", "");
     Path dir = common.file.toAbsolutePath().getParent();
-    Path jsonl = dir.resolve(base + ".search.jsonl"), best = dir.resolve(base + ".best.nnet"), png = dir.resolve(base + ".search.png");
+    Path jsonl = dir.resolve(base + ".search.jsonl"), best = dir.resolve(base + ".best.nnet"), png = dir.resolve(base + ".search.png"),
+        html = dir.resolve(base + ".search.html");
     List<Map<String, Double>> plan = search.plan(trials);
     Map<Integer, Search.Trial> done = new LinkedHashMap<>();
     if (resume && Files.exists(jsonl)) {
@@ -104,7 +105,11 @@ final class SearchCommand implements Callable<Integer> {
       out.println(h.append(String.format(Locale.ROOT, "  %12s  %6s  %8s", st.metric(), "epochs", "time")));
     }
     long started = System.nanoTime();
+    List<Search.Trial> finished = new ArrayList<>(done.values());
+    String command = "nnet search " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
     Consumer<Search.Trial> report = t -> {
+      finished.add(t);
+      AtomicFile.writeString(html, "the search page", page(search, src, finished, plan.size(), true, command));
       String line = json(t, st.metric());
       try {
         Files.writeString(jsonl, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
@@ -129,12 +134,27 @@ final class SearchCommand implements Callable<Integer> {
     if (top == null) throw new NnetException("no trial finished", "see the trials' errors above");
     AtomicFile.writeString(best, "the best file", search.bestFile(top));
     plot(all, search, png);
+    AtomicFile.writeString(html, "the search page", page(search, src, all, plan.size(), false, command));
     if (!output.json) {
       out.printf(Locale.ROOT, "best: trial %d, %s %.4f with %s%n", top.number(), st.metric(), top.metric(), values(top.values(), search.spec()));
-      out.printf(Locale.ROOT, "wrote %s, %s, %s (%.1f s, of which compiling %.1f s)%n", best, jsonl, png, (System.nanoTime() - started) * 1e-9, compile / 1000.0);
+      out.printf(Locale.ROOT, "wrote %s, %s, %s, %s (%.1f s, of which compiling %.1f s)%n", best, jsonl, png, html, (System.nanoTime() - started) * 1e-9, compile / 1000.0);
     }
     out.flush();
     return 0;
+  }
+
+  /** The search as an HTML page (the training report's kind): charts of the metric against each hyperparameter, and every trial. */
+  private static String page(Search search, SourceFile src, List<Search.Trial> trials, int planned, boolean running, String command) {
+    SearchSpec.Strategy st = search.spec().strategy();
+    List<dev.nnet.report.SearchReport.Param> params = new ArrayList<>();
+    for (SearchSpec.Param p : search.spec().params()) params.add(new dev.nnet.report.SearchReport.Param(p.name(), p.domain().describe(), p.domain().log()));
+    List<dev.nnet.report.SearchReport.Trial> ts = new ArrayList<>();
+    for (Search.Trial t : trials) {
+      if (t != null) ts.add(new dev.nnet.report.SearchReport.Trial(t.number(), t.values(), t.metric(), t.epochs(), t.seconds(), t.pruned(), t.error()));
+    }
+    String strategy = st.kind() + "(trials: " + planned + ", metric: " + st.metric() + (st.prune() ? ", prune: median" : "") + ", seed: " + st.seed() + ")";
+    return dev.nnet.report.SearchReport.render(new dev.nnet.report.SearchReport.Search(src.baseName(), src.name(), strategy, st.metric(), st.maximize(),
+        planned, params, ts, running, command));
   }
 
   /** The Spark runner of the nnet-spark jar, found by name: the core CLI does not carry Spark. */

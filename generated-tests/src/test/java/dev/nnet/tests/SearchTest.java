@@ -66,6 +66,16 @@ class SearchTest {
     assertEquals(0, nnet("check", best.toString()).code());
     assertEquals(0, nnet("train", best.toString(), "--epochs", "2", "-o", dir.resolve("b.ckpt").toString()).code());
     assertTrue(Files.size(f.resolveSibling("iris-search.search.png")) > 5000, "the plot is drawn");
+
+    // the search's page, as the training report: final, every chart and the table, clean in a browser
+    Path html = f.resolveSibling("iris-search.search.html");
+    String page = Files.readString(html);
+    assertTrue(!page.contains("http-equiv=\"refresh\"") && page.contains("id=\"trials\"") && page.contains("finished: 6 of 6 trials"), "a final page");
+    for (String chart : new String[] {"param-lr", "param-width", "param-p_drop", "best"}) assertTrue(page.contains("id=\"chart-" + chart + "\""), chart);
+    org.junit.jupiter.api.Assumptions.assumeTrue(Browser.executable() != null, "SKIPPED: Chromium is not installed");
+    Browser.Page shown = Browser.open(html, dir.resolve("search.png"), 1330, 1400);
+    assertEquals(List.of(), shown.console(), "the search page loads without console messages");
+    assertTrue(shown.dom().contains("<svg"), "its charts are drawn");
   }
 
   @Test

@@ -56,7 +56,12 @@ final class Charts {
    * The chart as an {@code <svg>} element, or null when no line has a point. {@code log}: a logarithmic y axis
    * (used only when every value is positive).
    */
-  static synchronized String svg(String title, String xLabel, String yLabel, List<Line> lines, List<Mark> marks, boolean log) {
+  static String svg(String title, String xLabel, String yLabel, List<Line> lines, List<Mark> marks, boolean log) {
+    return svg(title, xLabel, yLabel, lines, marks, log, false, false);
+  }
+
+  /** {@code logX}: a logarithmic x axis (a log-scale hyperparameter); {@code scatter}: points, no lines. */
+  static synchronized String svg(String title, String xLabel, String yLabel, List<Line> lines, List<Mark> marks, boolean log, boolean logX, boolean scatter) {
     XYSeriesCollection data = new XYSeriesCollection();
     List<Line> drawn = new ArrayList<>();
     boolean positive = true;
@@ -71,10 +76,20 @@ final class Charts {
       drawn.add(l);
     }
     if (drawn.isEmpty()) return null;
-    NumberAxis x = new NumberAxis(xLabel);
+    NumberAxis x;
+    if (logX) {
+      org.jfree.chart.axis.LogarithmicAxis lx = new org.jfree.chart.axis.LogarithmicAxis(xLabel);
+      lx.setStrictValuesFlag(false);
+      lx.setExpTickLabelsFlag(false);
+      x = lx;
+    } else {
+      x = new NumberAxis(xLabel);
+    }
     x.setAutoRangeIncludesZero(false);
-    x.setStandardTickUnits(NumberAxis.createStandardTickUnits());
-    x.setAutoRangeMinimumSize(1);
+    if (!logX) {
+      x.setStandardTickUnits(NumberAxis.createStandardTickUnits());
+      x.setAutoRangeMinimumSize(scatter ? 1e-9 : 1);
+    }
     double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
     for (Line l : drawn) {
       for (double[] p : l.points()) {
@@ -94,7 +109,7 @@ final class Charts {
       y.setStandardTickUnits(NumberAxis.createStandardTickUnits());
       y.setAutoRangeMinimumSize(Math.max(1e-9, Math.abs(hi) * 0.02)); // a constant line gets a readable axis
     }
-    XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
+    XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(!scatter, scatter);
     r.setDrawSeriesLineAsPath(true); // one SVG path per line, not an element per segment
     int colour = 0;
     for (int i = 0; i < drawn.size(); i++) {
@@ -102,7 +117,7 @@ final class Charts {
       Color c = l.faint() ? new Color(0xb0c4de) : PALETTE[colour++ % PALETTE.length];
       r.setSeriesPaint(i, c);
       r.setSeriesStroke(i, new BasicStroke(l.faint() ? 1f : 2f));
-      r.setSeriesShapesVisible(i, l.dots() && l.points().size() <= 60);
+      r.setSeriesShapesVisible(i, scatter || l.dots() && l.points().size() <= 60);
     }
     XYPlot plot = new XYPlot(data, x, y, r);
     plot.setBackgroundPaint(Color.WHITE);

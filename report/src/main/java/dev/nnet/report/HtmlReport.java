@@ -298,6 +298,10 @@ public final class HtmlReport {
     return String.format(Locale.ROOT, f, args);
   }
 
+  static String css() {
+    return CSS;
+  }
+
   private static final String CSS = """
       body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; margin: 0 auto; max-width: 1330px; padding: 0 20px 40px; }
       h1 { margin: 18px 0 4px; font-size: 24px; } h1 small { color: #777; font-weight: normal; font-size: 14px; }
