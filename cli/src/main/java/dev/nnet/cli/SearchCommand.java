@@ -166,7 +166,7 @@ final class SearchCommand implements Callable<Integer> {
           "use the nnet-spark jar with Spark on the classpath:  spark-submit --master MASTER spark/target/nnet-spark.jar search FILE --spark submit");
     } catch (ReflectiveOperationException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
-      throw new NnetException("Spark could not start (" + cause + ")", "check the master address and that Spark's version matches (3.5, Scala 2.13)");
+      throw new NnetException("Spark could not start (" + cause + ")", "check the master address and that Spark's version matches (4.0, Scala 2.13)");
     }
   }
 

@@ -73,6 +73,23 @@ public final class JaninoCompiler {
     return new Compiled(type, sizes, constants);
   }
 
+  /**
+   * The class files of {@code source} compiled by Janino, by class name, to be defined elsewhere (a cluster's
+   * executors, which then need no compiler): nothing is loaded or cached here.
+   */
+  public static Map<String, byte[]> classFiles(String source) {
+    SimpleCompiler compiler = new SimpleCompiler();
+    compiler.setParentClassLoader(JaninoCompiler.class.getClassLoader());
+    try {
+      compiler.cook(source);
+    } catch (CompileException e) {
+      throw new GeneratedCodeException(e.getMessage(), source, e);
+    }
+    Map<String, byte[]> classes = new LinkedHashMap<>();
+    for (ClassFile cf : compiler.getClassFiles()) classes.put(cf.getThisClassName(), cf.toByteArray());
+    return classes;
+  }
+
   private static Compiled cook(String className, String source, ClassCache disk) {
     SimpleCompiler compiler = new SimpleCompiler();
     compiler.setParentClassLoader(JaninoCompiler.class.getClassLoader());
