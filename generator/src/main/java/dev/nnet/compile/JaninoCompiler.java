@@ -51,7 +51,12 @@ public final class JaninoCompiler {
 
   /** Defines the classes of one compilation from their bytes, in a loader of their own. */
   private static Compiled load(String className, Map<String, byte[]> classes) throws ClassNotFoundException {
-    ClassLoader loader = new ClassLoader(JaninoCompiler.class.getClassLoader()) {
+    return measured(define(className, classes, JaninoCompiler.class.getClassLoader()), classes.values());
+  }
+
+  /** Defines {@code className} from the class files of its compilation ({@link #classFiles}), in a loader of its own under {@code parent}. */
+  public static Class<?> define(String className, Map<String, byte[]> classes, ClassLoader parent) throws ClassNotFoundException {
+    ClassLoader loader = new ClassLoader(parent) {
       @Override
       protected Class<?> findClass(String name) throws ClassNotFoundException {
         byte[] b = classes.get(name);
@@ -59,8 +64,7 @@ public final class JaninoCompiler {
         return defineClass(name, b, 0, b.length);
       }
     };
-    Class<?> type = loader.loadClass(className);
-    return measured(type, classes.values());
+    return loader.loadClass(className);
   }
 
   private static Compiled measured(Class<?> type, Iterable<byte[]> classFiles) {

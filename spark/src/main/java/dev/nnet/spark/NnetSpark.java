@@ -108,16 +108,8 @@ public final class NnetSpark {
 
     /** Defines the predictor class in a loader of its own and loads the weights into a new instance. */
     Scorer predictor() {
-      ClassLoader loader = new ClassLoader(NnetSpark.class.getClassLoader()) {
-        @Override
-        protected Class<?> findClass(String name) throws ClassNotFoundException {
-          byte[] b = classes.get(name);
-          if (b == null) throw new ClassNotFoundException(name);
-          return defineClass(name, b, 0, b.length);
-        }
-      };
       try {
-        Class<?> type = loader.loadClass(className);
+        Class<?> type = JaninoCompiler.define(className, classes, NnetSpark.class.getClassLoader());
         Object p = type.getMethod("load", java.io.InputStream.class).invoke(null, new ByteArrayInputStream(weights));
         return new Scorer(p, type.getMethod("predict", float[].class, float[].class), type.getField("OUTPUTS").getInt(null));
       } catch (java.lang.reflect.InvocationTargetException e) {
