@@ -169,6 +169,19 @@ class SearchTest {
   }
 
   @Test
+  void wholeNumberDomainsGiveWholeValuesThatTrain() throws Exception {
+    Path f = copy(sample().replace("choice(4, 8, 16, 32)", "int(4, 32)").replace("let lr     = 0.01 search loguniform(1e-4, 1e-1)", "let lr     = 0.01")
+        .replace("let p_drop = 0.1  search uniform(0.0, 0.5)", "let p_drop = 0.1").replace("search random(trials: 12, metric: val_loss, seed: 1)", "search grid(points: 3)"));
+    CliTest.Run r = nnet("search", f.toString(), "--json");
+    assertEquals(0, r.code(), r.err());
+    String all = String.join("\n", trials(f));
+    assertEquals(3, trials(f).size(), all);
+    for (String w : new String[] {"\"width\":4.0}", "\"width\":18.0}", "\"width\":32.0}"}) assertTrue(all.contains(w), w + " in\n" + all);
+    assertTrue(!all.contains("\"error\""), "every width trains: " + all);
+    assertTrue(Files.readString(f.resolveSibling("iris-search.best.nnet")).matches("(?s).*let width  = (4|18|32)\n.*"), "written whole");
+  }
+
+  @Test
   void plainTrainingUsesTheFilesValues() throws Exception {
     Path f = copy(sample());
     CliTest.Run check = nnet("check", f.toString());
