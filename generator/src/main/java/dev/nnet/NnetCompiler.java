@@ -41,10 +41,12 @@ public final class NnetCompiler {
   private final FileAccess fileAccess; // null: the file's folder and absolute paths for a file, nothing for text from memory
   private final Limits limits;
   private final Model.Mixed mixed; // null: as the file says
+  private final boolean asArguments;
 
   private NnetCompiler(Kernels kernels, String packageName, Precision precision, int maxBatch, FileAccess fileAccess, Limits limits,
-                       Model.Mixed mixed) {
+                       Model.Mixed mixed, boolean asArguments) {
     this.mixed = mixed;
+    this.asArguments = asArguments;
     this.kernels = kernels;
     this.packageName = packageName;
     this.precision = precision;
@@ -74,11 +76,11 @@ public final class NnetCompiler {
 
   /** Vector API kernels when this JVM has the module, plain Java otherwise; the file's precision. */
   public static NnetCompiler defaults() {
-    return new NnetCompiler(Kernels.AUTO, EmitOptions.DEFAULT_PACKAGE, null, 0, null, Limits.NONE, null);
+    return new NnetCompiler(Kernels.AUTO, EmitOptions.DEFAULT_PACKAGE, null, 0, null, Limits.NONE, null, false);
   }
 
   public NnetCompiler kernels(Kernels k) {
-    return new NnetCompiler(k, packageName, precision, maxBatch, fileAccess, limits, mixed);
+    return new NnetCompiler(k, packageName, precision, maxBatch, fileAccess, limits, mixed, asArguments);
   }
 
   public NnetCompiler packageName(String pkg) {
@@ -86,12 +88,12 @@ public final class NnetCompiler {
       throw new dev.nnet.runtime.NnetException("'" + pkg + "' is not a Java package name" + (pkg.matches("[\\w.]+") ? " (a part of it is a Java keyword)" : ""),
           "e.g. com.example.models");
     }
-    return new NnetCompiler(kernels, pkg, precision, maxBatch, fileAccess, limits, mixed);
+    return new NnetCompiler(kernels, pkg, precision, maxBatch, fileAccess, limits, mixed, asArguments);
   }
 
   /** Overrides the file's precision (gradient checks compile any model in float64). */
   public NnetCompiler precision(Precision p) {
-    return new NnetCompiler(kernels, packageName, p, maxBatch, fileAccess, limits, p == Precision.FLOAT64 ? Model.Mixed.NONE : mixed);
+    return new NnetCompiler(kernels, packageName, p, maxBatch, fileAccess, limits, p == Precision.FLOAT64 ? Model.Mixed.NONE : mixed, asArguments);
   }
 
   /**
@@ -100,17 +102,17 @@ public final class NnetCompiler {
    */
   public NnetCompiler precision(String text) {
     return switch (text) {
-      case "float32" -> new NnetCompiler(kernels, packageName, Precision.FLOAT32, maxBatch, fileAccess, limits, Model.Mixed.NONE);
-      case "float64" -> new NnetCompiler(kernels, packageName, Precision.FLOAT64, maxBatch, fileAccess, limits, Model.Mixed.NONE);
-      case "mixed(bf16)" -> new NnetCompiler(kernels, packageName, Precision.FLOAT32, maxBatch, fileAccess, limits, Model.Mixed.BF16);
-      case "mixed(fp16)" -> new NnetCompiler(kernels, packageName, Precision.FLOAT32, maxBatch, fileAccess, limits, Model.Mixed.FP16);
+      case "float32" -> new NnetCompiler(kernels, packageName, Precision.FLOAT32, maxBatch, fileAccess, limits, Model.Mixed.NONE, asArguments);
+      case "float64" -> new NnetCompiler(kernels, packageName, Precision.FLOAT64, maxBatch, fileAccess, limits, Model.Mixed.NONE, asArguments);
+      case "mixed(bf16)" -> new NnetCompiler(kernels, packageName, Precision.FLOAT32, maxBatch, fileAccess, limits, Model.Mixed.BF16, asArguments);
+      case "mixed(fp16)" -> new NnetCompiler(kernels, packageName, Precision.FLOAT32, maxBatch, fileAccess, limits, Model.Mixed.FP16, asArguments);
       default -> throw new IllegalArgumentException("unknown precision '" + text + "': float32, float64, mixed(bf16) or mixed(fp16)");
     };
   }
 
   /** Compiles with at most {@code n} rows per batch (gradient checks: fewer rows, fewer ReLU kinks crossed). */
   public NnetCompiler maxBatch(int n) {
-    return new NnetCompiler(kernels, packageName, precision, n, fileAccess, limits, mixed);
+    return new NnetCompiler(kernels, packageName, precision, n, fileAccess, limits, mixed, asArguments);
   }
 
   /** The .nnet text may name files under {@code root} only (after resolving {@code ..} and links); see {@link FileAccess}. */
@@ -124,12 +126,22 @@ public final class NnetCompiler {
   }
 
   public NnetCompiler fileAccess(FileAccess access) {
-    return new NnetCompiler(kernels, packageName, precision, maxBatch, access, limits, mixed);
+    return new NnetCompiler(kernels, packageName, precision, maxBatch, access, limits, mixed, asArguments);
+  }
+
+  /**
+   * Compiles for a hyperparameter search: the training plan and the hyperparameters that change no shape
+   * (dropout rates, the optimizer's constants, regularization) become constructor arguments instead of literals,
+   * so trials differing only in them generate the same source and share one compiled class (classes are cached
+   * by source). The trainer is a little slower than one with every value a literal.
+   */
+  public NnetCompiler forSearch() {
+    return new NnetCompiler(kernels, packageName, precision, maxBatch, fileAccess, limits, mixed, true);
   }
 
   /** Refuses, at check, text beyond these limits (see {@link Limits#untrusted()}). */
   public NnetCompiler limits(Limits l) {
-    return new NnetCompiler(kernels, packageName, precision, maxBatch, fileAccess, l, mixed);
+    return new NnetCompiler(kernels, packageName, precision, maxBatch, fileAccess, l, mixed, asArguments);
   }
 
   /** The file access for {@code source}: the one set, else its folder and absolute paths for a file, nothing for text. */
@@ -173,8 +185,12 @@ public final class NnetCompiler {
     }
   }
 
-  /** The generated source of a checked model. */
-  public record Generated(Model model, Layout layout, JavaFile file, int lanes) {
+  /**
+   * The generated source of a checked model.
+   *
+   * @param arguments the hyperparameters the class takes as constructor arguments ({@link #forSearch}), or null
+   */
+  public record Generated(Model model, Layout layout, JavaFile file, int lanes, double[] arguments) {
     public String className() {
       return file.packageName.isEmpty() ? file.typeSpec.name : file.packageName + "." + file.typeSpec.name;
     }
@@ -198,15 +214,23 @@ public final class NnetCompiler {
           "precision " + m.precisionText() + " needs the Vector API kernels: this plain-Java trainer computes in float32 throughout",
           "start the JVM with --add-modules jdk.incubator.vector (the nnet launcher does)"));
     }
-    return new Generated(m, layout, NetworkEmitter.emit(m, layout, new EmitOptions(packageName, lanes)), lanes);
+    NetworkEmitter.Emitted e = NetworkEmitter.emitWithArguments(m, layout, new EmitOptions(packageName, lanes, asArguments));
+    return new Generated(m, layout, e.file(), lanes, e.arguments());
   }
 
-  /** A compiled trainer class, ready to instantiate. */
+  /**
+   * A compiled trainer class, ready to instantiate.
+   *
+   * @param newClass whether Janino compiled the class for this call; false when it came from the class cache (in
+   *                 memory or on disk): another compilation generated the same source
+   */
   public record Compiled(Generated generated, Class<? extends Network> type, Map<String, Integer> methodSizes,
-                         int classConstants, long compileMillis, Path dataDirectory, FileAccess fileAccess) {
+                         int classConstants, long compileMillis, Path dataDirectory, FileAccess fileAccess, boolean newClass) {
 
     public Network newNetwork() {
       try {
+        double[] args = generated.arguments();
+        if (args != null) return type.getConstructor(double[].class, dev.nnet.runtime.TrainingPlan.class).newInstance(args.clone(), model().plan());
         return type.getConstructor().newInstance();
       } catch (ReflectiveOperationException e) {
         throw new IllegalStateException("cannot instantiate " + type.getName(), e);
@@ -231,8 +255,10 @@ public final class NnetCompiler {
   public Compiled compile(SourceFile source) {
     long t0 = System.nanoTime();
     Generated g = generate(source);
-    JaninoCompiler.Compiled c = JaninoCompiler.compile(g.className(), g.source());
+    JaninoCompiler.Lookup l = JaninoCompiler.lookup(g.className(), g.source());
+    JaninoCompiler.Compiled c = l.compiled();
     long ms = (System.nanoTime() - t0) / 1_000_000;
-    return new Compiled(g, c.type().asSubclass(Network.class), c.methodSizes(), c.constants(), ms, source.directory(), fileAccessFor(source));
+    return new Compiled(g, c.type().asSubclass(Network.class), c.methodSizes(), c.constants(), ms, source.directory(), fileAccessFor(source),
+        l.cooked());
   }
 }

@@ -129,8 +129,19 @@ final class SearchCommand implements Callable<Integer> {
       }
     }
     Search.Trial top = search.best(all);
-    long compile = 0;
-    for (Search.Trial t : all) compile += t.compileMillis();
+    long compile = 0, fresh = 0;
+    int classes = 0, shared = 0, trials = 0;
+    for (Search.Trial t : all) {
+      if (t == null) continue;
+      trials++;
+      compile += t.compileMillis();
+      if (t.newClass()) {
+        classes++;
+        fresh += t.compileMillis();
+      } else if (t.ok()) {
+        shared++;
+      }
+    }
     if (top == null) throw new NnetException("no trial finished", "see the trials' errors above");
     AtomicFile.writeString(best, "the best file", search.bestFile(top));
     plot(all, search, png);
@@ -138,9 +149,22 @@ final class SearchCommand implements Callable<Integer> {
     if (!output.json) {
       out.printf(Locale.ROOT, "best: trial %d, %s %.4f with %s%n", top.number(), st.metric(), top.metric(), values(top.values(), search.spec()));
       out.printf(Locale.ROOT, "wrote %s, %s, %s, %s (%.1f s, of which compiling %.1f s)%n", best, jsonl, png, html, (System.nanoTime() - started) * 1e-9, compile / 1000.0);
+      out.println(compileSummary(classes, shared, trials, fresh, compile));
     }
     out.flush();
     return 0;
+  }
+
+  /**
+   * How many classes the trials compiled and how many trials reused one (they changed only values the class takes
+   * as constructor arguments), with the time saved estimated from the compilations' mean.
+   */
+  static String compileSummary(int classes, int shared, int trials, long freshMillis, long allMillis) {
+    String s = String.format(Locale.ROOT, "compiled %d trainer class%s for %d trials", classes, classes == 1 ? "" : "es", trials);
+    if (shared == 0) return s;
+    double mean = classes == 0 ? 0 : freshMillis / (double) classes;
+    double saved = Math.max(0, shared * mean - (allMillis - freshMillis));
+    return s + String.format(Locale.ROOT, "; %d reused an earlier trial's (they changed no shape), saving about %.1f s of compiling", shared, saved / 1000.0);
   }
 
   /** The search as an HTML page (the training report's kind): charts of the metric against each hyperparameter, and every trial. */
@@ -152,7 +176,7 @@ final class SearchCommand implements Callable<Integer> {
     for (Search.Trial t : trials) {
       if (t != null) ts.add(new dev.nnet.report.SearchReport.Trial(t.number(), t.values(), t.metric(), t.epochs(), t.seconds(), t.pruned(), t.error()));
     }
-    String strategy = st.kind() + "(trials: " + planned + ", metric: " + st.metric() + (st.prune() ? ", prune: median" : "") + ", seed: " + st.seed() + ")";
+    String strategy = st.kind() + "(trials: " + planned + ", metric: " + st.metric() + (st.prune() ? ", prune: " + st.pruner() + (st.pruner().equals("halving") ? ", reduction: " + st.reduction() : "") : "") + ", seed: " + st.seed() + ")";
     return dev.nnet.report.SearchReport.render(new dev.nnet.report.SearchReport.Search(src.baseName(), src.name(), strategy, st.metric(), st.maximize(),
         planned, params, ts, running, command));
   }
@@ -188,7 +212,7 @@ final class SearchCommand implements Callable<Integer> {
     int i = 0;
     for (Map.Entry<String, Double> e : t.values().entrySet()) b.append(i++ > 0 ? "," : "").append('"').append(e.getKey()).append("\":").append(Progress.num(e.getValue()));
     b.append("},\"metric\":\"").append(metric).append("\",\"value\":").append(Progress.num(t.metric())).append(",\"epochs\":").append(t.epochs())
-        .append(String.format(Locale.ROOT, ",\"seconds\":%.3f,\"compile_ms\":%d", t.seconds(), t.compileMillis()));
+        .append(String.format(Locale.ROOT, ",\"seconds\":%.3f,\"compile_ms\":%d,\"new_class\":%b", t.seconds(), t.compileMillis(), t.newClass()));
     b.append(",\"pruned\":").append(t.pruned()).append(",\"curve\":[");
     for (int e = 0; e < t.curve().length; e++) b.append(e > 0 ? "," : "").append(Progress.num(t.curve()[e]));
     b.append(']');
@@ -196,7 +220,7 @@ final class SearchCommand implements Callable<Integer> {
     return b.append('}').toString();
   }
 
-  private static final Pattern LINE = Pattern.compile("\\{\"trial\":(\\d+),\"values\":\\{([^}]*)\\},\"metric\":\"[a-z_]+\",\"value\":([^,]+),\"epochs\":(\\d+),\"seconds\":([0-9.]+),\"compile_ms\":(\\d+),\"pruned\":(true|false),\"curve\":\\[([^\\]]*)\\](,\"error\":\"(.*)\")?\\}");
+  private static final Pattern LINE = Pattern.compile("\\{\"trial\":(\\d+),\"values\":\\{([^}]*)\\},\"metric\":\"[a-z_]+\",\"value\":([^,]+),\"epochs\":(\\d+),\"seconds\":([0-9.]+),\"compile_ms\":(\\d+)(?:,\"new_class\":(true|false))?,\"pruned\":(true|false),\"curve\":\\[([^\\]]*)\\](,\"error\":\"(.*)\")?\\}");
 
   /** The finished trials of an earlier run, each checked against this run's plan (same values), by number. */
   private static Map<Integer, Search.Trial> read(Path jsonl, List<Map<String, Double>> plan) throws IOException {
@@ -218,12 +242,12 @@ final class SearchCommand implements Callable<Integer> {
             "resume only the search that wrote it, or start afresh without --resume");
       }
       double value = m.group(3).equals("null") ? Double.NaN : Double.parseDouble(m.group(3));
-      String[] cells = m.group(8).isEmpty() ? new String[0] : m.group(8).split(",");
+      String[] cells = m.group(9).isEmpty() ? new String[0] : m.group(9).split(",");
       double[] curve = new double[cells.length];
       for (int i = 0; i < cells.length; i++) curve[i] = cells[i].equals("null") ? Double.NaN : Double.parseDouble(cells[i]);
       // (a TPE trial's values come from the file: they were suggested from the trials before it)
       done.put(number, new Search.Trial(number, plan.get(number - 1) != null ? plan.get(number - 1) : values, value, Integer.parseInt(m.group(4)), Double.parseDouble(m.group(5)),
-          Long.parseLong(m.group(6)), m.group(10), curve, Boolean.parseBoolean(m.group(7))));
+          Long.parseLong(m.group(6)), m.group(11), curve, Boolean.parseBoolean(m.group(8)), !"false".equals(m.group(7))));
     }
     return done;
   }

@@ -38,12 +38,23 @@ class SearchTest {
 
   @Test
   void sameTrialsOnOneOrTwoThreadsAndAfterAResume() throws Exception {
-    Path f = copy(sample());
+    // (a model name of its own: no other test in this JVM compiled these classes)
+    Path f = copy(sample().replace("model IrisSearch", "model IrisSearchOnThreads"));
     CliTest.Run two = nnet("search", f.toString(), "--trials", "6", "--parallel", "2");
     assertEquals(0, two.code(), two.err());
     assertTrue(two.out().contains("best: trial "), two.out());
     List<String> a = trials(f);
     assertEquals(6, a.size());
+    // one class per width: the trials that change only lr and p_drop share it (even two at a time)
+    java.util.Set<String> widths = new java.util.TreeSet<>();
+    int newClasses = 0;
+    for (String l : Files.readAllLines(f.resolveSibling("iris-search.search.jsonl"))) {
+      widths.add(l.replaceAll(".*\"width\":([0-9.]+).*", "$1"));
+      if (l.contains("\"new_class\":true")) newClasses++;
+    }
+    assertTrue(widths.size() < 6, "some trials share a width: " + widths);
+    assertEquals(widths.size(), newClasses, "one class compiled per width");
+    assertTrue(two.out().contains("compiled " + widths.size() + " trainer classes for 6 trials; " + (6 - widths.size()) + " reused"), two.out());
     assertEquals(0, nnet("search", f.toString(), "--trials", "6", "--parallel", "1").code());
     assertEquals(a, trials(f), "the same trials, values and metrics on one thread");
 
@@ -118,6 +129,56 @@ class SearchTest {
     Files.writeString(f.resolveSibling("iris-search.search.jsonl"), String.join("\n", Files.readAllLines(f.resolveSibling("iris-search.search.jsonl")).subList(0, 10)) + "\n");
     assertEquals(0, nnet("search", f.toString(), "--parallel", "2", "--resume").code());
     assertEquals(a, trials(f), "a resumed pruning search reads the finished trials' curves back");
+  }
+
+  @Test
+  void successiveHalvingStopsTrialsOutsideTheBestThirdAtEachRung() throws Exception {
+    Path f = copy(sample().replace("search random(trials: 12, metric: val_loss, seed: 1)", "search random(trials: 16, metric: val_loss, seed: 2, prune: halving)"));
+    CliTest.Run r = nnet("search", f.toString(), "--parallel", "2");
+    assertEquals(0, r.code(), r.err());
+    // the rule recomputed from the records: rungs at epochs 1, 3, 9, 27; a trial of the batch starting at
+    // trial b is compared with the trials before b that reached the rung
+    java.util.Map<Integer, double[]> curves = new java.util.TreeMap<>();
+    java.util.Map<Integer, Boolean> prunedAt = new java.util.TreeMap<>();
+    for (String l : Files.readAllLines(f.resolveSibling("iris-search.search.jsonl"))) {
+      int trial = Integer.parseInt(l.replaceAll("\\{\"trial\":(\\d+),.*", "$1"));
+      String[] cells = l.replaceAll(".*\"curve\":\\[([^\\]]*)\\].*", "$1").split(",");
+      double[] c = new double[cells.length];
+      for (int i = 0; i < c.length; i++) c[i] = Double.parseDouble(cells[i]);
+      curves.put(trial, c);
+      prunedAt.put(trial, l.contains("\"pruned\":true"));
+    }
+    assertEquals(16, curves.size());
+    int pruned = 0;
+    for (int t : curves.keySet()) {
+      double[] c = curves.get(t);
+      int batchStart = 2 * ((t - 1) / 2) + 1;
+      for (int rung = 1; rung <= c.length; rung *= 3) {
+        List<Double> there = new ArrayList<>();
+        for (int u = 1; u < batchStart; u++) if (curves.get(u).length >= rung) there.add(curves.get(u)[rung - 1]);
+        if (there.size() < 3) continue;
+        there.add(c[rung - 1]);
+        there.sort(null);
+        boolean promoted = c[rung - 1] <= there.get(there.size() / 3 - 1);
+        boolean stoppedHere = prunedAt.get(t) && c.length == rung;
+        assertEquals(!promoted, stoppedHere, "trial " + t + " at epoch " + rung + ": " + there);
+      }
+      if (prunedAt.get(t)) {
+        pruned++;
+        assertTrue(java.util.Set.of(1, 3, 9, 27).contains(c.length), "pruned at a rung: trial " + t + " after " + c.length);
+      } else {
+        assertEquals(30, c.length, "a trial not pruned trains all its epochs");
+      }
+    }
+    assertTrue(pruned >= 4, "successive halving stops most trials: " + pruned + "\n" + r.out());
+    List<String> a = trials(f);
+    assertEquals(0, nnet("search", f.toString(), "--parallel", "2").code());
+    assertEquals(a, trials(f), "the same trials stopped at the same rungs");
+    assertTrue(Files.readString(f.resolveSibling("iris-search.search.html")).contains("prune: halving, reduction: 3"));
+
+    Path g = copy(sample().replace("search random(trials: 12, metric: val_loss, seed: 1)", "search random(trials: 4, reduction: 2)"));
+    CliTest.Run bad = nnet("check", g.toString());
+    assertTrue(bad.code() != 0 && bad.err().contains("'reduction' is successive halving's"), bad.err());
   }
 
   @Test

@@ -80,17 +80,28 @@ public record SearchSpec(List<Param> params, Strategy strategy, Span line) {
   /**
    * {@code search random(trials: 40, metric: val_accuracy, parallel: 2, seed: 1)} or {@code search grid(points: 5, ...)}.
    *
-   * @param parallel trials at a time; 0: one per core
+   * @param parallel  trials at a time; 0: one per core
+   * @param pruner    none, median or halving
+   * @param reduction successive halving's η: rungs after 1, η, η², ... epochs, where a trial goes on only if it
+   *                  is in the best 1/η of the trials that reached the rung
    */
-  public record Strategy(String kind, int trials, int points, String metric, int parallel, long seed, int startup, boolean prune, int rounds, int keep) {
+  public record Strategy(String kind, int trials, int points, String metric, int parallel, long seed, int startup, String pruner, int rounds, int keep,
+                         int reduction) {
     public boolean maximize() {
       return metric.endsWith("accuracy");
     }
+
+    /** Whether bad trials are stopped early (median or halving). */
+    public boolean prune() {
+      return !pruner.equals("none");
+    }
   }
+
+  public static final List<String> PRUNERS = List.of("none", "median", "halving");
 
   public static final List<String> STRATEGIES = List.of("random", "grid", "bayesian", "coarse_to_fine");
   public static final List<String> METRICS = List.of("val_loss", "val_accuracy");
-  public static final Strategy DEFAULT = new Strategy("random", 20, 5, "val_loss", 0, 1, 0, false, 3, 5);
+  public static final Strategy DEFAULT = new Strategy("random", 20, 5, "val_loss", 0, 1, 0, "none", 3, 5, 3);
 
   public boolean searches() {
     return !params.isEmpty() || line != null;
@@ -188,7 +199,9 @@ public record SearchSpec(List<Param> params, Strategy strategy, Span line) {
       return null;
     }
     int trials = DEFAULT.trials(), points = DEFAULT.points(), parallel = 0, startup = 0, rounds = DEFAULT.rounds(), keep = DEFAULT.keep();
-    boolean prune = false;
+    String pruner = "none";
+    int reduction = DEFAULT.reduction();
+    Ast.Arg reductionArg = null;
     long seed = 1;
     String metric = DEFAULT.metric();
     if (e instanceof Ast.Call c) {
@@ -200,8 +213,10 @@ public record SearchSpec(List<Param> params, Strategy strategy, Span line) {
           continue;
         }
         if (name.equals("prune")) {
-          if (a.value() instanceof Ast.Name m && (m.name().equals("median") || m.name().equals("none"))) prune = m.name().equals("median");
-          else errors.add(Diagnostic.error(src, a.value().span(), "prune takes median or none", "median: stop a trial whose best so far is worse than the median of the finished trials' at the same epoch"));
+          if (a.value() instanceof Ast.Name m && PRUNERS.contains(m.name())) pruner = m.name();
+          else errors.add(Diagnostic.error(src, a.value().span(), "prune takes median, halving or none",
+              "median: stop a trial whose best so far is worse than the median of the finished trials' at the same epoch; "
+                  + "halving: successive halving, a trial goes on after epochs 1, 3, 9, ... only if it is in the best third there"));
           continue;
         }
         Double v = constant(a.value());
@@ -220,7 +235,13 @@ public record SearchSpec(List<Param> params, Strategy strategy, Span line) {
           case "startup" -> startup = v.intValue();
           case "rounds" -> rounds = v.intValue();
           case "keep" -> keep = v.intValue();
-          default -> errors.add(Diagnostic.error(src, a.span(), "unknown search option '" + name + "'", "the options are trials, points, metric, parallel, seed, startup, prune, rounds, keep"));
+          case "reduction" -> {
+            if (v < 2) errors.add(Diagnostic.error(src, a.span(), "successive halving's reduction is at least 2", "3 keeps the best third at each rung"));
+            reduction = v.intValue();
+            reductionArg = a;
+          }
+          default -> errors.add(Diagnostic.error(src, a.span(), "unknown search option '" + name + "'",
+              "the options are trials, points, metric, parallel, seed, startup, prune, reduction, rounds, keep"));
         }
       }
     }
@@ -229,7 +250,10 @@ public record SearchSpec(List<Param> params, Strategy strategy, Span line) {
     if (kind.equals("coarse_to_fine") && rounds > trials) {
       errors.add(Diagnostic.error(src, e.span(), rounds + " rounds need at least as many trials, got " + trials, "e.g.  coarse_to_fine(trials: 30, rounds: 3, keep: 5)"));
     }
-    return new Strategy(kind, trials, points, metric, parallel, seed, startup, prune, rounds, keep);
+    if (reductionArg != null && !pruner.equals("halving")) {
+      errors.add(Diagnostic.error(src, reductionArg.span(), "'reduction' is successive halving's: it needs prune: halving", "add  prune: halving  or drop reduction"));
+    }
+    return new Strategy(kind, trials, points, metric, parallel, seed, startup, pruner, rounds, keep, reduction);
   }
 
   private static Double constant(Ast.Expr e) {

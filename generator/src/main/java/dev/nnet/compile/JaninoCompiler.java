@@ -23,30 +23,55 @@ public final class JaninoCompiler {
    */
   public record Compiled(Class<?> type, Map<String, Integer> methodSizes, int constants) {}
 
-  private static final Map<String, Compiled> CACHE = new ConcurrentHashMap<>();
+  /** Classes by source; a source being compiled is in here as its compilation, which other threads wait for. */
+  private static final Map<String, java.util.concurrent.FutureTask<Compiled>> CACHE = new ConcurrentHashMap<>();
 
   /** The system property naming the folder of the on-disk class cache; unset (or empty): no disk cache. */
   public static final String CACHE_PROPERTY = "nnet.classCache";
 
+  /**
+   * A class and where it came from.
+   *
+   * @param cooked whether Janino compiled it for this call (not found in memory or on disk, nor being compiled by another thread)
+   */
+  public record Lookup(Compiled compiled, boolean cooked) {}
+
   public static Compiled compile(String className, String source) {
-    Compiled cached = CACHE.get(source);
-    if (cached != null) return cached;
-    ClassCache disk = ClassCache.fromProperty();
-    if (disk != null) {
-      Map<String, byte[]> classes = disk.read(source);
-      if (classes != null) {
-        try {
-          Compiled c = load(className, classes);
-          CACHE.put(source, c);
-          return c;
-        } catch (ClassNotFoundException | LinkageError e) {
-          disk.forget(source); // a damaged entry: compile again, and replace it
+    return lookup(className, source).compiled();
+  }
+
+  /** As {@link #compile}, saying whether this call ran Janino: a search counts the compilations its trials shared. */
+  public static Lookup lookup(String className, String source) {
+    boolean[] cooked = {false};
+    java.util.concurrent.FutureTask<Compiled> task = new java.util.concurrent.FutureTask<>(() -> {
+      ClassCache disk = ClassCache.fromProperty();
+      if (disk != null) {
+        Map<String, byte[]> classes = disk.read(source);
+        if (classes != null) {
+          try {
+            return load(className, classes);
+          } catch (ClassNotFoundException | LinkageError e) {
+            disk.forget(source); // a damaged entry: compile again, and replace it
+          }
         }
       }
+      cooked[0] = true;
+      return cook(className, source, disk);
+    });
+    java.util.concurrent.FutureTask<Compiled> prior = CACHE.putIfAbsent(source, task);
+    java.util.concurrent.FutureTask<Compiled> f = prior != null ? prior : task;
+    if (prior == null) task.run();
+    try {
+      return new Lookup(f.get(), cooked[0]);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while " + className + " was compiled", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      CACHE.remove(source, f); // a failed compilation is not remembered: the caller sees its error each time
+      if (e.getCause() instanceof RuntimeException re) throw re;
+      if (e.getCause() instanceof Error err) throw err;
+      throw new IllegalStateException(e.getCause());
     }
-    Compiled c = cook(className, source, disk);
-    CACHE.put(source, c);
-    return c;
   }
 
   /** Defines the classes of one compilation from their bytes, in a loader of their own. */

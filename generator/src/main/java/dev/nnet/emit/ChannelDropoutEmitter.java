@@ -59,13 +59,13 @@ final class ChannelDropoutEmitter extends LayerEmitter {
   List<MethodSpec> forward() {
     int ch = img.channels();
     MethodSpec.Builder mb = method(d.name() + "Forward", "$L forward: drops each sample's channels with probability $L in training; the identity in evaluation.",
-        d.name(), d.p());
+        d.name(), ctx.shown(d.name() + "Threshold", d.p()));
     if (!ctx.inference()) {
-      int threshold = (int) Math.round(d.p() * (1 << 24));
+      String threshold = ctx.intValue(d.name() + "Threshold", (int) Math.round(d.p() * (1 << 24)));
       mb.beginControlFlow("if (training)")
           .beginControlFlow("for (int m = 0; m < $L; m++)", ctx.batch() * ch);
       DropoutEmitter.hash(mb, seed, "m");
-      mb.addStatement("$L[m] = (((h >>> 8) - $L) >>> 31) == 1 ? 0 : $L", mask, threshold, ctx.lit(1.0 / (1.0 - d.p())))
+      mb.addStatement("$L[m] = (((h >>> 8) - $L) >>> 31) == 1 ? 0 : $L", mask, threshold, ctx.value(d.name() + "Scale", 1.0 / (1.0 - d.p())))
           .endControlFlow();
       eachValue(mb);
       mb.addStatement("$L[i] = $L[i] * $L[m]", out, in, mask);

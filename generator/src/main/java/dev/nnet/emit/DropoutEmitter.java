@@ -34,8 +34,8 @@ final class DropoutEmitter extends LayerEmitter {
   }
 
   /** The drop probability as a threshold on a 24-bit draw. */
-  private int threshold() {
-    return (int) Math.round(d.p() * (1 << 24));
+  private String threshold() {
+    return ctx.intValue(d.name() + "Threshold", (int) Math.round(d.p() * (1 << 24)));
   }
 
   @Override
@@ -57,7 +57,7 @@ final class DropoutEmitter extends LayerEmitter {
   List<MethodSpec> forward() {
     int n = d.outputSize();
     MethodSpec.Builder mb = columnMethod(d.name() + "Forward", "$L forward: drops each unit with probability $L in training, keeps all in evaluation; columns c0..c1−1.",
-        d.name(), d.p());
+        d.name(), ctx.shown(d.name() + "Threshold", d.p()));
     if (!ctx.inference()) mb.beginControlFlow("if (training)");
     if (!ctx.inference()) {
       mb.addComment("Each unit's draw is a hash of the step's seed and the unit's index, not the next number of a")
@@ -66,7 +66,7 @@ final class DropoutEmitter extends LayerEmitter {
       hash(mb, seed, "i");
       mb.addComment("1 when the draw (24 bits) falls below p·2^24 = $L: dropped. Branch-free, so C2 vectorizes the loop.", threshold())
           .addStatement("int dropped = ((h >>> 8) - $L) >>> 31", threshold())
-          .addStatement("$T m = (1 - dropped) * $L", ctx.elem(), ctx.lit(1.0 / (1.0 - d.p())))
+          .addStatement("$T m = (1 - dropped) * $L", ctx.elem(), ctx.value(d.name() + "Scale", 1.0 / (1.0 - d.p())))
           .addStatement("$L[i] = m", mask)
           .addStatement("$L[i] = $L[i] * m", out, in)
           .endControlFlow().endControlFlow()

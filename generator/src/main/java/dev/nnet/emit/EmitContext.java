@@ -15,11 +15,12 @@ import dev.nnet.runtime.Precision;
  * @param lanes     vector length in elements; 0 for the plain-Java path
  * @param inference forward pass only, evaluation mode, no runtime library (the predictor)
  * @param tasks     the work shared among threads, registered by the emitters as they emit
+ * @param arguments the hyperparameters emitted as constructor arguments (a search's class), or null: literals
  */
-record EmitContext(Model model, Layout layout, int lanes, boolean inference, Tasks tasks) {
+record EmitContext(Model model, Layout layout, int lanes, boolean inference, Tasks tasks, Arguments arguments) {
 
   EmitContext(Model model, Layout layout, int lanes, boolean inference) {
-    this(model, layout, lanes, inference, new Tasks());
+    this(model, layout, lanes, inference, new Tasks(), null);
   }
 
   EmitContext(Model model, Layout layout, int lanes) {
@@ -81,6 +82,33 @@ record EmitContext(Model model, Layout layout, int lanes, boolean inference, Tas
       return (f == Math.rint(f) && Math.abs(f) < 1e7 ? Integer.toString((int) f) + ".0" : Float.toString(f)) + "f";
     }
     return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) + ".0" : Double.toString(v);
+  }
+
+  /**
+   * A hyperparameter of the element type: its literal, or, when hyperparameters are constructor arguments, the
+   * field {@code field} holding it. {@code field} names what it is (dropout1Scale, beta1).
+   */
+  String value(String field, double v) {
+    return arguments == null ? lit(v) : arguments.add(field, elem(), f32() ? (float) v : v);
+  }
+
+  /** A hyperparameter computed in double ({@code Math.pow(0.9, step)}): as {@link #value}. */
+  String doubleValue(String field, double v) {
+    return arguments == null ? String.valueOf(v) : arguments.add(field, TypeName.DOUBLE, v);
+  }
+
+  /** An int hyperparameter (a dropout threshold): as {@link #value}. */
+  String intValue(String field, int v) {
+    return arguments == null ? Integer.toString(v) : arguments.add(field, TypeName.INT, v);
+  }
+
+  /** A hyperparameter as a comment shows it: the number, or the field a search's class reads it from. */
+  String shown(String field, double v) {
+    return arguments == null ? String.valueOf(v) : field;
+  }
+
+  boolean asArguments() {
+    return arguments != null;
   }
 
   /** {@code (float) } before an expression computed in double, or nothing in float64. */

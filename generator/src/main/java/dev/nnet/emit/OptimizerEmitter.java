@@ -175,24 +175,24 @@ final class OptimizerEmitter {
   private MethodSpec update() {
     Model.Regularization reg = ctx.model().regularization();
     MethodSpec.Builder mb = MethodSpec.methodBuilder("update").addModifiers(Modifier.PRIVATE).addParameter(double.class, "lr")
-        .addJavadoc("$L over all $L parameters.\n", opt.describe(), size);
+        .addJavadoc("$L over all $L parameters.\n", ctx.asArguments() ? opt.kind().name().toLowerCase(java.util.Locale.ROOT) : opt.describe(), size);
     if (opt.line() > 0) mb.addJavadoc("<p>From $L\n", ctx.sourceLine(opt.line()));
     mb.addStatement("step++");
     String e = ctx.narrow();
     switch (opt.kind()) {
       case ADAM, ADAMW -> {
-        mb.addStatement("stepSize = $L(lr / (1 - Math.pow($L, step)))", e, opt.beta1());
-        mb.addStatement("correction2 = $L(1 / Math.sqrt(1 - Math.pow($L, step)))", e, opt.beta2());
+        mb.addStatement("stepSize = $L(lr / (1 - Math.pow($L, step)))", e, ctx.doubleValue("beta1", opt.beta1()));
+        mb.addStatement("correction2 = $L(1 / Math.sqrt(1 - Math.pow($L, step)))", e, ctx.doubleValue("beta2", opt.beta2()));
       }
       default -> mb.addStatement("rate = $Llr", e);
     }
     if (reg.clipNorm() > 0) {
-      mb.addComment("clip_norm $L: scale the gradient so its global L2 norm is at most that, as torch's clip_grad_norm_", reg.clipNorm());
+      mb.addComment("clip_norm $L: scale the gradient so its global L2 norm is at most that, as torch's clip_grad_norm_", ctx.shown("clipNorm", reg.clipNorm()));
       mb.addComment("(which adds 1e-6 to the norm, then clamps the factor at 1)");
       mb.addStatement("double norm = gradientNorm()");
-      mb.addStatement("clip = $L(Math.min(1.0, $L / (norm + 1e-6)))", e, reg.clipNorm());
+      mb.addStatement("clip = $L(Math.min(1.0, $L / (norm + 1e-6)))", e, ctx.doubleValue("clipNorm", reg.clipNorm()));
     }
-    if (opt.kind() == Model.Optimizer.Kind.ADAMW) mb.addStatement("decay = $L(1 - lr * $L)", e, opt.weightDecay());
+    if (opt.kind() == Model.Optimizer.Kind.ADAMW) mb.addStatement("decay = $L(1 - lr * $L)", e, ctx.doubleValue("weightDecay", opt.weightDecay()));
     List<Group> groups = groups();
     for (int k = 1; k <= groups.size(); k++) {
       Group g = groups.get(k - 1);
@@ -208,11 +208,11 @@ final class OptimizerEmitter {
         }
       }
       switch (opt.kind()) {
-        case ADAM, ADAMW -> mb.addStatement("stepSize$L = $L($L / (1 - Math.pow($L, $L)))", k, e, sc == 1 ? "lr" : "lr * " + sc, opt.beta1(), t);
+        case ADAM, ADAMW -> mb.addStatement("stepSize$L = $L($L / (1 - Math.pow($L, $L)))", k, e, sc == 1 ? "lr" : "lr * " + sc, ctx.doubleValue("beta1", opt.beta1()), t);
         default -> mb.addStatement("rate$L = $L$L", k, e, sc == 1 ? "lr" : "(lr * " + sc + ")");
       }
-      if (adam() && g.phase() > 0) mb.addStatement("correction2$L = $L(1 / Math.sqrt(1 - Math.pow($L, $L)))", k, e, opt.beta2(), t);
-      if (opt.kind() == Model.Optimizer.Kind.ADAMW) mb.addStatement("decay$L = $L(1 - $L * $L)", k, e, sc == 1 ? "lr" : "lr * " + sc, opt.weightDecay());
+      if (adam() && g.phase() > 0) mb.addStatement("correction2$L = $L(1 / Math.sqrt(1 - Math.pow($L, $L)))", k, e, ctx.doubleValue("beta2", opt.beta2()), t);
+      if (opt.kind() == Model.Optimizer.Kind.ADAMW) mb.addStatement("decay$L = $L(1 - $L * $L)", k, e, sc == 1 ? "lr" : "lr * " + sc, ctx.doubleValue("weightDecay", opt.weightDecay()));
       if (g.phase() > 0) mb.endControlFlow();
     }
     mb.addStatement(split() ? ctx.tasks().call("updateParts") : "updateParts(0, 1)");
@@ -288,7 +288,9 @@ final class OptimizerEmitter {
       double m = d != null ? (t.weight() || d.biasDecay() ? d.decay() : 0)
           : t != null && t.layer() instanceof Op.Conv c ? (t.weight() ? c.decay() : 0)
           : t != null && t.weight() ? 1 : 0; // norm parameters are never decayed
-      sb.append(", ").append(ctx.lit(reg.weightDecay() * m)).append(", ").append(ctx.lit(reg.l1() * m));
+      String tensor = m == 1 ? "" : "For" + t.constant(); // a layer with a decay factor of its own
+      sb.append(", ").append(m == 0 ? ctx.lit(0) : ctx.value("l2" + tensor, reg.weightDecay() * m))
+          .append(", ").append(m == 0 ? ctx.lit(0) : ctx.value("l1" + tensor, reg.l1() * m));
     }
     if (reg.clipNorm() > 0) sb.append(", clip");
     sb.append(switch (opt.kind()) {
@@ -319,7 +321,7 @@ final class OptimizerEmitter {
     }
     mb.beginControlFlow("for (int i = from; i < to; i++)");
     mb.addStatement("$T g = grads[i]", ctx.elem());
-    if (reg.clipValue() > 0) mb.addStatement("g = Math.max($L, Math.min($L, g))", ctx.lit(-reg.clipValue()), ctx.lit(reg.clipValue()));
+    if (reg.clipValue() > 0) mb.addStatement("g = Math.max($L, Math.min($L, g))", ctx.value("minusClipValue", -reg.clipValue()), ctx.value("clipValue", reg.clipValue()));
     if (reg.clipNorm() > 0) mb.addStatement("g *= clip");
     // only the terms the file asks for: Math.signum would keep C2 from vectorizing the loop for nothing
     if (reg.weightDecay() > 0 && reg.l1() > 0) mb.addStatement("g += l2 * params[i] + l1 * Math.signum(params[i])");
@@ -328,7 +330,7 @@ final class OptimizerEmitter {
     if (squares()) {
       mb.addComment("g·g (times 1 − β) would be subnormal for |g| below ~1e-18 (saturated softmax outputs give such");
       mb.addComment("gradients): g is rounded to a multiple of $L first, whose square is still normal. Steps that", ctx.lit(gradientQuantum()));
-      mb.addComment("small are far below what ε = $L lets through.", ctx.lit(opt.eps()));
+      mb.addComment("small are far below what ε = $L lets through.", ctx.asArguments() ? "epsilon" : ctx.value("epsilon", opt.eps()));
       String t = ctx.lit(Math.scalb(gradientQuantum(), ctx.f32() ? 23 : 52));
       mb.addStatement("g = (g + $L) - $L", t, t);
     }
@@ -338,35 +340,40 @@ final class OptimizerEmitter {
         if (opt.momentum() == 0) {
           mb.addStatement("params[i] -= rate * g");
         } else {
-          mb.addStatement("$T v = $L * velocity[i] + g", ctx.elem(), ctx.lit(opt.momentum()));
+          mb.addStatement("$T v = $L * velocity[i] + g", ctx.elem(), ctx.value("momentum", opt.momentum()));
           mb.addStatement("velocity[i] = $L", keepNormal("v"));
-          if (opt.nesterov()) mb.addStatement("params[i] -= rate * (g + $L * v)", ctx.lit(opt.momentum()));
+          if (opt.nesterov()) mb.addStatement("params[i] -= rate * (g + $L * v)", ctx.value("momentum", opt.momentum()));
           else mb.addStatement("params[i] -= rate * v");
         }
       }
       case ADAGRAD -> {
         mb.addStatement("$T h = sumSquares[i] + g * g", ctx.elem());
         mb.addStatement("sumSquares[i] = h");
-        mb.addStatement("params[i] -= rate * g / ($L(h) + $L)", sqrt, ctx.lit(opt.eps()));
+        mb.addStatement("params[i] -= rate * g / ($L(h) + $L)", sqrt, ctx.value("epsilon", opt.eps()));
       }
       case RMSPROP -> {
-        mb.addStatement("$T h = $L * meanSquares[i] + $L * g * g", ctx.elem(), ctx.lit(opt.alpha()), ctx.lit(1 - opt.alpha()));
+        mb.addStatement("$T h = $L * meanSquares[i] + $L * g * g", ctx.elem(), ctx.value("alpha", opt.alpha()), ctx.value("oneMinusAlpha", 1 - opt.alpha()));
         mb.addStatement("meanSquares[i] = $L", keepNormal("h"));
-        mb.addStatement("params[i] -= rate * g / ($L(h) + $L)", sqrt, ctx.lit(opt.eps()));
+        mb.addStatement("params[i] -= rate * g / ($L(h) + $L)", sqrt, ctx.value("epsilon", opt.eps()));
       }
       case ADAM, ADAMW -> {
-        mb.addStatement("$T m = $L * moment1[i] + $L * g", ctx.elem(), ctx.lit(opt.beta1()), ctx.lit(1 - opt.beta1()));
-        mb.addStatement("$T v = $L * moment2[i] + $L * g * g", ctx.elem(), ctx.lit(opt.beta2()), ctx.lit(1 - opt.beta2()));
+        mb.addStatement("$T m = $L * moment1[i] + $L * g", ctx.elem(), ctx.value("beta1" + elemSuffix(), opt.beta1()), ctx.value("oneMinusBeta1", 1 - opt.beta1()));
+        mb.addStatement("$T v = $L * moment2[i] + $L * g * g", ctx.elem(), ctx.value("beta2" + elemSuffix(), opt.beta2()), ctx.value("oneMinusBeta2", 1 - opt.beta2()));
         mb.addStatement("m = $L", keepNormal("m"));
         mb.addStatement("v = $L", keepNormal("v"));
         mb.addStatement("moment1[i] = m");
         mb.addStatement("moment2[i] = v");
         String p = opt.kind() == Model.Optimizer.Kind.ADAMW ? "params[i] * decay" : "params[i]";
-        mb.addStatement("params[i] = $L - stepSize * m / ($L(v) * correction2 + $L)", p, sqrt, ctx.lit(opt.eps()));
+        mb.addStatement("params[i] = $L - stepSize * m / ($L(v) * correction2 + $L)", p, sqrt, ctx.value("epsilon", opt.eps()));
       }
     }
     mb.endControlFlow();
     return mb.build();
+  }
+
+  /** Beside the powers' double beta1 and beta2, the float32 copies the update multiplies with. */
+  private String elemSuffix() {
+    return ctx.f32() ? "Float" : "";
   }
 
   /** Whether the rule squares the gradient. */

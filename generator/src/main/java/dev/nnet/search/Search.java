@@ -35,11 +35,14 @@ public final class Search {
    *
    * @param metric the best epoch's validation metric (or the folds' mean); NaN when the trial failed
    * @param error  why it failed (the file refused the values, or training diverged), or null
+   * @param newClass whether its trainer class was compiled for it; false when an earlier trial's served (the
+   *                 values it changes are constructor arguments, not shapes)
    */
   public record Trial(int number, Map<String, Double> values, double metric, int epochs, double seconds, long compileMillis, String error,
-                      double[] curve, boolean pruned) implements java.io.Serializable {
-    public Trial(int number, Map<String, Double> values, double metric, int epochs, double seconds, long compileMillis, String error) {
-      this(number, values, metric, epochs, seconds, compileMillis, error, new double[0], false);
+                      double[] curve, boolean pruned, boolean newClass) implements java.io.Serializable {
+    public Trial(int number, Map<String, Double> values, double metric, int epochs, double seconds, long compileMillis, String error,
+                 boolean newClass) {
+      this(number, values, metric, epochs, seconds, compileMillis, error, new double[0], false, newClass);
     }
 
     public boolean ok() {
@@ -331,6 +334,25 @@ public final class Search {
     return maximize ? best < median : best > median;
   }
 
+  /**
+   * Successive halving (asynchronous, as Optuna's SuccessiveHalvingPruner and ASHA): rungs after 1, η, η², ...
+   * epochs; at a rung, a trial goes on only if its best value so far is among the best ⌊n/η⌋ (at least one) of
+   * the n values there, its own and those of the finished trials {@code before} that reached the rung. With fewer
+   * than η others at the rung, it goes on: the first trials of a search set the bar.
+   */
+  static boolean notPromoted(double best, int epoch, List<Trial> before, boolean maximize, int reduction) {
+    long rung = 1;
+    while (rung < epoch) rung *= reduction;
+    if (rung != epoch) return false;
+    List<Double> at = new ArrayList<>();
+    for (Trial t : before) if (t.curve().length >= epoch) at.add(t.curve()[epoch - 1]);
+    if (at.size() < reduction) return false;
+    at.add(best);
+    at.sort(maximize ? java.util.Comparator.reverseOrder() : java.util.Comparator.naturalOrder());
+    double bar = at.get(Math.max(1, at.size() / reduction) - 1);
+    return maximize ? best < bar : best > bar;
+  }
+
   private Map<String, Double> randomValues(int number) {
     Rng r = new Rng(Rng.derive(spec.strategy().seed(), 2L * number));
     Map<String, Double> m = new LinkedHashMap<>();
@@ -341,14 +363,18 @@ public final class Search {
   /**
    * One trial: the file with these values, its own seed, one thread, no checkpoint, no test split. With
    * {@code prune: median}, after each epoch its best value so far is compared with the median of the best values
-   * at that epoch of the finished trials {@code before} (at least {@link #PRUNE_AFTER} of them): worse, and it stops.
+   * at that epoch of the finished trials {@code before} (at least {@link #PRUNE_AFTER} of them): worse, and it
+   * stops; with {@code prune: halving}, at each rung it must be in the best 1/η ({@link #notPromoted}).
    */
   Trial trial(int number, Map<String, Double> values, DataLoader.Splits data, List<Trial> before) {
     long start = System.nanoTime();
     long compileMillis = 0;
+    boolean newClass = false; // (a trial the file refuses compiles nothing)
     try {
-      NnetCompiler.Compiled c = compiler.compile(new SourceFile(source.name(), spec.rewrite(source, values, true), source.directory()));
+      // values that change no shape are constructor arguments: trials differing only in them share a class
+      NnetCompiler.Compiled c = compiler.forSearch().compile(new SourceFile(source.name(), spec.rewrite(source, values, true), source.directory()));
       compileMillis = c.compileMillis();
+      newClass = c.newClass();
       long seed = Rng.derive(spec.strategy().seed(), 2L * number + 1);
       Trainer trainer = c.newTrainer().threads(1).reinitialize(seed);
       double metric;
@@ -362,7 +388,7 @@ public final class Search {
         epochs = c.model().plan().epochs();
       } else {
         List<Double> curve = new ArrayList<>();
-        boolean prune = spec.strategy().prune() && before.size() >= PRUNE_AFTER;
+        SearchSpec.Strategy st = spec.strategy();
         trainer.listener(new dev.nnet.runtime.TrainingListener() {
           @Override
           public void onEpoch(EpochResult e) {
@@ -370,7 +396,12 @@ public final class Search {
             double v = accuracy ? e.validation().accuracy() : e.validation().loss();
             double best = curve.isEmpty() ? v : accuracy ? Math.max(v, curve.get(curve.size() - 1)) : Math.min(v, curve.get(curve.size() - 1));
             curve.add(best);
-            if (prune && worseThanMedian(best, curve.size(), before, accuracy)) throw new Pruned();
+            boolean stop = switch (st.pruner()) {
+              case "median" -> before.size() >= PRUNE_AFTER && worseThanMedian(best, curve.size(), before, accuracy);
+              case "halving" -> notPromoted(best, curve.size(), before, accuracy, st.reduction());
+              default -> false;
+            };
+            if (stop) throw new Pruned();
           }
         });
         boolean pruned = false;
@@ -382,13 +413,13 @@ public final class Search {
         double[] c2 = new double[curve.size()];
         for (int i = 0; i < c2.length; i++) c2[i] = curve.get(i);
         return new Trial(number, values, c2.length == 0 ? Double.NaN : c2[c2.length - 1], c2.length, (System.nanoTime() - start) * 1e-9, compileMillis,
-            null, c2, pruned);
+            null, c2, pruned, newClass);
       }
-      return new Trial(number, values, metric, epochs, (System.nanoTime() - start) * 1e-9, compileMillis, null);
+      return new Trial(number, values, metric, epochs, (System.nanoTime() - start) * 1e-9, compileMillis, null, newClass);
     } catch (CompileException e) {
-      return new Trial(number, values, Double.NaN, 0, (System.nanoTime() - start) * 1e-9, compileMillis, e.diagnostics().get(0).message());
+      return new Trial(number, values, Double.NaN, 0, (System.nanoTime() - start) * 1e-9, compileMillis, e.diagnostics().get(0).message(), newClass);
     } catch (NnetException e) {
-      return new Trial(number, values, Double.NaN, 0, (System.nanoTime() - start) * 1e-9, compileMillis, e.getMessage());
+      return new Trial(number, values, Double.NaN, 0, (System.nanoTime() - start) * 1e-9, compileMillis, e.getMessage(), newClass);
     }
   }
 

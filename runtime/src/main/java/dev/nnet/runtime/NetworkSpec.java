@@ -40,6 +40,12 @@ public record NetworkSpec(String modelName, String sourceName, int[] inputShape,
    */
   public enum Task { CLASSIFICATION, REGRESSION, MULTILABEL }
 
+  /** This spec with another training plan: a search's trainer class, shared by trials, is given each trial's plan. */
+  public NetworkSpec withPlan(TrainingPlan p) {
+    return new NetworkSpec(modelName, sourceName, inputShape, inputSize, outputSize, batchSize, precision, task, tensors, parameterCount,
+        kernels, signature, p, layers);
+  }
+
   public ParamTensor tensor(String name) {
     for (ParamTensor t : tensors) if (t.name().equals(name)) return t;
     return null;
