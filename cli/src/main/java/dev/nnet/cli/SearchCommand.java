@@ -60,8 +60,15 @@ final class SearchCommand implements Callable<Integer> {
 
   @Option(names = "--spark", paramLabel = "MASTER",
       description = "run the trials as Apache Spark tasks: local[K], spark://host:7077, yarn, k8s://..., or 'submit' for the master spark-submit gives. "
-          + "Needs the nnet-spark jar (spark/target/nnet-spark.jar, with Spark on the classpath, as spark-submit provides); the data must be readable by every executor at the file's path")
+          + "Needs the nnet-spark jar (spark/target/nnet-spark.jar, with Spark on the classpath, as spark-submit provides)")
   String sparkMaster;
+
+  @Option(names = "--data-from", paramLabel = "WHERE",
+      description = "with --spark, how executors get the training data: broadcast (the driver reads it and sends it), paths (each reads the "
+          + "file's paths: a shared folder), or a Hadoop FileSystem folder such as hdfs://namenode/datasets/iris (each copies the data block's "
+          + "training files from there, by their paths relative to the block's folder). Default: broadcast when the driver can read it and it "
+          + "holds at most 512 MB, else paths")
+  String dataFrom;
 
   @Option(names = "--resume", description = "continue an interrupted search: the trials FILE.search.jsonl holds are kept, not run again")
   boolean resume;
@@ -94,12 +101,16 @@ final class SearchCommand implements Callable<Integer> {
       Files.delete(jsonl);
     }
     int k = parallel > 0 ? parallel : st.parallel() > 0 ? st.parallel() : Runtime.getRuntime().availableProcessors();
-    Search.Runner cluster = sparkMaster == null ? null : spark(sparkMaster, src.baseName()); // before any output: a missing Spark is said first
+    if (dataFrom != null && sparkMaster == null) {
+      throw new NnetException("--data-from says how a Spark cluster's executors get the data: it needs --spark", "add --spark MASTER, or drop --data-from");
+    }
+    Search.Runner cluster = sparkMaster == null ? null : spark(sparkMaster, src.baseName(), dataFrom, search); // before any output: a missing Spark is said first
     List<String> names = new ArrayList<>();
     for (SearchSpec.Param p : search.spec().params()) names.add(p.name());
     if (!output.json) {
       err.printf(Locale.ROOT, "searching %s: %s, %d trials (%d done), %d at a time, %s %s%n", src.name(), st.kind(), plan.size(), done.size(), k,
           st.maximize() ? "maximizing" : "minimizing", st.metric());
+      if (cluster != null && !cluster.description().isEmpty()) err.println("spark: " + cluster.description());
       StringBuilder h = new StringBuilder(String.format(Locale.ROOT, "%5s", "trial"));
       for (String n : names) h.append(String.format(Locale.ROOT, "  %12s", n));
       out.println(h.append(String.format(Locale.ROOT, "  %12s  %6s  %8s", st.metric(), "epochs", "time")));
@@ -182,14 +193,17 @@ final class SearchCommand implements Callable<Integer> {
   }
 
   /** The Spark runner of the nnet-spark jar, found by name: the core CLI does not carry Spark. */
-  private static Search.Runner spark(String master, String app) {
+  private static Search.Runner spark(String master, String app, String dataFrom, Search search) {
     try {
-      return (Search.Runner) Class.forName("dev.nnet.spark.SparkRunner").getConstructor(String.class, String.class).newInstance(master, "nnet search " + app);
+      return (Search.Runner) Class.forName("dev.nnet.spark.SparkRunner").getConstructor(String.class, String.class, String.class, Search.class)
+          .newInstance(master, "nnet search " + app, dataFrom, search);
     } catch (ClassNotFoundException | NoClassDefFoundError e) {
       throw new NnetException("this nnet has no Spark runner (" + e.getMessage() + ")",
           "use the nnet-spark jar with Spark on the classpath:  spark-submit --master MASTER spark/target/nnet-spark.jar search FILE --spark submit");
     } catch (ReflectiveOperationException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof NnetException ne) throw ne; // the data or an option: said as it is
+      if (cause instanceof dev.nnet.syntax.CompileException ce) throw ce;
       throw new NnetException("Spark could not start (" + cause + ")", "check the master address and that Spark's version matches (4.0, Scala 2.13)");
     }
   }

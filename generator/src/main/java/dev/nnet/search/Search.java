@@ -154,18 +154,62 @@ public final class Search {
    */
   public record Request(String name, String text, String directory, int number, Map<String, Double> values, List<Trial> before)
       implements java.io.Serializable {
-    /** Runs it here: the file compiled, its data read (from the same folder), one trial. */
+    /** Runs it here: the file compiled, its training data read from the paths it names (once per JVM and file), one trial. */
     public Trial run() {
-      SourceFile src = new SourceFile(name, text, directory == null ? null : java.nio.file.Path.of(directory));
-      Search s = new Search(src, NnetCompiler.defaults());
-      return s.trial(number, values, s.data(), before);
+      return run((java.nio.file.Path) null);
+    }
+
+    /**
+     * Runs it here on training data read from copies of the data block's files in {@code folder} (by their paths
+     * relative to the block's folder), once per JVM, folder and file; null: from the paths the file names.
+     */
+    public Trial run(java.nio.file.Path folder) {
+      Search s = search();
+      String key = text + "\n" + directory + "\n" + folder;
+      DataLoader.Splits d;
+      synchronized (READ) {
+        d = READ.get(key);
+      }
+      if (d == null) {
+        try {
+          d = s.trainingData(folder);
+        } catch (NnetException e) { // a missing or damaged data file: the trial fails with the reason, and is not retried
+          return new Trial(number, values, Double.NaN, 0, 0, 0, e.getMessage(), false);
+        }
+        synchronized (READ) {
+          READ.put(key, d);
+        }
+      }
+      return s.trial(number, values, d, before);
+    }
+
+    /** Runs it here on training data given (a cluster's broadcast). */
+    public Trial run(DataLoader.Splits data) {
+      return search().trial(number, values, data, before);
+    }
+
+    private Search search() {
+      return new Search(new SourceFile(name, text, directory == null ? null : java.nio.file.Path.of(directory)), NnetCompiler.defaults());
     }
   }
+
+  /** The training data the last two files' trials read on this JVM (a cluster's executor runs many trials of one search). */
+  private static final Map<String, DataLoader.Splits> READ = new java.util.LinkedHashMap<>(4, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, DataLoader.Splits> eldest) {
+      return size() > 2;
+    }
+  };
 
   /** Runs a batch of trials, each on one thread: on this machine's threads, or as tasks of a cluster. */
   public interface Runner extends AutoCloseable {
     /** The trials of {@code batch}, in its order, each told to {@code onTrial} as it finishes (one at a time). */
     List<Trial> run(List<Request> batch, Consumer<Trial> onTrial);
+
+    /** How the trials get their data, said once before the first (empty: nothing worth saying). */
+    default String description() {
+      return "";
+    }
 
     @Override
     default void close() {}
@@ -173,10 +217,43 @@ public final class Search {
 
   private DataLoader.Splits data;
 
-  /** The file's training data, read once per search (per task on a cluster). */
+  /** The file's training data, read once per search. */
   synchronized DataLoader.Splits data() {
-    if (data == null) data = compiler.compile(source).data();
+    if (data == null) data = trainingData(null);
     return data;
+  }
+
+  /**
+   * The file's training data and validation split (never its test set, which no trial reads): from the files the
+   * data block names, or, given {@code folder}, from copies of them there (the block's training paths taken
+   * relative to {@code folder}; see {@link #trainingFiles}).
+   */
+  public DataLoader.Splits trainingData(java.nio.file.Path folder) {
+    NnetCompiler.Compiled c = compiler.forSearch().compile(source); // (the class of the trials with the file's shapes)
+    dev.nnet.runtime.NetworkSpec spec = c.newNetwork().spec();
+    dev.nnet.runtime.TrainingPlan.Data d = spec.plan().data();
+    if (d == null || d.train() == null) return DataLoader.load(spec, c.dataDirectory(), c.fileAccess()); // says what is missing
+    if (folder == null) {
+      return DataLoader.load(spec.withPlan(spec.plan().withData(d.trainingOnlyFrom(d.directory()))), c.dataDirectory(), c.fileAccess());
+    }
+    java.nio.file.Path abs = folder.toAbsolutePath();
+    return DataLoader.load(spec.withPlan(spec.plan().withData(d.trainingOnlyFrom(abs.toString()))), abs, dev.nnet.runtime.FileAccess.under(abs));
+  }
+
+  /**
+   * The training files the data block names, relative to its folder: what a cluster's executors copy from a
+   * shared store. Refuses absolute paths, which cannot be taken from another folder.
+   */
+  public List<String> trainingFiles() {
+    dev.nnet.runtime.TrainingPlan.Data d = compiler.check(source).plan().data();
+    if (d == null || d.train() == null) throw new NnetException(source.name() + " names no training data", "add a data block with train ...");
+    for (String p : d.train().paths()) {
+      if (p.startsWith("/")) {
+        throw new NnetException("the training file " + p + " is an absolute path: it cannot be read from another folder",
+            "write it relative to the data block's dir (dir \"/data\"  then  train csv(\"iris.csv\")), or let the executors read the path itself");
+      }
+    }
+    return d.train().paths();
   }
 
   /** Trials on a pool of local threads, sharing the data read once. */

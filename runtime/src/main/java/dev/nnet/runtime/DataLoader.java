@@ -8,7 +8,18 @@ public final class DataLoader {
   private DataLoader() {}
 
   /** Training, validation (may be null) and test (may be null) sets, unscaled. */
-  public record Splits(Dataset train, Dataset validation, Dataset test) {}
+  public record Splits(Dataset train, Dataset validation, Dataset test) implements java.io.Serializable {
+    /** The bytes the sets' arrays hold: what a cluster's broadcast of them would carry. */
+    public long bytes() {
+      long b = 0;
+      for (Dataset d : java.util.Arrays.asList(train, validation, test)) {
+        if (d == null) continue;
+        b += 4L * d.features().length + (d.labels() == null ? 0 : 4L * d.labels().length) + (d.targets() == null ? 0 : 4L * d.targets().length)
+            + (d.wideFeatures() == null ? 0 : 8L * d.wideFeatures().length) + (d.wideTargets() == null ? 0 : 8L * d.wideTargets().length);
+      }
+      return b;
+    }
+  }
 
   /**
    * Starts reading the IDX files {@code data} names on a background thread (see {@link IdxReader#prefetch});

@@ -12,7 +12,8 @@ import java.util.Arrays;
  * @param wideTargets the targets in float64, likewise; null otherwise
  */
 public record Dataset(String name, int rows, int featureSize, float[] features, int[] labels, int classes,
-                      float[] targets, int targetSize, java.util.List<String> classNames, double[] wideFeatures, double[] wideTargets) {
+                      float[] targets, int targetSize, java.util.List<String> classNames, double[] wideFeatures, double[] wideTargets)
+    implements java.io.Serializable { // (a search on a cluster broadcasts the training data)
 
   public Dataset(String name, int rows, int featureSize, float[] features, int[] labels, int classes,
                  float[] targets, int targetSize, java.util.List<String> classNames) {

@@ -25,6 +25,11 @@ public record TrainingPlan(int epochs, long seed, boolean shuffle, double learni
     return new TrainingPlan(epochs, seed, shuffle, learningRate, optimizer, data, schedule, earlyStopping, checkpointEvery, transfers, unfreezes, path);
   }
 
+  /** The same plan reading other data (a cluster's executor reads its local copy of the files). */
+  public TrainingPlan withData(Data d) {
+    return new TrainingPlan(epochs, seed, shuffle, learningRate, optimizer, d, schedule, earlyStopping, checkpointEvery, transfers, unfreezes, report);
+  }
+
   public TrainingPlan(int epochs, long seed, boolean shuffle, double learningRate, String optimizer,
                       Data data, List<Stage> schedule, EarlyStopping earlyStopping, int checkpointEvery) {
     this(epochs, seed, shuffle, learningRate, optimizer, data, schedule, earlyStopping, checkpointEvery, List.of(), List.of());
@@ -114,6 +119,11 @@ public record TrainingPlan(int epochs, long seed, boolean shuffle, double learni
     public Data(String directory, Source train, Source test, double scale, double validation, boolean stratify, int folds,
                 Preprocessor.Spec preprocess, List<Augment> augment) {
       this(directory, train, test, scale, validation, stratify, folds, preprocess, augment, List.of(), 0);
+    }
+
+    /** The training files (the paths as the sources write them, under {@code dir} if any), without the test set. */
+    public Data trainingOnlyFrom(String dir) {
+      return new Data(dir, train, null, scale, validation, stratify, folds, preprocess, augment, classes, perClass);
     }
   }
 

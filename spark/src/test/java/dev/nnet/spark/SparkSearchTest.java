@@ -27,7 +27,7 @@ class SparkSearchTest {
 
   List<String> trials(Path jsonl) throws Exception {
     List<String> out = new ArrayList<>();
-    for (String l : Files.readAllLines(jsonl)) out.add(l.replaceAll(",\"seconds\":[0-9.]+,\"compile_ms\":\\d+", ""));
+    for (String l : Files.readAllLines(jsonl)) out.add(l.replaceAll(",\"seconds\":[0-9.]+,\"compile_ms\":\\d+,\"new_class\":(true|false)", ""));
     out.sort(null);
     return out;
   }
@@ -55,6 +55,47 @@ class SparkSearchTest {
     assertEquals(threads, trials(dir.resolve("iris-search.search.jsonl")), "the same trials, values and metrics on Spark");
     assertEquals(8, threads.size());
     assertTrue(Files.readString(dir.resolve("iris-search.best.nnet")).contains("let lr     = "));
+    assertTrue(spark[2].contains("spark: the driver broadcasts the training data"), spark[2]);
+  }
+
+  @Test
+  void executorsReadTheDataFromPathsOrCopyItFromAHadoopFileSystem() throws Exception {
+    // the file in one folder, the data only in another: reading the file's paths fails, copying from the store works
+    String text = irisSearch().replace("search random(trials: 12, metric: val_loss, seed: 1)", "search random(trials: 4, metric: val_loss, seed: 5)");
+    Path store = dir.resolve("store"), work = dir.resolve("work");
+    Files.createDirectories(store.resolve("data"));
+    Files.createDirectories(work);
+    Files.move(dir.resolve("data/iris.csv"), store.resolve("data/iris.csv"));
+    Path f = work.resolve("iris-search.nnet");
+    Files.writeString(f, text);
+    Path jsonl = work.resolve("iris-search.search.jsonl");
+
+    String[] copied = nnet("search", f.toString(), "--parallel", "2", "--spark", "local[2]", "--data-from", store.toUri().toString());
+    assertEquals("0", copied[0], copied[1] + copied[2]);
+    assertTrue(copied[2].contains("spark: each executor copies the training files from file:"), copied[2]);
+    List<String> fromStore = trials(jsonl);
+    assertEquals(4, fromStore.size());
+
+    String[] missing = nnet("search", f.toString(), "--parallel", "2", "--spark", "local[2]", "--data-from", "paths");
+    assertEquals("1", missing[0], missing[1] + missing[2]);
+    assertTrue(missing[1].contains("failed: ") && missing[1].contains("iris.csv"), "each trial says the file is missing: " + missing[1]);
+
+    // the data back where the file names it: the executors read it there, the driver broadcasts it by default, same trials
+    Files.createDirectories(work.resolve("data"));
+    Files.copy(store.resolve("data/iris.csv"), work.resolve("data/iris.csv"));
+    String[] paths = nnet("search", f.toString(), "--parallel", "2", "--spark", "local[2]", "--data-from", "paths");
+    assertEquals("0", paths[0], paths[2]);
+    assertTrue(paths[2].contains("spark: each executor reads the training files at the file's paths"), paths[2]);
+    assertEquals(fromStore, trials(jsonl), "the same trials whichever way the data came");
+    String[] threads = nnet("search", f.toString(), "--parallel", "2");
+    assertEquals("0", threads[0], threads[2]);
+    assertEquals(fromStore, trials(jsonl), "and as on two local threads");
+
+    String[] bad = nnet("search", f.toString(), "--spark", "local[2]", "--data-from", "somewhere");
+    assertEquals("1", bad[0]);
+    assertTrue(bad[2].contains("--data-from takes broadcast, paths or a Hadoop FileSystem folder"), bad[2]);
+    String[] noSpark = nnet("search", f.toString(), "--data-from", "paths");
+    assertTrue(!noSpark[0].equals("0") && noSpark[2].contains("it needs --spark"), noSpark[2]);
   }
 
   @Test
