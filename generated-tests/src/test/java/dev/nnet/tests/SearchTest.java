@@ -53,8 +53,10 @@ class SearchTest {
       if (l.contains("\"new_class\":true")) newClasses++;
     }
     assertTrue(widths.size() < 6, "some trials share a width: " + widths);
-    assertEquals(widths.size(), newClasses, "one class compiled per width");
-    assertTrue(two.out().contains("compiled " + widths.size() + " trainer classes for 6 trials; " + (6 - widths.size()) + " reused"), two.out());
+    // (the written width's class is compiled as the data is read, before any trial)
+    int compiled = widths.size() - (widths.contains("16.0") ? 1 : 0);
+    assertEquals(compiled, newClasses, "one class compiled per width");
+    assertTrue(two.out().contains("compiled " + compiled + " trainer class" + (compiled == 1 ? "" : "es") + " for 6 trials; " + (6 - compiled) + " reused"), two.out());
     assertEquals(0, nnet("search", f.toString(), "--trials", "6", "--parallel", "1").code());
     assertEquals(a, trials(f), "the same trials, values and metrics on one thread");
 
