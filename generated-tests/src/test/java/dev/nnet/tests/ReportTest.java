@@ -121,7 +121,7 @@ class ReportTest {
   @Test
   void aDivergingRunIsMarkedWhereItFailed() throws Exception {
     Path file = dir.resolve("diverge.nnet"), html = dir.resolve("diverge.html"), ckpt = dir.resolve("diverge.ckpt");
-    Files.writeString(file, irisFile("").replace("adam(lr: 0.05)", "sgd(lr: 1e30)").replace("  schedule plateau(monitor: val_loss, patience: 1, factor: 0.5)\n", ""));
+    Files.writeString(file, irisFile("").replace("adam(lr: 0.05)", "sgd(lr: 1e38)").replace("  schedule plateau(monitor: val_loss, patience: 1, factor: 0.5)\n", ""));
     CliTest.Run train = nnet("train", file.toString(), "--report", html.toString(), "-o", ckpt.toString());
     assertEquals(1, train.code(), train.out());
     String page = Files.readString(html);

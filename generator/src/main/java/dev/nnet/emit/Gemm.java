@@ -134,8 +134,7 @@ record Gemm(String name, String doc, int m, int n, int k,
   private CodeBlock loadB(EmitContext ctx, String index) {
     return switch (bHalf) {
       case NONE -> CodeBlock.of("$T.fromArray(S, $L, $L)", ctx.vectorClass(), b, index);
-      case BF16 -> CodeBlock.of("$L($L, $L)", HalfEmitter.BF16_VECTOR, b, index);
-      case FP16 -> CodeBlock.of("$L($L, $L)", HalfEmitter.FP16_VECTOR, b, index);
+      case BF16, FP16 -> HalfEmitter.vectorDecode(b, index, bHalf);
     };
   }
 

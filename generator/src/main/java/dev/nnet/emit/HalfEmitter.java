@@ -1,6 +1,7 @@
 package dev.nnet.emit;
 
 import com.squareup.javapoet.ClassName;
+import com.squareup.javapoet.CodeBlock;
 import com.squareup.javapoet.FieldSpec;
 import com.squareup.javapoet.MethodSpec;
 import com.squareup.javapoet.ParameterizedTypeName;
@@ -17,8 +18,23 @@ import javax.lang.model.element.Modifier;
  * 10 mantissa bits: values below 2^-14 become subnormal and below 2^-24 zero, which is why fp16 training scales
  * its loss.
  */
-final class HalfEmitter {
-  static final String BF16_VECTOR = "bf16Vector", FP16_VECTOR = "fp16Vector";
+public final class HalfEmitter {
+  /**
+   * A vector of {@code lanes} 16-bit values from {@code array[index]} decoded as floats, written out where it is used,
+   * not called: a vector returned from a call C2 does not inline is boxed, and C2 inlines a helper this size only
+   * at call sites it sees as hot, which a product's leftover tiles are not (fp16 steps allocated 2 kB on AVX2).
+   * bf16 is the top half of a float: a shift. fp16: sign, exponent and mantissa moved into a float's places
+   * and scaled by 2^112, which also makes subnormals right. (The trainer never decodes an fp16 infinity or NaN:
+   * encoding one flags the step, which is then skipped.)
+   */
+  public static CodeBlock vectorDecode(String array, String index, Model.Mixed half) {
+    CodeBlock widened = CodeBlock.of("(($T) $T.fromArray(HALF, $L, $L).convertShape($T.S2I, INTS, 0))", INT_VECTOR, SHORT_VECTOR, array, index, OPS);
+    return switch (half) {
+      case BF16 -> CodeBlock.of("$L.lanewise($T.LSHL, 16).reinterpretAsFloats()", widened, OPS);
+      case FP16 -> CodeBlock.of("$L.lanewise($T.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(TWO_112)", widened, OPS);
+      case NONE -> throw new IllegalArgumentException("not a 16-bit format");
+    };
+  }
   private static final ClassName SHORT_VECTOR = ClassName.get("jdk.incubator.vector", "ShortVector");
   private static final ClassName INT_VECTOR = ClassName.get("jdk.incubator.vector", "IntVector");
   private static final ClassName OPS = ClassName.get("jdk.incubator.vector", "VectorOperators");
@@ -68,13 +84,7 @@ final class HalfEmitter {
     List<MethodSpec> out = new ArrayList<>();
     var V = ctx.vectorClass();
     int lanes = ctx.lanes();
-    // (each helper converts in its own body: a vector passed to or returned from a call that C2 does not inline is boxed)
     if (format == Model.Mixed.BF16) {
-      out.add(MethodSpec.methodBuilder(BF16_VECTOR).addModifiers(Modifier.PRIVATE, Modifier.STATIC).returns(V)
-          .addParameter(short[].class, "h").addParameter(int.class, "i")
-          .addJavadoc("$L bf16 values from h[i] as floats: each the top half of its float.\n", lanes)
-          .addStatement("return (($T) $T.fromArray(HALF, h, i).convertShape($T.S2I, INTS, 0)).lanewise($T.LSHL, 16).reinterpretAsFloats()",
-              INT_VECTOR, SHORT_VECTOR, OPS, OPS).build());
       out.add(MethodSpec.methodBuilder("bf16Bits").addModifiers(Modifier.PRIVATE, Modifier.STATIC).returns(short.class)
           .addParameter(float.class, "f")
           .addJavadoc("f as bf16, rounded to nearest even; as toBf16 does it (a NaN stays NaN or becomes an infinity, never finite).\n")
@@ -86,16 +96,9 @@ final class HalfEmitter {
           CodeStatement.of("$T rounded = a.add(a.lanewise($T.LSHR, 16).and(1)).add(0x7fff).lanewise($T.LSHR, 16).min(0x7fc0)", INT_VECTOR, OPS, OPS),
           CodeStatement.of("(($T) rounded.or(x.lanewise($T.LSHR, 16).and(0x8000)).convertShape($T.I2S, HALF, 0)).intoArray(dst, to + i)", SHORT_VECTOR, OPS, OPS))));
     } else {
-      out.add(MethodSpec.methodBuilder(FP16_VECTOR).addModifiers(Modifier.PRIVATE, Modifier.STATIC).returns(V)
-          .addParameter(short[].class, "h").addParameter(int.class, "i")
-          .addJavadoc("$L finite fp16 values from h[i] as floats: sign, exponent and mantissa moved into a float's places and\n"
-              + "scaled by 2^112, which also makes subnormals right. (The trainer never decodes an infinity or NaN: encoding one\n"
-              + "flags the step, which is then skipped.)\n", lanes)
-          .addStatement("return (($T) $T.fromArray(HALF, h, i).convertShape($T.S2I, INTS, 0)).lanewise($T.LSHL, 13).and(0x8fffe000)"
-              + ".reinterpretAsFloats().mul(TWO_112)", INT_VECTOR, SHORT_VECTOR, OPS, OPS).build());
       out.add(MethodSpec.methodBuilder("fp16ToFloat").addModifiers(Modifier.PRIVATE, Modifier.STATIC).returns(float.class)
           .addParameter(short.class, "h")
-          .addJavadoc("One finite fp16 value as a float, as $L does it (the short's sign extension supplies the sign bit).\n", FP16_VECTOR)
+          .addJavadoc("One finite fp16 value as a float, as the products' vector loads decode it (the short's sign extension supplies the sign bit).\n")
           .addStatement("return Float.intBitsToFloat((h << 13) & 0x8fffe000) * TWO_112").build());
       out.add(MethodSpec.methodBuilder("fp16Weight").addModifiers(Modifier.PRIVATE, Modifier.STATIC).returns(short.class)
           .addParameter(float.class, "f")
