@@ -19,8 +19,21 @@ import javax.lang.model.element.Modifier;
  * its loss.
  */
 public final class HalfEmitter {
+  private static final ClassName SHORT_VECTOR = ClassName.get("jdk.incubator.vector", "ShortVector");
+  private static final ClassName INT_VECTOR = ClassName.get("jdk.incubator.vector", "IntVector");
+  private static final ClassName OPS = ClassName.get("jdk.incubator.vector", "VectorOperators");
+  private static final ClassName NNET_EXCEPTION = ClassName.get("dev.nnet.runtime", "NnetException");
+
+  private final EmitContext ctx;
+  private final Model.Mixed format;
+
+  HalfEmitter(EmitContext ctx) {
+    this.ctx = ctx;
+    this.format = ctx.mixed();
+  }
+
   /**
-   * A vector of {@code lanes} 16-bit values from {@code array[index]} decoded as floats, written out where it is used,
+   * A vector of 16-bit values (as many as S has lanes) from {@code array[index]} decoded as floats, written out where it is used,
    * not called: a vector returned from a call C2 does not inline is boxed, and C2 inlines a helper this size only
    * at call sites it sees as hot, which a product's leftover tiles are not (fp16 steps allocated 2 kB on AVX2).
    * bf16 is the top half of a float: a shift. fp16: sign, exponent and mantissa moved into a float's places
@@ -34,18 +47,6 @@ public final class HalfEmitter {
       case FP16 -> CodeBlock.of("$L.lanewise($T.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(TWO_112)", widened, OPS);
       case NONE -> throw new IllegalArgumentException("not a 16-bit format");
     };
-  }
-  private static final ClassName SHORT_VECTOR = ClassName.get("jdk.incubator.vector", "ShortVector");
-  private static final ClassName INT_VECTOR = ClassName.get("jdk.incubator.vector", "IntVector");
-  private static final ClassName OPS = ClassName.get("jdk.incubator.vector", "VectorOperators");
-  private static final ClassName NNET_EXCEPTION = ClassName.get("dev.nnet.runtime", "NnetException");
-
-  private final EmitContext ctx;
-  private final Model.Mixed format;
-
-  HalfEmitter(EmitContext ctx) {
-    this.ctx = ctx;
-    this.format = ctx.mixed();
   }
 
   /** A scalar expression decoding {@code element} (a short) in {@code half}; the element itself when not 16-bit. */
