@@ -324,7 +324,8 @@ class MixedPrecisionTest {
   /**
    * After warm-up a mixed-precision step allocates nothing. Measured in a JVM of its own, as a trainer runs. (When
    * the 16-bit loads were a helper method, C2 did not inline it into the products' rarely run leftover tiles and
-   * boxed the vector it returned: 2 kB an fp16 step on AVX2, 22 kB a bf16 step in the suite's shared JVM.)
+   * boxed the vector it returned: 2 kB an fp16 step on AVX2. The 22 kB a bf16 step seen earlier in the suite's
+   * shared JVM was probably the same; that was not re-checked.)
    */
   @ParameterizedTest
   @ValueSource(strings = {"bf16", "fp16"})

@@ -84,7 +84,6 @@ public final class HalfEmitter {
   List<MethodSpec> methods() {
     List<MethodSpec> out = new ArrayList<>();
     var V = ctx.vectorClass();
-    int lanes = ctx.lanes();
     if (format == Model.Mixed.BF16) {
       out.add(MethodSpec.methodBuilder("bf16Bits").addModifiers(Modifier.PRIVATE, Modifier.STATIC).returns(short.class)
           .addParameter(float.class, "f")
