@@ -210,7 +210,8 @@ final class BenchCommand implements Callable<Integer> {
     long measureFrom = System.nanoTime() + (long) (warmup * 1e9), end = measureFrom + (long) (seconds * 1e9);
     while (true) {
       long t0 = System.nanoTime();
-      if (t0 >= end) break;
+      // on a slow machine a single chunk can outlast a short window: stop only once both kinds were timed
+      if (t0 >= end && apiCalls > 0 && (!plain || stepCalls > 0)) break;
       boolean measured = t0 >= measureFrom;
       for (int i = 0; i < 100; i++, k++) t.trainBatch(x[(int) (k % batches)], y[(int) (k % batches)]);
       long t1 = System.nanoTime();
