@@ -186,21 +186,64 @@ public final class NnetCompiler {
   }
 
   /**
-   * The generated source of a checked model.
-   *
-   * @param arguments the hyperparameters the class takes as constructor arguments ({@link #forSearch}), or null
+   * The generated source of a checked model. The source is generated when first asked for: a class found by
+   * its compiler inputs ({@link #compile}) never needs it.
    */
-  public record Generated(Model model, Layout layout, JavaFile file, int lanes, double[] arguments) {
+  public static final class Generated {
+    private final Model model;
+    private final Layout layout;
+    private final EmitOptions options;
+    private NetworkEmitter.Emitted emitted;
+
+    private Generated(Model model, Layout layout, EmitOptions options, NetworkEmitter.Emitted emitted) {
+      this.model = model;
+      this.layout = layout;
+      this.options = options;
+      this.emitted = emitted;
+    }
+
+    public Model model() {
+      return model;
+    }
+
+    public Layout layout() {
+      return layout;
+    }
+
+    /** The vector length of the kernels, or 0 for plain Java. */
+    public int lanes() {
+      return options.lanes();
+    }
+
     public String className() {
-      return file.packageName.isEmpty() ? file.typeSpec.name : file.packageName + "." + file.typeSpec.name;
+      return options.packageName().isEmpty() ? model.name() : options.packageName() + "." + model.name();
+    }
+
+    public synchronized JavaFile file() {
+      if (emitted == null) emitted = NetworkEmitter.emitWithArguments(model, layout, options);
+      return emitted.file();
     }
 
     public String source() {
-      return file.toString();
+      return file().toString();
+    }
+
+    /** The hyperparameters the class takes as constructor arguments ({@link #forSearch}), or null. */
+    public double[] arguments() {
+      if (!options.asArguments()) return null;
+      file();
+      return emitted.arguments();
     }
   }
 
   public Generated generate(SourceFile source) {
+    Generated g = prepare(source);
+    g.file();
+    return g;
+  }
+
+  /** The checked model, its layout and the emit options, the source not yet generated. */
+  private Generated prepare(SourceFile source) {
     Model m = check(source);
     Layout layout = Layout.of(m);
     int lanes = switch (kernels) {
@@ -214,10 +257,30 @@ public final class NnetCompiler {
           "precision " + m.precisionText() + " needs the Vector API kernels: this plain-Java trainer computes in float32 throughout",
           "start the JVM with --add-modules jdk.incubator.vector (the nnet launcher does)"));
     }
-    NetworkEmitter.Emitted e = NetworkEmitter.emitWithArguments(m, layout, new EmitOptions(packageName, lanes, asArguments));
-    return new Generated(m, layout, e.file(), lanes, e.arguments());
+    return new Generated(m, layout, new EmitOptions(packageName, lanes, asArguments), null);
   }
 
+  /**
+   * Everything the generated source depends on, as one text: the .nnet text, where it is, every file it imports
+   * with its text, and this compiler's options that shape the source (the model follows from these; the limits
+   * and file access only refuse). The build of nnet and the JVM are added by the class cache. Null for a
+   * search's classes, whose constructor arguments come from generating.
+   */
+  private String inputs(SourceFile source, Generated g) {
+    if (asArguments) return null;
+    StringBuilder b = new StringBuilder("nnet inputs 1\0").append(source.name()).append('\0').append(source.directory()).append('\0')
+        .append(source.text());
+    for (Path imported : dev.nnet.analysis.Expansion.importedFiles(source)) {
+      try {
+        b.append("\0import ").append(imported.toAbsolutePath()).append('\0').append(java.nio.file.Files.readString(imported));
+      } catch (java.io.IOException | RuntimeException e) {
+        return null; // the check read it a moment ago; if it cannot be read now, no key is safe
+      }
+    }
+    b.append("\0options ").append(kernels).append(' ').append(g.lanes()).append(' ').append(packageName).append(' ').append(precision)
+        .append(' ').append(maxBatch).append(' ').append(mixed);
+    return b.toString();
+  }
   /**
    * A compiled trainer class, ready to instantiate.
    *
@@ -254,11 +317,19 @@ public final class NnetCompiler {
 
   public Compiled compile(SourceFile source) {
     long t0 = System.nanoTime();
-    Generated g = generate(source);
-    JaninoCompiler.Lookup l = JaninoCompiler.lookup(g.className(), g.source());
-    JaninoCompiler.Compiled c = l.compiled();
+    Generated g = prepare(source);
+    String inputs = inputs(source, g);
+    JaninoCompiler.Compiled known = inputs == null ? null : JaninoCompiler.fromInputs(g.className(), inputs);
+    boolean cooked = false;
+    if (known == null) {
+      String text = g.source();
+      JaninoCompiler.Lookup l = JaninoCompiler.lookup(g.className(), text);
+      known = l.compiled();
+      cooked = l.cooked();
+      if (inputs != null) JaninoCompiler.linkInputs(inputs, text);
+    }
     long ms = (System.nanoTime() - t0) / 1_000_000;
-    return new Compiled(g, c.type().asSubclass(Network.class), c.methodSizes(), c.constants(), ms, source.directory(), fileAccessFor(source),
-        l.cooked());
+    return new Compiled(g, known.type().asSubclass(Network.class), known.methodSizes(), known.constants(), ms, source.directory(),
+        fileAccessFor(source), cooked);
   }
 }

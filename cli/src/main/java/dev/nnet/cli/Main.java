@@ -31,10 +31,43 @@ import picocli.CommandLine.Command;
         "'nnet help COMMAND' explains a command and its options.",
         ""},
     footer = {"", "Exit codes: 0 success, 1 an error in the file, the data or a checkpoint, 2 a bad command line, 3 an internal error.",
-        "The language: docs/language.md."},
-    subcommands = {CheckCommand.class, FmtCommand.class, GenerateCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, ExportCommand.class, ReportCommand.class, SearchCommand.class, BenchCommand.class, ScheduleCommand.class, GradcheckCommand.class, DiagnoseCommand.class,
-        CommandLine.HelpCommand.class})
+        "The language: docs/language.md."})
 public final class Main implements Runnable {
+
+  /**
+   * The subcommands, in the order the usage lists them. Picocli reads every command's annotations when it is
+   * added (a quarter of a second for all of them, before the JIT has compiled anything), so a run that names its
+   * command builds only that one; help, no command or an unknown one gets them all.
+   */
+  private static final java.util.Map<String, java.util.function.Supplier<Object>> COMMANDS = new java.util.LinkedHashMap<>();
+  static {
+    COMMANDS.put("check", CheckCommand::new);
+    COMMANDS.put("fmt", FmtCommand::new);
+    COMMANDS.put("generate", GenerateCommand::new);
+    COMMANDS.put("train", TrainCommand::new);
+    COMMANDS.put("eval", EvalCommand::new);
+    COMMANDS.put("predict", PredictCommand::new);
+    COMMANDS.put("export", ExportCommand::new);
+    COMMANDS.put("report", ReportCommand::new);
+    COMMANDS.put("search", SearchCommand::new);
+    COMMANDS.put("bench", BenchCommand::new);
+    COMMANDS.put("schedule", ScheduleCommand::new);
+    COMMANDS.put("gradcheck", GradcheckCommand::new);
+    COMMANDS.put("diagnose", DiagnoseCommand::new);
+    COMMANDS.put("help", CommandLine.HelpCommand::new);
+  }
+
+  /** The command line for {@code args}: the named subcommand only, or all of them. */
+  static CommandLine commandLine(String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    java.util.function.Supplier<Object> named = args.length > 0 && !args[0].equals("help") ? COMMANDS.get(args[0]) : null;
+    if (named != null) {
+      cli.addSubcommand(named.get());
+    } else {
+      for (java.util.function.Supplier<Object> c : COMMANDS.values()) cli.addSubcommand(c.get());
+    }
+    return cli.setCaseInsensitiveEnumValuesAllowed(true);
+  }
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -56,7 +89,7 @@ public final class Main implements Runnable {
 
   /** Runs the command line with the given streams; returns the exit code. */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
-    CommandLine cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+    CommandLine cli = commandLine(args);
     cli.setOut(out).setErr(err);
     cli.setParameterExceptionHandler((e, args2) -> {
       // the error and where to read more, not the whole usage: that buries the one line that matters

@@ -74,6 +74,51 @@ public final class JaninoCompiler {
     }
   }
 
+  /** Classes by the compiler inputs that generated their source ({@link #linkInputs}). */
+  private static final Map<String, Compiled> BY_INPUTS = new ConcurrentHashMap<>();
+
+  /**
+   * The class that {@code inputs} (a description of everything the generated source depends on: see
+   * {@code NnetCompiler}) generated and compiled before, in this JVM or, through the disk cache, in an earlier
+   * run; null when there is none. A hit skips generating the source as well as compiling it.
+   */
+  public static Compiled fromInputs(String className, String inputs) {
+    Compiled known = BY_INPUTS.get(inputs);
+    if (known != null && known.type().getName().equals(className)) return known;
+    ClassCache disk = ClassCache.fromProperty();
+    Map<String, byte[]> classes = disk == null ? null : disk.readLinked(inputs);
+    if (classes == null) return null;
+    try {
+      Compiled c = load(className, classes);
+      BY_INPUTS.put(inputs, c);
+      return c;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return null; // a damaged or foreign entry: the caller generates and compiles
+    }
+  }
+
+  /** Records that {@code inputs} generated {@code source}, compiled by {@link #lookup}, for {@link #fromInputs}. */
+  public static void linkInputs(String inputs, String source) {
+    java.util.concurrent.FutureTask<Compiled> task = CACHE.get(source);
+    if (task == null || !task.isDone()) return;
+    try {
+      BY_INPUTS.put(inputs, task.get());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    } catch (java.util.concurrent.ExecutionException e) {
+      return;
+    }
+    ClassCache disk = ClassCache.fromProperty();
+    if (disk != null) disk.link(inputs, source);
+  }
+
+  /** Forgets the classes held in memory, as a new JVM would start: for tests of the disk cache. */
+  static void forgetMemory() {
+    CACHE.clear();
+    BY_INPUTS.clear();
+  }
+
   /** Defines the classes of one compilation from their bytes, in a loader of their own. */
   private static Compiled load(String className, Map<String, byte[]> classes) throws ClassNotFoundException {
     return measured(define(className, classes, JaninoCompiler.class.getClassLoader()), classes.values());

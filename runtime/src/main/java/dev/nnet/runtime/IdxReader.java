@@ -35,8 +35,21 @@ public final class IdxReader {
    * the trainer: decompressing Fashion-MNIST takes as long as the compile.
    */
   public static void prefetch(Path path) {
-    PREFETCHED.computeIfAbsent(path.toAbsolutePath().normalize(),
-        p -> java.util.concurrent.CompletableFuture.supplyAsync(() -> readNow(p)));
+    PREFETCHED.computeIfAbsent(path.toAbsolutePath().normalize(), p -> {
+      // a thread of its own per file, not the common pool: on two cores that pool has one thread, and the test
+      // images would wait for the training images
+      java.util.concurrent.CompletableFuture<Idx> f = new java.util.concurrent.CompletableFuture<>();
+      Thread t = new Thread(() -> {
+        try {
+          f.complete(readNow(p));
+        } catch (Throwable e) {
+          f.completeExceptionally(e);
+        }
+      }, "nnet-read-" + p.getFileName());
+      t.setDaemon(true);
+      t.start();
+      return f;
+    });
   }
 
   public static Idx read(Path path) {
@@ -48,6 +61,10 @@ public final class IdxReader {
       if (e.getCause() instanceof RuntimeException r) throw r;
       throw e;
     }
+  }
+
+  private static void widen(byte[] bytes, int n, float[] values, int at) {
+    for (int i = 0; i < n; i++) values[at + i] = bytes[i] & 0xff;
   }
 
   private static Idx readNow(Path path) {
@@ -76,14 +93,19 @@ public final class IdxReader {
         total *= dims[i];
       }
       if (total > Integer.MAX_VALUE - 8) throw new DataException(path + ": IDX file too large (" + total + " values)", null);
-      byte[] bytes = new byte[(int) total];
-      data.readFully(bytes);
+      // widened a chunk at a time as it is decompressed: one pass, and no second copy of the file in memory
+      float[] values = new float[(int) total];
+      byte[] chunk = new byte[1 << 16];
+      for (int at = 0; at < values.length; ) {
+        int n = Math.min(chunk.length, values.length - at);
+        data.readFully(chunk, 0, n);
+        widen(chunk, n, values, at);
+        at += n;
+      }
       if (data.read() != -1) {
         throw new DataException(path + ": IDX file has data past the " + total + " values its header announces",
             "the file may be corrupt or concatenated");
       }
-      float[] values = new float[bytes.length];
-      for (int i = 0; i < bytes.length; i++) values[i] = bytes[i] & 0xff;
       return new Idx(dims, values);
     } catch (EOFException e) {
       throw new DataException(path + ": IDX file is truncated (ends before the data its header announces)",
