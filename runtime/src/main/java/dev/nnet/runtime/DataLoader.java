@@ -77,7 +77,7 @@ public final class DataLoader {
     Dataset train = read(data.train(), dir, spec, null, access.restricted()).firstPerClass(data.perClass());
     Dataset validation = null;
     if (data.validation() > 0) {
-      Dataset[] parts = train.split(data.validation(), Rng.derive(spec.plan().seed(), 2), data.stratify());
+      Dataset[] parts = train.splitReusing(data.validation(), Rng.derive(spec.plan().seed(), 2), data.stratify()); // train was just read: nothing else holds it
       train = parts[0];
       validation = parts[1];
     }
