@@ -113,26 +113,28 @@ public record Dataset(String name, int rows, int featureSize, float[] features, 
 
   /** The rows listed in {@code index}, in that order, as a new set. */
   public Dataset select(String newName, int[] index) {
-    float[] f = new float[index.length * featureSize];
-    for (int i = 0; i < index.length; i++) System.arraycopy(features, index[i] * featureSize, f, i * featureSize, featureSize);
-    double[] wf = null;
-    if (wideFeatures != null) {
-      wf = new double[index.length * featureSize];
-      for (int i = 0; i < index.length; i++) System.arraycopy(wideFeatures, index[i] * featureSize, wf, i * featureSize, featureSize);
-    }
+    float[] f = gather(features, featureSize, index);
+    double[] wf = wideFeatures == null ? null : gather(wideFeatures, featureSize, index);
     if (labels != null) {
       int[] l = new int[index.length];
       for (int i = 0; i < index.length; i++) l[i] = labels[index[i]];
       return new Dataset(newName, index.length, featureSize, f, l, classes, null, 0, classNames, wf, null);
     }
-    float[] t = new float[index.length * targetSize];
-    for (int i = 0; i < index.length; i++) System.arraycopy(targets, index[i] * targetSize, t, i * targetSize, targetSize);
-    double[] wt = null;
-    if (wideTargets != null) {
-      wt = new double[index.length * targetSize];
-      for (int i = 0; i < index.length; i++) System.arraycopy(wideTargets, index[i] * targetSize, wt, i * targetSize, targetSize);
-    }
-    return new Dataset(newName, index.length, featureSize, f, null, 0, t, targetSize, null, wf, wt);
+    return new Dataset(newName, index.length, featureSize, f, null, 0, gather(targets, targetSize, index), targetSize, null, wf,
+        wideTargets == null ? null : gather(wideTargets, targetSize, index));
+  }
+
+  /** Rows {@code index} of {@code a}, {@code width} values each, as a new array. */
+  private static float[] gather(float[] a, int width, int[] index) {
+    float[] out = new float[index.length * width];
+    for (int i = 0; i < index.length; i++) System.arraycopy(a, index[i] * width, out, i * width, width);
+    return out;
+  }
+
+  private static double[] gather(double[] a, int width, int[] index) {
+    double[] out = new double[index.length * width];
+    for (int i = 0; i < index.length; i++) System.arraycopy(a, index[i] * width, out, i * width, width);
+    return out;
   }
 
   /**
@@ -165,14 +167,8 @@ public record Dataset(String name, int rows, int featureSize, float[] features, 
       for (int i = 0; i < tr.length; i++) l[i] = labels[tr[i]];
       return new Dataset[] {new Dataset(trainName, tr.length, featureSize, features, l, classes, null, 0, classNames, wideFeatures, null), validation};
     }
-    float[] t = new float[tr.length * targetSize];
-    for (int i = 0; i < tr.length; i++) System.arraycopy(targets, tr[i] * targetSize, t, i * targetSize, targetSize);
-    double[] wt = null;
-    if (wideTargets != null) {
-      wt = new double[tr.length * targetSize];
-      for (int i = 0; i < tr.length; i++) System.arraycopy(wideTargets, tr[i] * targetSize, wt, i * targetSize, targetSize);
-    }
-    return new Dataset[] {new Dataset(trainName, tr.length, featureSize, features, null, 0, t, targetSize, null, wideFeatures, wt), validation};
+    return new Dataset[] {new Dataset(trainName, tr.length, featureSize, features, null, 0, gather(targets, targetSize, tr), targetSize, null,
+        wideFeatures, wideTargets == null ? null : gather(wideTargets, targetSize, tr)), validation};
   }
 
   /** The rows {@link #split} keeps for training and holds out, each ascending. */
