@@ -270,7 +270,9 @@ public final class NnetCompiler {
     if (asArguments) return null;
     StringBuilder b = new StringBuilder("nnet inputs 1\0").append(source.name()).append('\0').append(source.directory()).append('\0')
         .append(source.text());
-    for (Path imported : dev.nnet.analysis.Expansion.importedFiles(source)) {
+    java.util.List<Path> imports = dev.nnet.analysis.Expansion.allImportedFiles(source);
+    if (imports == null) return null; // no key is safe without every imported text
+    for (Path imported : imports) {
       try {
         b.append("\0import ").append(imported.toAbsolutePath()).append('\0').append(java.nio.file.Files.readString(imported));
       } catch (java.io.IOException | RuntimeException e) {
@@ -281,6 +283,7 @@ public final class NnetCompiler {
         .append(' ').append(maxBatch).append(' ').append(mixed);
     return b.toString();
   }
+
   /**
    * A compiled trainer class, ready to instantiate.
    *

@@ -99,16 +99,32 @@ public final class Expansion {
    */
   public static List<Path> importedFiles(SourceFile source) {
     List<Path> out = new ArrayList<>();
-    collectImports(source, out);
+    collectImports(source, out, new boolean[] {true});
     return out;
   }
 
-  private static void collectImports(SourceFile source, List<Path> out) {
-    if (source.directory() == null || out.size() > 4 * MAX_IMPORT_DEPTH) return;
+  /**
+   * {@link #importedFiles}, or null when that list may be incomplete: more files than it follows, or one it
+   * could not read or parse. For keys that must change whenever an imported file does.
+   */
+  public static List<Path> allImportedFiles(SourceFile source) {
+    List<Path> out = new ArrayList<>();
+    boolean[] complete = {true};
+    collectImports(source, out, complete);
+    return complete[0] ? out : null;
+  }
+
+  private static void collectImports(SourceFile source, List<Path> out, boolean[] complete) {
+    if (source.directory() == null) return;
+    if (out.size() > 4 * MAX_IMPORT_DEPTH) {
+      complete[0] = false;
+      return;
+    }
     Ast.File file;
     try {
       file = Parsing.parse(source);
     } catch (CompileException e) {
+      complete[0] = false;
       return;
     }
     for (Ast.Item item : file.items()) {
@@ -117,14 +133,19 @@ public final class Expansion {
       try {
         target = source.directory().toAbsolutePath().resolve(path.value()).normalize();
       } catch (InvalidPathException e) {
+        complete[0] = false;
         continue;
       }
-      if (out.contains(target) || !Files.isRegularFile(target)) continue;
+      if (out.contains(target)) continue;
+      if (!Files.isRegularFile(target)) {
+        complete[0] = false;
+        continue;
+      }
       out.add(target);
       try {
-        collectImports(new SourceFile(target.toString(), Files.readString(target), target.getParent()), out);
+        collectImports(new SourceFile(target.toString(), Files.readString(target), target.getParent()), out, complete);
       } catch (IOException e) {
-        // left out: compiling the importing file reports it
+        complete[0] = false; // left out: compiling the importing file reports it
       }
     }
   }

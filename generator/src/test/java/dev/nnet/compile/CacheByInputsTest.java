@@ -119,6 +119,20 @@ class CacheByInputsTest {
   }
 
   @Test
+  void importsTooManyToListGetNoKey() throws Exception {
+    StringBuilder net = new StringBuilder("import \"blocks.nnet\"\n");
+    for (int i = 0; i < 70; i++) {
+      Files.writeString(dir.resolve("v" + i + ".nnet"), "let v" + i + " = " + (i + 1) + "\n");
+      net.append("import \"v").append(i).append(".nnet\"\n");
+    }
+    net.append("input [4]\nnetwork {\n  mlp(v69)\n  dense(3)\n}\nloss softmax_cross_entropy\n");
+    Files.writeString(dir.resolve("net.nnet"), net.toString());
+    NnetCompiler.Compiled c = compile(NnetCompiler.defaults());
+    assertEquals(4 * 70 + 70 + 70 * 3 + 3, c.newNetwork().spec().parameterCount());
+    assertEquals(0, entries(".inputs"), "more imports than the list follows: a key could miss a change, so there is none");
+  }
+
+  @Test
   void aSearchClassIsNotKeyedByItsInputs() throws Exception {
     NnetCompiler.Compiled c = compile(NnetCompiler.defaults().forSearch());
     assertNotNull(c.generated().arguments());
