@@ -115,7 +115,7 @@ public final class Expansion {
   }
 
   private static void collectImports(SourceFile source, List<Path> out, boolean[] complete) {
-    if (source.directory() == null) return;
+    if (source.directory() == null || !source.text().contains("import")) return; // most files import nothing: no second parse
     if (out.size() > 4 * MAX_IMPORT_DEPTH) {
       complete[0] = false;
       return;

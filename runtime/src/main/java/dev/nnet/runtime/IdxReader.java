@@ -72,7 +72,8 @@ public final class IdxReader {
       raw.mark(2);
       int b0 = raw.read(), b1 = raw.read();
       raw.reset();
-      InputStream in = (b0 == 0x1f && b1 == 0x8b) ? new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16) : raw;
+      boolean gzip = b0 == 0x1f && b1 == 0x8b;
+      InputStream in = gzip ? new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16) : raw;
       DataInputStream data = new DataInputStream(in);
       int zero = data.readUnsignedShort();
       int type = data.readUnsignedByte();
@@ -93,6 +94,12 @@ public final class IdxReader {
         total *= dims[i];
       }
       if (total > Integer.MAX_VALUE - 8) throw new DataException(path + ": IDX file too large (" + total + " values)", null);
+      // before allocating 4 bytes a value: a damaged header must not ask for gigabytes (deflate expands at most ~1032:1)
+      long size = Files.size(path);
+      if (total > (gzip ? size * 1032 : size)) {
+        throw new DataException(path + ": IDX file is truncated or corrupt: its header announces " + total + " values, more than "
+            + size + (gzip ? " bytes of gzip data" : " bytes") + " can hold", "download or install it again");
+      }
       // widened a chunk at a time as it is decompressed: one pass, and no second copy of the file in memory
       float[] values = new float[(int) total];
       byte[] chunk = new byte[1 << 16];

@@ -67,6 +67,13 @@ class ReadersTest {
     byte[] truncated = idx(1, 10, 1, 2, 3);
     Files.write(p, truncated);
     assertTrue(assertThrows(DataException.class, () -> IdxReader.read(p)).getMessage().contains("truncated"));
+    // a gzip file whose header announces a billion values: refused before anything that size is allocated
+    Path lying = dir.resolve("lying.gz");
+    try (java.io.OutputStream out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(lying))) {
+      out.write(new byte[] {0, 0, 8, 1, 0x40, 0, 0, 0, 1, 2, 3});
+    }
+    String said = assertThrows(DataException.class, () -> IdxReader.read(lying)).getMessage();
+    assertTrue(said.contains("lying.gz: IDX file is truncated or corrupt: its header announces 1073741824 values"), said);
     DataException missing = assertThrows(DataException.class, () -> IdxReader.read(dir.resolve("nope.gz")));
     assertTrue(missing.getMessage().startsWith("data file not found"));
     assertNotNull(missing.hint());
