@@ -46,6 +46,8 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+    java.lang.management.RuntimeMXBean jvm = java.lang.management.ManagementFactory.getRuntimeMXBean();
+    long startMs = jvm.getUptime(); // what the first step waits for, in order: the JVM and the command line, the compile, the data
     NnetCompiler.Compiled c = common.compileReadingData(err);
     Network net = c.newNetwork();
     threads.applyTo(net);
@@ -63,6 +65,7 @@ final class BenchCommand implements Callable<Integer> {
       data = Dataset.random(ns, rows, ns.inputSize(), new Rng(1));
       source = "synthetic: the file's data is not available (" + e.getMessage() + ")";
     }
+    long dataMs = jvm.getUptime();
     if (latency) return latency(c, data, source, out, err);
     if (online) return online(c, data, source, out, err);
     long macs = 0;
@@ -75,20 +78,22 @@ final class BenchCommand implements Callable<Integer> {
     // start-up as a user meets it: JVM start, .nnet compile, data loaded, first training step done
     net.stage(data, Dataset.identity(data.rows()), 0, Math.min(ns.batchSize(), data.rows()), (float) ns.plan().data().scale());
     net.trainStep(ns.plan().learningRate());
-    long firstStepMs = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+    long firstStepMs = jvm.getUptime();
     Benchmark.Result r = Benchmark.run(net, data, (float) ns.plan().data().scale(), macs, warmup, seconds);
     if (output.json) {
       out.printf(Locale.ROOT, "{\"model\":\"%s\",\"kernels\":\"%s\",\"threads\":%d,\"batch\":%d,\"synthetic\":%s,\"train_samples_per_s\":%.1f,\"infer_samples_per_s\":%.1f,"
-              + "\"gflops\":%.2f,\"infer_gflops\":%.2f,\"alloc_bytes_per_step\":%d,\"trainer_bytes\":%d,\"compile_ms\":%d,\"first_step_ms\":%d}%n",
+              + "\"gflops\":%.2f,\"infer_gflops\":%.2f,\"alloc_bytes_per_step\":%d,\"trainer_bytes\":%d,\"start_ms\":%d,\"compile_ms\":%d,\"data_ready_ms\":%d,\"first_step_ms\":%d}%n",
           ns.modelName(), ns.kernels(), net.threads(), ns.batchSize(), source.startsWith("synthetic"), r.trainSamplesPerSecond(), r.inferSamplesPerSecond(),
-          r.trainGflops(), r.inferGflops(), r.allocatedBytesPerStep(), Benchmark.footprint(net), c.compileMillis(), firstStepMs);
+          r.trainGflops(), r.inferGflops(), r.allocatedBytesPerStep(), Benchmark.footprint(net), startMs, c.compileMillis(), dataMs, firstStepMs);
     } else {
       out.printf(Locale.ROOT, "train_samples_per_s   %,12.0f   (%.1f GFLOP/s)%n", r.trainSamplesPerSecond(), r.trainGflops());
       out.printf(Locale.ROOT, "infer_samples_per_s   %,12.0f   (%.1f GFLOP/s)%n", r.inferSamplesPerSecond(), r.inferGflops());
       out.printf(Locale.ROOT, "alloc_bytes_per_step  %12d%n", r.allocatedBytesPerStep());
       out.printf(Locale.ROOT, "trainer_bytes         %,12d   (parameters, gradients, optimizer state, activations and the products' copies)%n",
           Benchmark.footprint(net));
+      out.printf(Locale.ROOT, "start_ms              %12d   (JVM start to the command's first line)%n", startMs);
       out.printf(Locale.ROOT, "compile_ms            %12d   (.nnet text to a loaded class, this JVM's first compile)%n", c.compileMillis());
+      out.printf(Locale.ROOT, "data_ready_ms         %12d   (JVM start to the training data read and preprocessed; read while compiling)%n", dataMs);
       out.printf(Locale.ROOT, "first_step_ms         %12d   (JVM start to the end of the first training step, data loading included)%n", firstStepMs);
     }
     out.flush();

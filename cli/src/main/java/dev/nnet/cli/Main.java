@@ -78,11 +78,15 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    // compiled trainers are kept on disk (-Dnnet.classCache= turns it off): a second run of an unchanged file skips Janino
+    // compiled trainers and decompressed IDX files are kept on disk (-Dnnet.classCache= and -Dnnet.dataCache= turn
+    // them off): a second run of an unchanged file skips Janino, and of the same data skips inflating it
+    String xdg = System.getenv("XDG_CACHE_HOME");
+    java.nio.file.Path cache = (xdg != null && !xdg.isBlank() ? java.nio.file.Path.of(xdg) : java.nio.file.Path.of(System.getProperty("user.home"), ".cache")).resolve("nnet");
     if (System.getProperty(dev.nnet.compile.JaninoCompiler.CACHE_PROPERTY) == null) {
-      String xdg = System.getenv("XDG_CACHE_HOME");
-      java.nio.file.Path base = xdg != null && !xdg.isBlank() ? java.nio.file.Path.of(xdg) : java.nio.file.Path.of(System.getProperty("user.home"), ".cache");
-      System.setProperty(dev.nnet.compile.JaninoCompiler.CACHE_PROPERTY, base.resolve("nnet").resolve("classes").toString());
+      System.setProperty(dev.nnet.compile.JaninoCompiler.CACHE_PROPERTY, cache.resolve("classes").toString());
+    }
+    if (System.getProperty(dev.nnet.runtime.IdxReader.CACHE_PROPERTY) == null) {
+      System.setProperty(dev.nnet.runtime.IdxReader.CACHE_PROPERTY, cache.resolve("data").toString());
     }
     System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
   }

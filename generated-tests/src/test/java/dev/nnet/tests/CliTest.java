@@ -182,7 +182,7 @@ class CliTest {
     // tabular's products are too small to share: the trainer runs them on one thread whatever --threads says
     assertTrue(r.out.strip().matches("\\{\"model\":\"Tabular\",\"kernels\":\"vector:\\d+\",\"threads\":1,\"batch\":8,\"synthetic\":true,"
         + "\"train_samples_per_s\":[0-9.]+,\"infer_samples_per_s\":[0-9.]+,\"gflops\":[0-9.]+,\"infer_gflops\":[0-9.]+,"
-        + "\"alloc_bytes_per_step\":\\d+,\"trainer_bytes\":\\d+,\"compile_ms\":\\d+,\"first_step_ms\":\\d+}"), r.out);
+        + "\"alloc_bytes_per_step\":\\d+,\"trainer_bytes\":\\d+,\"start_ms\":\\d+,\"compile_ms\":\\d+,\"data_ready_ms\":\\d+,\"first_step_ms\":\\d+}"), r.out);
     Run human = nnet("bench", Samples.sample("tabular.nnet").toString(), "--warmup", "0.2", "--seconds", "0.2");
     assertTrue(human.err.contains("data: synthetic: the file's data is not available"), human.err);
     assertTrue(human.out.contains("train_samples_per_s") && human.out.contains("compile_ms"), human.out);

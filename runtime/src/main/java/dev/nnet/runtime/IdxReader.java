@@ -13,6 +13,9 @@ import java.util.zip.GZIPInputStream;
 public final class IdxReader {
   private IdxReader() {}
 
+  /** The system property naming the folder that keeps decompressed copies of gzip-compressed files ({@link IdxCache}); unset or empty: none. */
+  public static final String CACHE_PROPERTY = IdxCache.PROPERTY;
+
   /** An IDX file's dimensions and its values as floats. */
   public record Idx(int[] dims, float[] values) {
     public int count() {
@@ -68,12 +71,54 @@ public final class IdxReader {
   }
 
   private static Idx readNow(Path path) {
+    IdxCache cache = IdxCache.fromProperty();
+    IdxCache.Entry entry = cache == null || !isGzip(path) ? null : cache.entry(path);
+    if (entry != null) {
+      IdxCache.Entry.Checked copy = entry.open();
+      if (copy != null) {
+        try (InputStream in = new BufferedInputStream(copy, 1 << 16)) {
+          Idx idx = parse(path, in, false, Long.MAX_VALUE, null);
+          if (copy.matches()) {
+            IdxCache.hits++;
+            return idx;
+          }
+        } catch (DataException | IOException e) {
+          // a damaged copy: read the gzip file as if there were none
+        }
+        entry.discard();
+      }
+    }
     try (InputStream raw = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
       raw.mark(2);
       int b0 = raw.read(), b1 = raw.read();
       raw.reset();
       boolean gzip = b0 == 0x1f && b1 == 0x8b;
       InputStream in = gzip ? new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16) : raw;
+      return parse(path, in, gzip, Files.size(path), entry);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw DataLoader.missing(path);
+    } catch (java.util.zip.ZipException e) {
+      throw new DataException(path + ": corrupt gzip data (" + e.getMessage() + ")", "download or install it again", e);
+    } catch (IOException e) {
+      throw new DataException(path + ": cannot read (" + e.getMessage() + ")", null, e);
+    }
+  }
+
+  private static boolean isGzip(Path path) {
+    try (InputStream in = Files.newInputStream(path)) {
+      return in.read() == 0x1f && in.read() == 0x8b;
+    } catch (IOException e) {
+      return false; // the read proper reports it
+    }
+  }
+
+  /**
+   * Reads an IDX file's header and values from {@code in} ({@code path} names it in errors; {@code size}
+   * is the file's length, which bounds what a header may announce). When {@code cacheAs} is given, the
+   * decompressed bytes are copied into it as they pass.
+   */
+  private static Idx parse(Path path, InputStream in, boolean gzip, long size, IdxCache.Entry cacheAs) throws IOException {
+    try {
       DataInputStream data = new DataInputStream(in);
       int zero = data.readUnsignedShort();
       int type = data.readUnsignedByte();
@@ -95,34 +140,41 @@ public final class IdxReader {
       }
       if (total > Integer.MAX_VALUE - 8) throw new DataException(path + ": IDX file too large (" + total + " values)", null);
       // before allocating 4 bytes a value: a damaged header must not ask for gigabytes (deflate expands at most ~1032:1)
-      long size = Files.size(path);
       if (total > (gzip ? size * 1032 : size)) {
         throw new DataException(path + ": IDX file is truncated or corrupt: its header announces " + total + " values, more than "
             + size + (gzip ? " bytes of gzip data" : " bytes") + " can hold", "download or install it again");
       }
-      // widened a chunk at a time as it is decompressed: one pass, and no second copy of the file in memory
-      float[] values = new float[(int) total];
-      byte[] chunk = new byte[1 << 16];
-      for (int at = 0; at < values.length; ) {
-        int n = Math.min(chunk.length, values.length - at);
-        data.readFully(chunk, 0, n);
-        widen(chunk, n, values, at);
-        at += n;
+      IdxCache.Entry.Copy copy = cacheAs == null ? null : cacheAs.write(4 + 4L * ndims + total);
+      try {
+        if (copy != null) {
+          java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(4 + 4 * ndims);
+          header.put((byte) 0).put((byte) 0).put((byte) type).put((byte) ndims);
+          for (int d : dims) header.putInt(d);
+          copy.write(header.array(), 0, header.capacity());
+        }
+        // widened a chunk at a time as it is decompressed: one pass, and no second copy of the file in memory
+        float[] values = new float[(int) total];
+        byte[] chunk = new byte[1 << 16];
+        for (int at = 0; at < values.length; ) {
+          int n = Math.min(chunk.length, values.length - at);
+          data.readFully(chunk, 0, n);
+          widen(chunk, n, values, at);
+          if (copy != null) copy.write(chunk, 0, n);
+          at += n;
+        }
+        if (data.read() != -1) {
+          throw new DataException(path + ": IDX file has data past the " + total + " values its header announces",
+              "the file may be corrupt or concatenated");
+        }
+        if (copy != null) copy.commit(); // after the read above made the gzip stream check its own CRC
+        copy = null;
+        return new Idx(dims, values);
+      } finally {
+        if (copy != null) copy.abandon();
       }
-      if (data.read() != -1) {
-        throw new DataException(path + ": IDX file has data past the " + total + " values its header announces",
-            "the file may be corrupt or concatenated");
-      }
-      return new Idx(dims, values);
     } catch (EOFException e) {
       throw new DataException(path + ": IDX file is truncated (ends before the data its header announces)",
           "download or install it again", e);
-    } catch (java.nio.file.NoSuchFileException e) {
-      throw DataLoader.missing(path);
-    } catch (java.util.zip.ZipException e) {
-      throw new DataException(path + ": corrupt gzip data (" + e.getMessage() + ")", "download or install it again", e);
-    } catch (IOException e) {
-      throw new DataException(path + ": cannot read (" + e.getMessage() + ")", null, e);
     }
   }
 }
