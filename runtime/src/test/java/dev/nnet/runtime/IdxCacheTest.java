@@ -139,6 +139,21 @@ class IdxCacheTest {
   }
 
   @Test
+  void aCacheThatCannotBeWrittenChangesNothing() throws IOException {
+    Path file = dir.resolve("a-file");
+    Files.writeString(file, "in the way");
+    System.setProperty(IdxReader.CACHE_PROPERTY, file.resolve("cache").toString()); // a folder that cannot be made
+    Path gz = dir.resolve("a.idx.gz");
+    Files.write(gz, gzip(counting(300, 5)));
+    int hits = IdxCache.hits;
+    for (int i = 0; i < 2; i++) assertEquals(5f, IdxReader.read(gz).values()[0]);
+    assertEquals(hits, IdxCache.hits);
+    assertEquals("in the way", Files.readString(file));
+    DataException missing = assertThrows(DataException.class, () -> IdxReader.read(dir.resolve("gone.idx.gz")));
+    assertTrue(missing.getMessage().contains("gone.idx.gz"), missing.getMessage());
+  }
+
+  @Test
   void theLeastRecentlyUsedCopiesGoFirst() throws IOException {
     IdxCache.budget = 2 * (1000 + 8) + 10; // room for two copies
     Path[] gz = new Path[3];
