@@ -102,6 +102,12 @@ class IdxCacheTest {
     assertEquals(hits, IdxCache.hits);
     Files.write(copy, "not an idx file at all, the same len".getBytes());
     assertArrayEquals(read, IdxReader.read(gz).values());
+    byte[] lying = raw.clone(); // the right length, but a header announcing 2^31 values: refused before allocating 8 GB
+    lying[4] = 0x7f;
+    lying[5] = lying[6] = lying[7] = (byte) 0xf0;
+    Files.write(entries().get(0), lying);
+    assertArrayEquals(read, IdxReader.read(gz).values());
+    assertEquals(hits, IdxCache.hits);
   }
 
   @Test
