@@ -308,9 +308,25 @@ public final class NnetCompiler {
       return new Trainer(newNetwork()).dataDirectory(dataDirectory).fileAccess(fileAccess);
     }
 
+    /**
+     * The network's shapes and plan without building a network: the generated class's {@code SPEC}
+     * constant (M5's trainer holds 335 MB of arrays). A search trial's class takes its hyperparameters in
+     * its constructor, so for one of those a network is built.
+     */
+    public dev.nnet.runtime.NetworkSpec spec() {
+      if (generated.arguments() == null) {
+        try {
+          return (dev.nnet.runtime.NetworkSpec) type.getField("SPEC").get(null);
+        } catch (ReflectiveOperationException | ClassCastException e) {
+          // not a class this generator wrote the constant into: build one
+        }
+      }
+      return newNetwork().spec();
+    }
+
     /** The file's data, read under the compiler's file access. */
     public dev.nnet.runtime.DataLoader.Splits data() {
-      return dev.nnet.runtime.DataLoader.load(newNetwork().spec(), dataDirectory, fileAccess);
+      return dev.nnet.runtime.DataLoader.load(spec(), dataDirectory, fileAccess);
     }
 
     public Model model() {

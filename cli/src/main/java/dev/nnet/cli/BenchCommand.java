@@ -118,7 +118,7 @@ final class BenchCommand implements Callable<Integer> {
    */
   private Integer latency(NnetCompiler.Compiled c, Dataset data, String source, PrintWriter out, PrintWriter err) {
     Options.atLeastOne(spec, "--calls", calls);
-    NetworkSpec ns = c.newNetwork().spec();
+    NetworkSpec ns = c.spec();
     Trainer t = trainedOneStep(c, data);
     try {
       java.nio.file.Path ckpt = java.nio.file.Files.createTempFile("nnet-latency", ".ckpt");
@@ -185,7 +185,7 @@ final class BenchCommand implements Callable<Integer> {
    * training figure measures), so the difference is what the API costs per call.
    */
   private Integer online(NnetCompiler.Compiled c, Dataset data, String source, PrintWriter out, PrintWriter err) {
-    NetworkSpec ns = c.newNetwork().spec();
+    NetworkSpec ns = c.spec();
     if (ns.task() != NetworkSpec.Task.CLASSIFICATION) throw new NnetException("--online measures classifiers (Trainer.trainBatch takes class labels)", null);
     boolean plain = ns.plan().data().preprocess().kind().equals("none");
     Trainer t = plain ? c.newTrainer() : trainedOneStep(c, data); // trainBatch needs the fitted preprocessing

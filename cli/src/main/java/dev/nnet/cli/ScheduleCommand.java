@@ -61,7 +61,7 @@ final class ScheduleCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
     NnetCompiler.Compiled c = common.compile(err);
-    NetworkSpec ns = c.newNetwork().spec();
+    NetworkSpec ns = c.spec();
     TrainingPlan plan = ns.plan();
     int n = epochs != null ? epochs : plan.epochs();
     int steps = stepsPerEpoch != null ? stepsPerEpoch : stepsFromData(ns, c, err);

@@ -79,6 +79,9 @@ class SearchClassReuseTest {
     assertSame(first.type(), second.type(), "only values that are constructor arguments changed");
     assertFalse(second.newClass(), "the second trial reused the first's class");
     assertFalse(java.util.Arrays.equals(first.generated().arguments(), second.generated().arguments()));
+    // the spec a trial's data is read with is its own, not the shared class's
+    assertEquals(0.01, first.spec().plan().learningRate(), 1e-12);
+    assertEquals(0.003, second.spec().plan().learningRate(), 1e-12);
 
     NnetCompiler.Compiled wider = search.compile(source(text(24, 0.003, 0.3, 0.8, 0.004, optimizer, clip)));
     assertNotSame(first.type(), wider.type(), "a width is a shape: another class");
@@ -87,6 +90,7 @@ class SearchClassReuseTest {
     NnetCompiler.Compiled literal = NnetCompiler.defaults().kernels(kernels).compile(source(text(16, 0.003, 0.3, 0.8, 0.004, optimizer, clip)));
     assertNotSame(literal.type(), second.type());
     assertEquals(null, literal.generated().arguments());
+    assertSame(literal.newNetwork().spec(), literal.spec(), "a class with its values as literals has its spec as a constant: no network is built for it");
     Map<String, Npz.Array> viaArguments = trained(second), viaLiterals = trained(literal);
     assertEquals(viaLiterals.keySet(), viaArguments.keySet());
     for (String k : viaLiterals.keySet()) assertArrayEquals(viaLiterals.get(k).data(), viaArguments.get(k).data(), 0.0, k);

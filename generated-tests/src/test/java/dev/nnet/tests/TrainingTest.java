@@ -113,9 +113,10 @@ class TrainingTest {
     int batch = net.spec().batchSize(), steps = d.rows() / batch;
     var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
     // C2 compiles in the background, so the steady state arrives at no fixed step: warm up, measure, and
-    // warm up more while anything is still allocated (the Vector API allocates until its code is compiled)
-    long allocated = -1;
-    for (int round = 0; round < 8 && allocated != 0; round++) {
+    // warm up more while anything is still allocated (the Vector API allocates until its code is compiled);
+    // on a loaded machine the compiler thread may get little time, so the rounds go on for up to a minute
+    long allocated = -1, deadline = System.nanoTime() + 60_000_000_000L;
+    for (int round = 0; allocated != 0 && (round < 8 || System.nanoTime() < deadline); round++) {
       for (int i = 0; i < 20_000; i++) step(net, d, order, (i % steps) * batch, batch);
       long before = threads.getCurrentThreadAllocatedBytes();
       for (int i = 0; i < 1_000; i++) step(net, d, order, (i % steps) * batch, batch);

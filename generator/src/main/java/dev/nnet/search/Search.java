@@ -230,7 +230,7 @@ public final class Search {
    */
   public DataLoader.Splits trainingData(java.nio.file.Path folder) {
     NnetCompiler.Compiled c = compiler.forSearch().compile(source); // (the class of the trials with the file's shapes)
-    dev.nnet.runtime.NetworkSpec spec = c.newNetwork().spec();
+    dev.nnet.runtime.NetworkSpec spec = c.spec();
     dev.nnet.runtime.TrainingPlan.Data d = spec.plan().data();
     if (d == null || d.train() == null) return DataLoader.load(spec, c.dataDirectory(), c.fileAccess()); // says what is missing
     if (folder == null) {
