@@ -186,23 +186,19 @@ final class IdxCache {
 
   /** Removes the least recently used copies until the rest fit the budget. */
   private void trim() throws IOException {
-    List<Path> files = new ArrayList<>();
+    record Held(Path file, long size, long used) {}
+    List<Held> held = new ArrayList<>();
     try (var s = Files.list(dir)) {
-      s.filter(p -> p.getFileName().toString().endsWith(".idx")).forEach(files::add);
+      for (Path p : (Iterable<Path>) s::iterator) {
+        if (p.getFileName().toString().endsWith(".idx")) held.add(new Held(p, Files.size(p), Files.getLastModifiedTime(p).toMillis()));
+      }
     }
-    long total = 0;
-    List<long[]> info = new ArrayList<>(); // [size, last modified] per file, in the order of files
-    for (Path p : files) {
-      long[] i = {Files.size(p), Files.getLastModifiedTime(p).toMillis()};
-      info.add(i);
-      total += i[0];
-    }
-    Integer[] order = new Integer[files.size()];
-    for (int i = 0; i < order.length; i++) order[i] = i;
-    java.util.Arrays.sort(order, (a, b) -> Long.compare(info.get(a)[1], info.get(b)[1]));
-    for (int i = 0; i < order.length && total > budget; i++) {
-      Files.deleteIfExists(files.get(order[i]));
-      total -= info.get(order[i])[0];
+    held.sort(java.util.Comparator.comparingLong(Held::used));
+    long total = held.stream().mapToLong(Held::size).sum();
+    for (Held h : held) {
+      if (total <= budget) break;
+      Files.deleteIfExists(h.file());
+      total -= h.size();
     }
   }
 }

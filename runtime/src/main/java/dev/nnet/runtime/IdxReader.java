@@ -77,7 +77,7 @@ public final class IdxReader {
       IdxCache.Entry.Checked copy = entry.open();
       if (copy != null) {
         try (InputStream in = new BufferedInputStream(copy, 1 << 16)) {
-          Idx idx = parse(path, in, false, entry.file.toFile().length(), null); // a damaged header cannot ask for more than the copy holds // a damaged header cannot ask for more than the copy holds
+          Idx idx = parse(path, in, false, entry.file.toFile().length(), null); // a damaged header cannot ask for more than the copy holds
           if (copy.matches()) {
             IdxCache.hits++;
             return idx;
