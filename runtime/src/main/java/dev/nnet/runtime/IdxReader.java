@@ -71,8 +71,9 @@ public final class IdxReader {
   }
 
   private static Idx readNow(Path path) {
+    boolean gzip = isGzip(path);
     IdxCache cache = IdxCache.fromProperty();
-    IdxCache.Entry entry = cache == null || !isGzip(path) ? null : cache.entry(path);
+    IdxCache.Entry entry = cache == null || !gzip ? null : cache.entry(path);
     if (entry != null) {
       IdxCache.Entry.Checked copy = entry.open();
       if (copy != null) {
@@ -89,10 +90,6 @@ public final class IdxReader {
       }
     }
     try (InputStream raw = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
-      raw.mark(2);
-      int b0 = raw.read(), b1 = raw.read();
-      raw.reset();
-      boolean gzip = b0 == 0x1f && b1 == 0x8b;
       InputStream in = gzip ? new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16) : raw;
       return parse(path, in, gzip, Files.size(path), entry);
     } catch (java.nio.file.NoSuchFileException e) {
@@ -104,11 +101,12 @@ public final class IdxReader {
     }
   }
 
+  /** Whether the file starts with gzip's magic number (false when it cannot be opened: the read proper reports that). */
   private static boolean isGzip(Path path) {
     try (InputStream in = Files.newInputStream(path)) {
       return in.read() == 0x1f && in.read() == 0x8b;
     } catch (IOException e) {
-      return false; // the read proper reports it
+      return false;
     }
   }
 
