@@ -293,7 +293,17 @@ public final class NnetCompiler {
   public record Compiled(Generated generated, Class<? extends Network> type, Map<String, Integer> methodSizes,
                          int classConstants, long compileMillis, Path dataDirectory, FileAccess fileAccess, boolean newClass) {
 
+    /**
+     * A fresh network. With {@link dev.nnet.runtime.TileWarmup}'s property set (the command line sets it), a
+     * Vector API trainer starts on its scalar twins while a scratch network warms its tiles up.
+     */
     public Network newNetwork() {
+      Network net = construct();
+      dev.nnet.runtime.TileWarmup.start(net, this::construct);
+      return net;
+    }
+
+    private Network construct() {
       try {
         double[] args = generated.arguments();
         if (args != null) return type.getConstructor(double[].class, dev.nnet.runtime.TrainingPlan.class).newInstance(args.clone(), model().plan());
@@ -321,7 +331,7 @@ public final class NnetCompiler {
           // not a class this generator wrote the constant into: build one
         }
       }
-      return newNetwork().spec();
+      return construct().spec();
     }
 
     /** The file's data, read under the compiler's file access. */

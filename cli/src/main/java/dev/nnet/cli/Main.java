@@ -88,6 +88,8 @@ public final class Main implements Runnable {
     if (System.getProperty(dev.nnet.runtime.IdxReader.CACHE_PROPERTY) == null) {
       System.setProperty(dev.nnet.runtime.IdxReader.CACHE_PROPERTY, cache.resolve("data").toString());
     }
+    // a trainer's first steps run on its products' scalar twins while its tiles warm up (-Dnnet.tileWarmup=false: not)
+    if (System.getProperty(dev.nnet.runtime.TileWarmup.PROPERTY) == null) System.setProperty(dev.nnet.runtime.TileWarmup.PROPERTY, "true");
     System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
   }
 

@@ -213,14 +213,26 @@ record Gemm(String name, String doc, int m, int n, int k,
       i0 = "i0";
       i1 = "i1";
     }
-    // Column strips outer, row tiles inner: one strip of B (k × tileVectors vectors) stays in cache while
-    // every row tile of A streams past it, instead of all of B streaming once per row tile.
-    // Strips as forEachStrip makes them.
     if (split == Split.COLUMNS) {
       // Equal shares of whole vectors, not of strips: 16 vectors are 5 strips of 3 and a vector, and a
       // 2 + 3 split left one core waiting for the other a quarter of the time.
       driver.addJavadoc("<p>Shared by columns: each part takes an equal run of the $L vectors of $L columns.\n", vectors, lanes);
       driver.addStatement("int j = $L * part / parts * $L, end = $L * (part + 1) / parts * $L", vectors, lanes, vectors, lanes);
+    }
+    boolean twin = hasTwin(ctx);
+    if (twin) {
+      String rows = split == Split.ROWS ? "i0, " + (restRows > 0 ? last + " ? " + m + " : i1" : "i1") : "0, " + m;
+      String columns = split == Split.COLUMNS ? "j, end" : "0, " + tail;
+      driver.beginControlFlow("if (!$L)", VECTOR_TILES)
+          .addComment("until the tiles are compiled: the same sums, one fused multiply-add at a time (the same bits)")
+          .addStatement("$T.product($L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", RuntimeTypes.SCALAR_TWINS,
+              a, aBase, aRow, aStep, b, bBase, bRow, c, cBase, cRow, bias == null ? "null" : bias, bias == null ? "0" : biasBase, k, rows, columns)
+          .nextControlFlow("else");
+    }
+    // Column strips outer, row tiles inner: one strip of B (k × tileVectors vectors) stays in cache while
+    // every row tile of A streams past it, instead of all of B streaming once per row tile.
+    // Strips as forEachStrip makes them.
+    if (split == Split.COLUMNS) {
       if (tileVectors > 2) {
         driver.beginControlFlow("for (; end - j >= $L || end - j == $L; j += $L)", (tileVectors + 2) * lanes, stripWidth, stripWidth);
       } else {
@@ -242,6 +254,7 @@ record Gemm(String name, String doc, int m, int n, int k,
       final String from = i0, to = i1, lastPart = last;
       forEachStrip(driver, vectors, ctx, (col, vecs) -> rowTiles(driver, col, vecs, from, to, fullRows, restRows, split, lastPart, out, ctx));
     }
+    if (twin) driver.endControlFlow();
     // Columns that do not fill a vector are scalar. (Narrower species for them measured 40x slower on
     // JDK 17 here: C2 did not intrinsify them alongside the preferred one.)
     if (tail < n) {
@@ -454,6 +467,20 @@ record Gemm(String name, String doc, int m, int n, int k,
     for (int r = 0; r < rows; r++) {
       for (int v = 0; v < vecs; v++) mb.addStatement("c$L$L.intoArray($L, c0$L)", r, v, c, plus(r * cRow + v * lanes));
     }
+  }
+
+  /** The field that says whether the products run their vector tiles (true) or their scalar twins. */
+  static final String VECTOR_TILES = "vectorTiles";
+
+  /**
+   * Whether this product has a scalar twin ({@code ScalarTwins.product}, which the trainer runs until its tiles
+   * are compiled): on a training trainer's vector path, for a product with whole vectors of columns whose
+   * operands are plain arrays (not patches read in place, not 16-bit copies), and whose C is an array of its
+   * own (the twin adds into C as it goes, where the tiles hold their sums in registers).
+   */
+  boolean hasTwin(EmitContext ctx) {
+    return ctx.threaded() && n >= ctx.lanes() && inPlace == null && aHalf == Model.Mixed.NONE && bHalf == Model.Mixed.NONE
+        && !c.equals(a) && !c.equals(b);
   }
 
   /** Columns {@code j0..n-1} for every row, as unit-stride scalar loops: the vector form's tail. */

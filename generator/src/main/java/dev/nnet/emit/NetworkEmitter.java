@@ -173,7 +173,8 @@ public final class NetworkEmitter {
     cls.addMethods(accessors());
     cls.addMethods(nonFinite());
     cls.addMethods(kernels);
-    ctx.tasks().declare(cls);  // last: the emitters above registered the tasks
+    boolean twins = twins(cls);
+    ctx.tasks().declare(cls, twins);  // last: the emitters above registered the tasks
     if (ctx.asArguments()) ctx.arguments().declare(cls); // so did the hyperparameters
     TypeSpec type = allocateInConstructor(cls.build());
     return JavaFile.builder(pkg, type)
@@ -647,6 +648,21 @@ public final class NetworkEmitter {
     m.add(MethodSpec.methodBuilder("setNoiseState").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
         .addParameter(long.class, "state").addStatement("noise.setState(state)").build());
     return m;
+  }
+
+  /** When a product above has a scalar twin: the switch between twins and tiles, and its accessors. Returns whether. */
+  private static boolean twins(TypeSpec.Builder cls) {
+    boolean any = false;
+    for (MethodSpec m : cls.methodSpecs) any |= m.code.toString().contains(SCALAR_TWINS.simpleName() + ".product(");
+    if (!any) return false;
+    cls.addField(FieldSpec.builder(boolean.class, Gemm.VECTOR_TILES, Modifier.PRIVATE, Modifier.VOLATILE)
+        .addJavadoc("Whether the products run their vector tiles, or (false) their scalar twins, which give the same bits and are\n"
+            + "compiled sooner: a trainer starts on the twins while a scratch copy has the tiles compiled ($T).\n", TILE_WARMUP)
+        .initializer("true").build());
+    cls.addMethod(getter("hasScalarTwins", TypeName.BOOLEAN, CodeBlock.of("true")));
+    cls.addMethod(MethodSpec.methodBuilder("useVectorTiles").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+        .addParameter(boolean.class, "on").addStatement("$L = on", Gemm.VECTOR_TILES).build());
+    return true;
   }
 
   private static MethodSpec getter(String name, TypeName type, CodeBlock value) {

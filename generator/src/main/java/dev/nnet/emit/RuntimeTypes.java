@@ -24,6 +24,8 @@ final class RuntimeTypes {
   static final ClassName ARENA = ClassName.get(PKG, "Arena");
   static final ClassName ARENAS = ClassName.get(PKG, "Arenas");
   static final ClassName RNG = ClassName.get(PKG, "Rng");
+  static final ClassName TILE_WARMUP = ClassName.get(PKG, "TileWarmup");
+  static final ClassName SCALAR_TWINS = ClassName.get(PKG, "ScalarTwins");
   static final ClassName TEAM = ClassName.get(PKG, "Team");
   static final ClassName TEAM_WORK = ClassName.get(PKG, "Team", "Work");
   static final ClassName INITIALIZERS = ClassName.get(PKG, "Initializers");

@@ -39,7 +39,7 @@ final class Tasks {
   }
 
   /** The task constants, the team field, {@code setThreads}, {@code split} and {@code runPart}. */
-  void declare(TypeSpec.Builder cls) {
+  void declare(TypeSpec.Builder cls, boolean twins) {
     for (int i = 0; i < methods.size(); i++) {
       cls.addField(FieldSpec.builder(int.class, constant(methods.get(i)), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
           .initializer("$L", i).build());
@@ -53,10 +53,15 @@ final class Tasks {
     cls.addMethod(set.build());
     cls.addMethod(MethodSpec.methodBuilder("threads").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(int.class)
         .addStatement("return team == null ? 1 : team.size()").build());
-    cls.addMethod(MethodSpec.methodBuilder("split").addModifiers(Modifier.PRIVATE).addParameter(int.class, "task")
-        .addJavadoc("Runs every part of {@code task}: on the team's threads, or all as one part here.\n")
-        .addStatement("if (team == null) runPart(task, 0, 1)")
-        .addStatement("else team.run(this, task)").build());
+    MethodSpec.Builder split = MethodSpec.methodBuilder("split").addModifiers(Modifier.PRIVATE).addParameter(int.class, "task")
+        .addJavadoc("Runs every part of {@code task}: on the team's threads, or all as one part here.\n");
+    if (twins) {
+      split.addComment("on the scalar twins, one thread: the other cores compile the tiles and warm them up")
+          .addStatement("if (team == null || !$L) runPart(task, 0, 1)", Gemm.VECTOR_TILES);
+    } else {
+      split.addStatement("if (team == null) runPart(task, 0, 1)");
+    }
+    cls.addMethod(split.addStatement("else team.run(this, task)").build());
     MethodSpec.Builder run = MethodSpec.methodBuilder("runPart").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
         .addParameter(int.class, "task").addParameter(int.class, "part").addParameter(int.class, "parts");
     if (methods.size() <= SWITCH_CASES) {

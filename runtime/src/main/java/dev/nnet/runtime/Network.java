@@ -106,6 +106,17 @@ public interface Network {
   /** The threads a step uses (1 when the trainer has nothing worth sharing). */
   int threads();
 
+  /**
+   * Whether this network's products have scalar twins of their vector tiles (a Vector API trainer's do): the
+   * same sums in the same order, one fused multiply-add at a time, so the same bits. See {@link TileWarmup}.
+   */
+  default boolean hasScalarTwins() {
+    return false;
+  }
+
+  /** Runs the products on their vector tiles (true, the default) or on their scalar twins; the results are the same bits. */
+  default void useVectorTiles(boolean on) {}
+
   /** After a non-finite loss: the name of the first layer, in forward then backward order, whose output or gradient holds NaN or infinity. */
   String firstNonFinite();
 }
