@@ -88,8 +88,10 @@ public final class Main implements Runnable {
     if (System.getProperty(dev.nnet.runtime.IdxReader.CACHE_PROPERTY) == null) {
       System.setProperty(dev.nnet.runtime.IdxReader.CACHE_PROPERTY, cache.resolve("data").toString());
     }
-    // a trainer's first steps run on its products' scalar twins while its tiles warm up (-Dnnet.tileWarmup=false: not)
-    if (System.getProperty(dev.nnet.runtime.TileWarmup.PROPERTY) == null) System.setProperty(dev.nnet.runtime.TileWarmup.PROPERTY, "true");
+    // the commands that train: the first steps run on the products' scalar twins while the tiles warm up
+    // (-Dnnet.tileWarmup=false: not). Not eval or predict, whose passes the twins would only slow down.
+    boolean trains = args.length > 0 && java.util.Set.of("train", "bench", "search").contains(args[0]);
+    if (trains && System.getProperty(dev.nnet.runtime.TileWarmup.PROPERTY) == null) System.setProperty(dev.nnet.runtime.TileWarmup.PROPERTY, "true");
     System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
   }
 

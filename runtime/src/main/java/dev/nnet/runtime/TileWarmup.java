@@ -2,7 +2,6 @@ package dev.nnet.runtime;
 
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,11 +12,11 @@ import java.util.function.Supplier;
  * Gets a trainer's first steps done sooner. A Vector API trainer's product tiles run in the interpreter and
  * then in C1 code, where every vector is an allocated object, until C2 has compiled them, which takes
  * hundreds of calls: M2's first step took 2.1 s that way on the AMD EPYC VM. Each product also has a scalar
- * twin that computes the same bits ({@link Network#hasScalarTwins}), which C2 compiles after a few calls
- * (the same step: 0.65 s), but which stays several times slower than the compiled tiles.
+ * twin that computes the same bits ({@link ScalarTwins}), one method compiled before the first step (the
+ * same step: 0.65 s), but ten times slower than the compiled tiles.
  *
  * <p>So a trainer started here runs on the twins while a scratch copy of it, on a thread of its own, trains
- * on random data with the tiles until a tile step is faster than a twin step; then the trainer switches to
+ * on random data with the tiles until tile steps are faster than twin steps; then the trainer switches to
  * the tiles. Since both give the same bits, when the switch comes (which depends on the machine's timing)
  * changes no result. A class is warmed once per JVM; later trainers of it start on the tiles.
  *
