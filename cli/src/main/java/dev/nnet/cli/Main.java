@@ -5,6 +5,7 @@ import dev.nnet.runtime.NnetException;
 import dev.nnet.syntax.CompileException;
 import dev.nnet.syntax.Diagnostic;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -78,21 +79,29 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    // compiled trainers and decompressed IDX files are kept on disk (-Dnnet.classCache= and -Dnnet.dataCache= turn
-    // them off): a second run of an unchanged file skips Janino, and of the same data skips inflating it
     String xdg = System.getenv("XDG_CACHE_HOME");
-    java.nio.file.Path cache = (xdg != null && !xdg.isBlank() ? java.nio.file.Path.of(xdg) : java.nio.file.Path.of(System.getProperty("user.home"), ".cache")).resolve("nnet");
-    if (System.getProperty(dev.nnet.compile.JaninoCompiler.CACHE_PROPERTY) == null) {
-      System.setProperty(dev.nnet.compile.JaninoCompiler.CACHE_PROPERTY, cache.resolve("classes").toString());
-    }
-    if (System.getProperty(dev.nnet.runtime.IdxReader.CACHE_PROPERTY) == null) {
-      System.setProperty(dev.nnet.runtime.IdxReader.CACHE_PROPERTY, cache.resolve("data").toString());
-    }
-    // the commands that train: the first steps run on the products' scalar twins while the tiles warm up
-    // (-Dnnet.tileWarmup=false: not). Not eval or predict, whose passes the twins would only slow down.
-    boolean trains = args.length > 0 && java.util.Set.of("train", "bench", "search").contains(args[0]);
-    if (trains && System.getProperty(dev.nnet.runtime.TileWarmup.PROPERTY) == null) System.setProperty(dev.nnet.runtime.TileWarmup.PROPERTY, "true");
+    Path home = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+    setDefaults(home.resolve("nnet"), args);
     System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+  }
+
+  /**
+   * The system properties the command line sets unless they are given: compiled trainers and decompressed
+   * IDX files are kept under {@code cache} (-Dnnet.classCache= and -Dnnet.dataCache= turn them off), so a
+   * second run of an unchanged file skips Janino, and of the same data skips inflating it; and for the
+   * commands that train, the first steps run on the products' scalar twins while the tiles warm up
+   * (-Dnnet.tileWarmup=false: not). Not for eval or predict, whose passes the twins would only slow down.
+   */
+  static void setDefaults(Path cache, String[] args) {
+    setUnlessGiven(dev.nnet.compile.JaninoCompiler.CACHE_PROPERTY, cache.resolve("classes").toString());
+    setUnlessGiven(dev.nnet.runtime.IdxReader.CACHE_PROPERTY, cache.resolve("data").toString());
+    if (args.length > 0 && java.util.Set.of("train", "bench", "search").contains(args[0])) {
+      setUnlessGiven(dev.nnet.runtime.TileWarmup.PROPERTY, "true");
+    }
+  }
+
+  private static void setUnlessGiven(String property, String value) {
+    if (System.getProperty(property) == null) System.setProperty(property, value);
   }
 
   /** Runs the command line with the given streams; returns the exit code. */
