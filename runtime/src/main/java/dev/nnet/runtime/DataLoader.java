@@ -28,8 +28,14 @@ public final class DataLoader {
   public static void prefetch(TrainingPlan.Data data, Path base, FileAccess access) {
     if (data == null || !allowed(data, base, access)) return;
     Path dir = directory(data, base);
-    for (TrainingPlan.Source s : java.util.Arrays.asList(data.train(), data.test())) {
-      if (s != null && s.format().equals("idx")) for (String p : s.paths()) IdxReader.prefetch(dir.resolve(p));
+    java.util.List<java.util.concurrent.CompletableFuture<?>> train = new java.util.ArrayList<>();
+    if (data.train() != null && data.train().format().equals("idx")) {
+      for (String p : data.train().paths()) train.add(IdxReader.prefetch(dir.resolve(p)));
+    }
+    // the test set after the training set: the first step waits for the one, the end of training for the other
+    java.util.concurrent.CompletableFuture<?> trainRead = java.util.concurrent.CompletableFuture.allOf(train.toArray(new java.util.concurrent.CompletableFuture<?>[0]));
+    if (data.test() != null && data.test().format().equals("idx")) {
+      for (String p : data.test().paths()) IdxReader.prefetch(dir.resolve(p), trainRead);
     }
   }
 

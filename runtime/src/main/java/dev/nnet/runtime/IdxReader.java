@@ -37,13 +37,22 @@ public final class IdxReader {
    * result (once) instead of reading again. The command line reads the data this way while it compiles
    * the trainer: decompressing Fashion-MNIST takes as long as the compile.
    */
-  public static void prefetch(Path path) {
-    PREFETCHED.computeIfAbsent(path.toAbsolutePath().normalize(), p -> {
+  public static java.util.concurrent.CompletableFuture<Idx> prefetch(Path path) {
+    return prefetch(path, null);
+  }
+
+  /**
+   * The same, starting once {@code after} is done (however it ends): the test set is read after the training
+   * set, which the first step waits for, instead of sharing two cores with it.
+   */
+  public static java.util.concurrent.CompletableFuture<Idx> prefetch(Path path, java.util.concurrent.CompletableFuture<?> after) {
+    return PREFETCHED.computeIfAbsent(path.toAbsolutePath().normalize(), p -> {
       // a thread of its own per file, not the common pool: on two cores that pool has one thread, and the test
       // images would wait for the training images
       java.util.concurrent.CompletableFuture<Idx> f = new java.util.concurrent.CompletableFuture<>();
       Thread t = new Thread(() -> {
         try {
+          if (after != null) after.handle((r, e) -> null).join();
           f.complete(readNow(p));
         } catch (Throwable e) {
           f.completeExceptionally(e);

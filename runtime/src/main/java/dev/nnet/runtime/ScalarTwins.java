@@ -50,7 +50,7 @@ public final class ScalarTwins {
    * compiles a method (rather than only its loop, which each new call would enter in the interpreter).
    */
   static void warm() {
-    int m = 8, k = 32, n = 32;
+    int m = 4, k = 16, n = 16; // small: the calls count, not the work (on the cores the data is read on)
     float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
     double[] da = new double[m * k], db = new double[k * n], dc = new double[m * n];
     for (int i = 0; i < k * n; i++) {

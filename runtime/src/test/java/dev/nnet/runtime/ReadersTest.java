@@ -60,6 +60,19 @@ class ReadersTest {
   }
 
   @Test
+  void aPrefetchAfterAnotherWaitsForIt() throws Exception {
+    Path p = dir.resolve("later.idx");
+    Files.write(p, idx(1, 2, 3, 4));
+    java.util.concurrent.CompletableFuture<Void> first = new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.CompletableFuture<IdxReader.Idx> later = IdxReader.prefetch(p, first);
+    Thread.sleep(300);
+    assertFalse(later.isDone(), "not read before the other is done");
+    Files.write(p, idx(1, 2, 5, 6)); // what the file holds when the read starts is what is read
+    first.completeExceptionally(new IllegalStateException("however it ends"));
+    assertArrayEquals(new float[] {5, 6}, IdxReader.read(p).values());
+  }
+
+  @Test
   void badIdxFilesAreNamed() throws IOException {
     Path p = dir.resolve("bad.idx");
     Files.write(p, new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
