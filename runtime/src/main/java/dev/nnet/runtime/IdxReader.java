@@ -47,8 +47,8 @@ public final class IdxReader {
    */
   public static java.util.concurrent.CompletableFuture<Idx> prefetch(Path path, java.util.concurrent.CompletableFuture<?> after) {
     return PREFETCHED.computeIfAbsent(path.toAbsolutePath().normalize(), p -> {
-      // a thread of its own per file, not the common pool: on two cores that pool has one thread, and the test
-      // images would wait for the training images
+      // a thread of its own per file, not the common pool: on two cores that pool has one thread, and the
+      // training labels would wait for the training images
       java.util.concurrent.CompletableFuture<Idx> f = new java.util.concurrent.CompletableFuture<>();
       Thread t = new Thread(() -> {
         try {
