@@ -476,7 +476,7 @@ record Gemm(String name, String doc, int m, int n, int k,
    * Whether this product has a scalar twin ({@code ScalarTwins.product}, which the trainer runs until its tiles
    * are compiled): on a training trainer's vector path, for a product with whole vectors of columns whose
    * operands are plain arrays (not patches read in place, not 16-bit copies), and whose C is an array of its
-   * own (the twin adds into C as it goes, where the tiles hold their sums in registers).
+   * own (the twin stores a block of C's rows before it reads the next rows of A).
    */
   boolean hasTwin(EmitContext ctx) {
     return ctx.threaded() && n >= ctx.lanes() && inPlace == null && aHalf == Model.Mixed.NONE && bHalf == Model.Mixed.NONE

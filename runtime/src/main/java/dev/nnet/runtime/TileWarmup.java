@@ -16,8 +16,8 @@ import java.util.function.Supplier;
  * same step: 0.65 s), but ten times slower than the compiled tiles.
  *
  * <p>So a trainer started here runs on the twins while a scratch copy of it, on a thread of its own, trains
- * on random data with the tiles until tile steps are faster than twin steps; then the trainer switches to
- * the tiles. Since both give the same bits, when the switch comes (which depends on the machine's timing)
+ * on random data with the tiles until tile steps, shared among the trainer's threads, would be faster than
+ * twin steps; then the trainer switches to the tiles. Since both give the same bits, when the switch comes (which depends on the machine's timing)
  * changes no result. A class is warmed once per JVM; later trainers of it start on the tiles.
  *
  * <p>Off unless the system property {@value #PROPERTY} is {@code true} (the command line sets it): it costs
@@ -99,7 +99,8 @@ public final class TileWarmup {
 
     /**
      * Tile steps on a scratch copy, a twin step every few, until two tile steps in a row beat the fastest twin
-     * step (twins too get faster as they are compiled). False when every waiting trainer was dropped first.
+     * step (twins too get faster as they are compiled) times the trainers' thread count: a trainer runs the
+     * twins on one thread and the tiles on all of its own. False when every waiting trainer was dropped first.
      */
     private boolean warm() throws InterruptedException {
       ScalarTwins.warm();
@@ -113,7 +114,7 @@ public final class TileWarmup {
       int b = spec.batchSize();
       net.stage(Dataset.random(spec, b, spec.inputSize(), new Rng(1)), Dataset.identity(b), 0, b, 1);
       long start = System.nanoTime(), twin = Long.MAX_VALUE;
-      int faster = 0;
+      int faster = 0, threads = threads();
       for (int step = 0; System.nanoTime() - start < LIMIT_NANOS; step++) {
         if (!anyoneWaiting()) return false;
         boolean tiles = step % TWIN_EVERY != 0;
@@ -122,9 +123,21 @@ public final class TileWarmup {
         net.trainStep(0); // a learning rate of 0: the scratch weights stay put, and so do its step times
         long t = System.nanoTime() - t0;
         if (!tiles) twin = Math.min(twin, t);
-        else if ((faster = t < twin ? faster + 1 : 0) == 2) return true;
+        else if ((faster = t < twin * threads ? faster + 1 : 0) == 2) return true;
       }
       return true;
+    }
+
+    /** The most threads a waiting trainer shares its steps among. */
+    private int threads() {
+      synchronized (WARMUPS) {
+        int most = 1;
+        for (WeakReference<Network> r : waiting) {
+          Network n = r.get();
+          if (n != null) most = Math.max(most, n.threads());
+        }
+        return most;
+      }
     }
 
     private boolean anyUpdated() {
